@@ -1,0 +1,1 @@
+"""Fetching side of labscope: config, spiders, extraction and the crawl runner."""

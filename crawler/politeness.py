@@ -1,0 +1,46 @@
+"""AutoThrottle that also honours robots.txt Crawl-delay (Scrapy alone ignores it).
+
+AutoThrottle lowers a slot's delay towards its latency target; a host's Crawl-delay is a floor
+it must never go under, so the floor is applied after each adjustment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import signals
+from scrapy.core.downloader import Slot
+from scrapy.crawler import Crawler
+from scrapy.extensions.throttle import AutoThrottle
+from scrapy.http import Request, Response
+from scrapy.utils.httpobj import urlparse_cached
+
+# A site asking for more than this is treated as asking for this: one page a minute.
+MAX_CRAWL_DELAY = 60.0
+
+
+class PoliteThrottle(AutoThrottle):
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.floors: dict[str, float] = {}
+        self.user_agent: str = crawler.settings["USER_AGENT"]
+        crawler.signals.connect(self._robots_parsed, signal=signals.robots_parsed)
+
+    def _robots_parsed(self, robotparser: Any, request: Request) -> None:
+        delay = robotparser.crawl_delay(self.user_agent)
+        if not delay:
+            return
+        host = urlparse_cached(request).hostname or ""
+        floor = min(float(delay), MAX_CRAWL_DELAY)
+        self.floors[host] = floor
+        assert self.crawler.engine is not None
+        downloader = self.crawler.engine.downloader
+        downloader.per_slot_settings.setdefault(host, {})["delay"] = floor
+        slot = downloader.slots.get(host)
+        if slot is not None:
+            slot.delay = max(slot.delay, floor)
+
+    def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
+        super()._adjust_delay(slot, latency, response)
+        host = urlparse_cached(response).hostname or ""
+        slot.delay = max(slot.delay, self.floors.get(host, 0.0))

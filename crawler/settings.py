@@ -1,0 +1,35 @@
+"""Scrapy settings derived from the [crawl] table: politeness first, then speed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.config import CrawlConfig
+
+
+def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, Any]:
+    return {
+        "USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "DOWNLOAD_DELAY": crawl.delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "CONCURRENT_REQUESTS": crawl.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": min(crawl.concurrency, 8),
+        "DOWNLOAD_TIMEOUT": crawl.timeout,
+        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": crawl.delay,
+        "AUTOTHROTTLE_MAX_DELAY": 60.0,
+        "RETRY_TIMES": 2,
+        "REDIRECT_MAX_TIMES": 5,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "DNS_TIMEOUT": min(crawl.timeout, 20.0),
+        "LOG_LEVEL": log_level,
+        "EXTENSIONS": {
+            "scrapy.extensions.throttle.AutoThrottle": None,
+            "crawler.politeness.PoliteThrottle": 0,
+        },
+        "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 100},
+    }

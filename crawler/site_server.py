@@ -1,0 +1,135 @@
+"""A small HTTP server for a folder of site files on 127.0.0.1: the demo site and test fixtures.
+
+It behaves like a real news site where it matters to a crawler: content types and charsets,
+ETag and Last-Modified with 304 answers, gzip files, and absolute links. Files hold the
+placeholder `{{BASE}}`, replaced by `127.0.0.1:PORT`, since the port is only known at start.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PLACEHOLDER = b"{{BASE}}"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml",
+    ".json": "application/feed+json",
+    ".txt": "text/plain; charset=utf-8",
+    ".gz": "application/gzip",
+}
+# One fixed date, so Last-Modified validators stay stable across restarts.
+LAST_MODIFIED = formatdate(1_735_689_600, usegmt=True)
+
+
+@dataclass
+class Page:
+    body: bytes
+    content_type: str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering: a slow or hanging site
+
+
+@dataclass
+class SiteServer:
+    """Serves `root` (and any pages set by hand) until `stop()`; records every request."""
+
+    root: Path
+    port: int = 0
+    overrides: dict[str, Page] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    _httpd: ThreadingHTTPServer | None = None
+
+    @property
+    def base(self) -> str:
+        assert self._httpd is not None, "server not started"
+        return f"127.0.0.1:{self._httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return f"http://{self.base}{path}"
+
+    def start(self) -> SiteServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                page = server.page(urlsplit(self.path).path)
+                if page is None:
+                    page = Page(
+                        b"<html><body><h1>Not found</h1></body></html>", CONTENT_TYPES[".html"], 404
+                    )
+                if page.delay:
+                    time.sleep(page.delay)
+                etag = '"' + hashlib.sha256(page.body).hexdigest()[:16] + '"'
+                if page.status == 200 and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                self.send_response(page.status)
+                self.send_header("Content-Type", page.content_type)
+                self.send_header("Content-Length", str(len(page.body)))
+                if page.status == 200:
+                    self.send_header("ETag", etag)
+                    self.send_header("Last-Modified", LAST_MODIFIED)
+                for name, value in page.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(page.body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet: the crawl's own summary is what the user reads."""
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def page(self, path: str) -> Page | None:
+        """The page served at `path`: a hand-set override, else the file under `root`."""
+        if path in self.overrides:
+            return self.overrides[path]
+        if path.endswith("/"):
+            path += "index.html"
+        file = (self.root / path.lstrip("/")).resolve()
+        if not file.is_file() or not file.is_relative_to(self.root.resolve()):
+            return None
+        return Page(self._substitute(file.read_bytes(), file.suffix), _content_type(file))
+
+    def set_page(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str = CONTENT_TYPES[".html"],
+        status: int = 200,
+        delay: float = 0.0,
+    ) -> None:
+        """Serve `body` at `path` from now on (placeholders substituted), e.g. an edited article."""
+        body = self._substitute(body, Path(path).suffix)
+        self.overrides[path] = Page(body, content_type, status, delay=delay)
+
+    def _substitute(self, body: bytes, suffix: str) -> bytes:
+        base = self.base.encode()
+        if suffix == ".gz":
+            return gzip.compress(gzip.decompress(body).replace(PLACEHOLDER, base), mtime=0)
+        return body.replace(PLACEHOLDER, base)
+
+
+def _content_type(file: Path) -> str:
+    if file.name.endswith(".gbk.html"):
+        return "text/html; charset=gbk"
+    return CONTENT_TYPES.get(file.suffix, "application/octet-stream")

@@ -1,0 +1,89 @@
+"""Sitemap parsing, including Google News sitemaps whose news:title, news:publication_date and
+news:language are kept as hints (Scrapy's own Sitemap class drops nested elements)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+from urllib.parse import urljoin
+
+from lxml import etree
+
+_NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    url: str
+    lastmod: datetime | None = None
+    title: str | None = None
+    published: datetime | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Sitemap:
+    kind: Literal["urlset", "sitemapindex"]
+    entries: list[SitemapEntry]
+
+
+def parse_sitemap(body: bytes, url: str) -> Sitemap | None:
+    """The sitemap or sitemap index in `body`, or None when it is not one.
+
+    The parser never resolves entities nor touches the network, so XML bombs and external
+    entities are inert.
+    """
+    parser = etree.XMLParser(
+        recover=True, remove_comments=True, resolve_entities=False, no_network=True
+    )
+    try:
+        root = etree.fromstring(body.lstrip(b"\xef\xbb\xbf \t\r\n"), parser=parser)
+    except etree.XMLSyntaxError:
+        return None
+    if root is None:
+        return None
+    kind = etree.QName(root).localname
+    if kind not in ("urlset", "sitemapindex"):
+        return None
+    entries = []
+    for element in root:
+        if not isinstance(element.tag, str):
+            continue
+        fields = {
+            etree.QName(child).localname: child for child in element if isinstance(child.tag, str)
+        }
+        loc = _text(fields.get("loc"))
+        if not loc:
+            continue
+        news = fields.get("news")
+        entries.append(
+            SitemapEntry(
+                url=urljoin(url, loc),
+                lastmod=_date(_text(fields.get("lastmod"))),
+                title=_text(news.find(f"{_NEWS}title")) if news is not None else None,
+                published=_date(_text(news.find(f"{_NEWS}publication_date")))
+                if news is not None
+                else None,
+                language=_text(news.find(f"{_NEWS}publication/{_NEWS}language"))
+                if news is not None
+                else None,
+            )
+        )
+    return Sitemap("urlset" if kind == "urlset" else "sitemapindex", entries)
+
+
+def _text(element: etree._Element | None) -> str | None:
+    if element is None or element.text is None:
+        return None
+    return element.text.strip() or None
+
+
+def _date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

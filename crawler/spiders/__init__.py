@@ -1,0 +1,1 @@
+"""One spider per discovery strategy: feed, sitemap, listing and page."""

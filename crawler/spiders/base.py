@@ -1,0 +1,156 @@
+"""What every spider shares: how an article URL is requested, and what its response becomes."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.utils.gz import gunzip
+from twisted.python.failure import Failure
+
+from crawler.config import SourceConfig
+from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
+from crawler.urls import canonicalize, is_http_url
+from storage.versions import Validators
+
+if TYPE_CHECKING:
+    from crawler.pipelines import PageSink
+
+# Statuses the spider wants to see itself instead of having them filtered out; 3xx are followed.
+HANDLED_STATUSES = [304, *range(400, 600)]
+
+ValidatorLookup = Callable[[str], Validators | None]
+Item = PageFetched | PageUnchanged | PageFailed | PageSkipped
+
+
+class SourceSpider(scrapy.Spider):
+    """A spider for one configured source; subclasses only discover article URLs."""
+
+    def __init__(
+        self,
+        source: SourceConfig,
+        sink: PageSink,
+        validators: ValidatorLookup,
+        max_bytes: int,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=f"{self.name}:{source.name}", **kwargs)
+        self.source = source
+        self.sink = sink
+        self.validators = validators
+        self.max_bytes = max_bytes
+
+    def discovery_request(self, url: str, callback: Callable[..., Any]) -> scrapy.Request:
+        """A request for a feed, sitemap or listing page: never conditional, always parsed."""
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta={"handle_httpstatus_list": HANDLED_STATUSES},
+            dont_filter=True,
+        )
+
+    def article_request(
+        self, url: str, hints: dict[str, Any] | None = None
+    ) -> scrapy.Request | PageSkipped:
+        """A conditional request for an article URL, after canonicalisation."""
+        if not is_http_url(url):
+            return PageSkipped(self.source.name, url, "not an http(s) URL")
+        url = canonicalize(url)
+        known = self.validators(url)
+        headers = {}
+        if known and known.etag:
+            headers["If-None-Match"] = known.etag
+        if known and known.last_modified:
+            headers["If-Modified-Since"] = known.last_modified
+        return scrapy.Request(
+            url,
+            headers=headers,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={
+                "handle_httpstatus_list": HANDLED_STATUSES,
+                "hints": hints or {},
+                "known_sha256": known.html_sha256 if known else None,
+            },
+        )
+
+    def follow_articles(
+        self, urls: list[tuple[str, dict[str, Any]]]
+    ) -> Iterator[scrapy.Request | PageSkipped]:
+        for url, hints in urls:
+            yield self.article_request(url, hints)
+
+    def parse_article(self, response: Response) -> Iterator[Item]:
+        now = datetime.now(UTC)
+        url = response.request.url if response.request else response.url
+        if response.status == 304:
+            yield PageUnchanged(self.source.name, url, now, 304)
+            return
+        if failed := self.failed_response(response, url, now):
+            yield failed
+            return
+        if not isinstance(response, TextResponse):
+            content_type = response.headers.get(b"Content-Type", b"?").decode("latin-1")
+            yield PageFailed(
+                self.source.name, url, now, response.status, f"not an HTML page ({content_type})"
+            )
+            return
+        if hashlib.sha256(response.body).hexdigest() == response.meta.get("known_sha256"):
+            yield PageUnchanged(self.source.name, url, now, response.status)
+            return
+        yield PageFetched(
+            source=self.source.name,
+            url=url,
+            final_url=canonicalize(response.url),
+            fetched_at=now,
+            body=response.body,
+            html=response.text,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            hints=response.meta.get("hints", {}),
+        )
+
+    def failed_response(self, response: Response, url: str, now: datetime) -> PageFailed | None:
+        """A PageFailed for an error status, else None."""
+        if response.status < 400:
+            return None
+        return PageFailed(self.source.name, url, now, response.status, f"HTTP {response.status}")
+
+    def body_of(self, response: Response) -> bytes:
+        """The response body, gunzipped when a .gz file arrives without Content-Encoding."""
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                return gunzip(body, max_size=self.max_bytes)
+            except (OSError, EOFError, ValueError, gzip.BadGzipFile):
+                return b""
+        return body
+
+    def on_error(self, failure: Failure) -> Iterator[Item]:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else self.source.url
+        if failure.check(IgnoreRequest):
+            yield PageSkipped(self.source.name, url, _reason(failure))
+            return
+        yield PageFailed(self.source.name, url, datetime.now(UTC), None, _reason(failure))
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1")[:500] if value else None
+
+
+def _reason(failure: Failure) -> str:
+    """A one-line reason for a failed request: the exception's own message, trimmed."""
+    exc = failure.value
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if "maxsize" in message.lower() or "max size" in message.lower():
+        return "page larger than max_page_bytes"
+    return f"{type(exc).__name__}: {message}"[:300]

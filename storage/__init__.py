@@ -1,0 +1,1 @@
+"""Storing side of labscope: tables, migrations, version recording and queries."""

@@ -1,0 +1,127 @@
+"""Opening a database: engine settings, SQLite pragmas, and migrations applied on open."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.errors import DatabaseError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 30_000
+
+
+class Database:
+    """An engine plus session factory; every write happens in `transaction()`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _create_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed whole on success, rolled back whole on any error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for queries; nothing it does is committed."""
+        with self._sessions() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str) -> Database:
+    """Open (and create or upgrade) the database at `url`, or raise DatabaseError saying why."""
+    db = Database(url)
+    try:
+        _upgrade(db.engine)
+    except SQLAlchemyError as exc:
+        db.close()
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise DatabaseError(
+            f"cannot open database {_display(url)}: {reason}; "
+            "check the path or URL, or point --db at a new file"
+        ) from exc
+    return db
+
+
+def _create_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(
+            f"invalid database URL {url!r}: expected e.g. sqlite:///labscope.db "
+            "or postgresql://user@host/dbname"
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            folder = Path(database).parent
+            if not folder.is_dir():
+                raise DatabaseError(
+                    f"cannot open database {_display(url)}: folder {folder} does not exist; "
+                    "create it or choose another path"
+                )
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseError(f"cannot use database {_display(url)}: {exc}") from exc
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets queries read while a crawl writes; the busy timeout waits out short locks."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def _upgrade(engine: Engine) -> None:
+    cfg = _alembic_config()
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    with engine.begin() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+        unknown = current - {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
+        if unknown:
+            raise DatabaseError(
+                f"database {_display(str(engine.url))} was written by a newer labscope "
+                f"(schema {', '.join(sorted(unknown))}); upgrade labscope to read it"
+            )
+        if current != heads:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+
+
+def _display(url: str) -> str:
+    """The URL as it is safe to print: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url

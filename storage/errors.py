@@ -1,0 +1,18 @@
+"""Errors the storage layer raises; the CLI turns each into one line on stderr.
+
+StorageError            anything storage refuses to do
+├── DatabaseError       the database cannot be opened, migrated or written (exit 1)
+└── NotFoundError       a user asked for an article or version that is not stored (exit 2)
+"""
+
+
+class StorageError(Exception):
+    """Base of every error the storage package raises on purpose."""
+
+
+class DatabaseError(StorageError):
+    """The database is unreachable, corrupt, or from a newer labscope."""
+
+
+class NotFoundError(StorageError):
+    """The requested article or version does not exist; the message says how to list what does."""

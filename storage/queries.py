@@ -1,0 +1,190 @@
+"""Read-only questions about the archive, answered as plain dataclasses for the CLI and API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from storage.errors import NotFoundError
+from storage.models import Article, CrawlRun, FetchState, Source, Version
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    id: int
+    url: str
+    title: str
+    source: str
+    published: datetime | None
+    first_seen: datetime
+    last_checked: datetime
+    versions: int
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    number: int
+    fetched_at: datetime
+    title: str
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    id: int
+    url: str
+    title: str
+    source: str
+    published: datetime | None
+    modified: datetime | None
+    language: str | None
+    authors: list[str]
+    site_name: str | None
+    text: str
+    version: int
+    first_seen: datetime
+    last_checked: datetime
+    versions: list[VersionSummary]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    started: datetime
+    finished: datetime | None
+    status: str
+    trigger: str
+    sources: list[str]
+    fetched: int
+    new_articles: int
+    new_versions: int
+    unchanged: int
+    not_modified: int
+    skipped: int
+    failed: int
+    errors: list[dict[str, str]]
+
+
+def _latest_versions() -> Select[int, int, int]:
+    return select(
+        Version.article_id,
+        func.max(Version.number).label("number"),
+        func.count(Version.id).label("count"),
+    ).group_by(Version.article_id)
+
+
+def list_articles(
+    session: Session,
+    *,
+    sources: list[str] | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[ArticleSummary]:
+    """Articles newest first (by publication date, else first seen), with their latest title."""
+    latest = _latest_versions().subquery()
+    when = func.coalesce(Version.published, Article.first_seen)
+    query = (
+        select(Article, Version, Source.name, latest.c.count)
+        .join(latest, latest.c.article_id == Article.id)
+        .join(Version, (Version.article_id == Article.id) & (Version.number == latest.c.number))
+        .join(Source, Source.id == Article.source_id)
+        .order_by(when.desc(), Article.id.desc())
+    )
+    if sources:
+        query = query.where(Source.name.in_(sources))
+    if since is not None:
+        query = query.where(when >= since)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        ArticleSummary(
+            id=article.id,
+            url=article.url,
+            title=version.title,
+            source=source,
+            published=version.published,
+            first_seen=article.first_seen,
+            last_checked=article.last_checked,
+            versions=count,
+        )
+        for article, version, source, count in session.execute(query)
+    ]
+
+
+def find_article(session: Session, ref: str, *urls: str) -> Article:
+    """The article with id `ref`, or stored under (or fetched from) `ref` or one of `urls`."""
+    article: Article | None = None
+    if ref.isdigit():
+        article = session.get(Article, int(ref))
+    candidates = [ref, *urls]
+    if article is None:
+        article = session.scalar(select(Article).where(Article.url.in_(candidates)))
+    if article is None:
+        article_id = session.scalar(
+            select(FetchState.article_id).where(
+                FetchState.url.in_(candidates), FetchState.article_id.is_not(None)
+            )
+        )
+        article = session.get(Article, article_id) if article_id is not None else None
+    if article is None:
+        raise NotFoundError(f"no article {ref!r} is stored; list them with: labscope articles")
+    return article
+
+
+def article_detail(session: Session, article: Article, version: int | None = None) -> ArticleDetail:
+    """One article with the text of `version` (default: the latest) and the list of its versions."""
+    versions = list(article.versions)
+    if not versions:
+        raise NotFoundError(f"article {article.id} has no stored version yet")
+    if version is None:
+        shown = versions[-1]
+    else:
+        matching = [v for v in versions if v.number == version]
+        if not matching:
+            raise NotFoundError(
+                f"article {article.id} has no version {version}; "
+                f"it has versions 1 to {versions[-1].number}"
+            )
+        shown = matching[0]
+    return ArticleDetail(
+        id=article.id,
+        url=article.url,
+        title=shown.title,
+        source=article.source.name,
+        published=shown.published,
+        modified=shown.modified,
+        language=shown.language,
+        authors=list(shown.authors),
+        site_name=shown.site_name,
+        text=shown.text,
+        version=shown.number,
+        first_seen=article.first_seen,
+        last_checked=article.last_checked,
+        versions=[VersionSummary(v.number, v.fetched_at, v.title) for v in versions],
+    )
+
+
+def list_runs(session: Session, *, limit: int | None = 20) -> list[RunSummary]:
+    """Crawl runs, newest first."""
+    query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+    return [
+        RunSummary(
+            id=run.id,
+            started=run.started,
+            finished=run.finished,
+            status=run.status,
+            trigger=run.trigger,
+            sources=list(run.sources),
+            fetched=run.fetched,
+            new_articles=run.new_articles,
+            new_versions=run.new_versions,
+            unchanged=run.unchanged,
+            not_modified=run.not_modified,
+            skipped=run.skipped,
+            failed=run.failed,
+            errors=list(run.errors),
+        )
+        for run in session.scalars(query)
+    ]

@@ -1,0 +1,198 @@
+"""Recording what a fetch found: a new article, a new version, or "unchanged".
+
+Each function works inside the caller's transaction, so one page is stored whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.fingerprint import fingerprint
+from storage.models import Article, FetchState, HtmlBlob, Source, Version
+
+
+class Outcome(StrEnum):
+    NEW_ARTICLE = "new_article"
+    NEW_VERSION = "new_version"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class PageContent:
+    """What extraction found in one fetched page."""
+
+    title: str
+    text: str
+    authors: tuple[str, ...] = ()
+    published: datetime | None = None
+    modified: datetime | None = None
+    language: str | None = None
+    site_name: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """One successfully fetched and extracted page, as the crawler hands it to storage."""
+
+    source: str
+    url: str
+    article_url: str
+    fetched_at: datetime
+    html: bytes
+    content: PageContent
+    etag: str | None = None
+    last_modified: str | None = None
+    hints: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What lets a recrawl skip work: HTTP validators and the hash of the last HTML."""
+
+    etag: str | None
+    last_modified: str | None
+    html_sha256: str | None
+
+
+def html_sha256(html: bytes) -> str:
+    return hashlib.sha256(html).hexdigest()
+
+
+def ensure_source(session: Session, name: str, kind: str, url: str) -> Source:
+    """The stored row for a configured source, created or brought up to date."""
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        source = Source(name=name, kind=kind, url=url)
+        session.add(source)
+        session.flush()
+    else:
+        source.kind, source.url = kind, url
+    return source
+
+
+def validators_for(session: Session, url: str) -> Validators | None:
+    state = session.scalar(select(FetchState).where(FetchState.url == url))
+    if state is None:
+        return None
+    return Validators(state.etag, state.last_modified, state.html_sha256)
+
+
+def record_page(session: Session, page: FetchedPage, run_id: int | None = None) -> Outcome:
+    """Store `page` as a new version of its article unless its content is unchanged."""
+    source = session.scalar(select(Source).where(Source.name == page.source))
+    if source is None:
+        raise ValueError(f"source {page.source!r} is not stored; call ensure_source first")
+    article = session.scalar(select(Article).where(Article.url == page.article_url))
+    outcome = Outcome.UNCHANGED
+    if article is None:
+        article = Article(
+            url=page.article_url,
+            source_id=source.id,
+            first_seen=page.fetched_at,
+            last_checked=page.fetched_at,
+        )
+        session.add(article)
+        session.flush()
+        outcome = Outcome.NEW_ARTICLE
+    article.last_checked = max(article.last_checked, page.fetched_at)
+
+    content = page.content
+    digest = fingerprint(content.title, content.text)
+    latest = session.scalar(
+        select(Version).where(Version.article_id == article.id).order_by(Version.number.desc())
+    )
+    sha = html_sha256(page.html)
+    if latest is None or latest.fingerprint != digest:
+        number = (latest.number + 1) if latest else 1
+        session.add(
+            Version(
+                article_id=article.id,
+                number=number,
+                fetched_at=page.fetched_at,
+                fetched_url=page.url,
+                title=content.title,
+                text=content.text,
+                authors=list(content.authors),
+                published=content.published,
+                modified=content.modified,
+                language=content.language,
+                site_name=content.site_name,
+                fingerprint=digest,
+                hints=page.hints,
+                html_id=_store_html(session, page.html, sha).id,
+                run_id=run_id,
+            )
+        )
+        if outcome is Outcome.UNCHANGED:
+            outcome = Outcome.NEW_VERSION
+    _update_state(
+        session,
+        page.url,
+        page.fetched_at,
+        status=200,
+        article_id=article.id,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        sha=sha,
+    )
+    return outcome
+
+
+def record_check(session: Session, url: str, fetched_at: datetime, status: int) -> None:
+    """A fetch that proved the page unchanged (304 or same HTML): only "last checked" moves."""
+    state = _update_state(session, url, fetched_at, status=status)
+    if state.article_id is not None:
+        article = session.get(Article, state.article_id)
+        if article is not None:
+            article.last_checked = max(article.last_checked, fetched_at)
+
+
+def record_failure(
+    session: Session, url: str, fetched_at: datetime, status: int | None, reason: str
+) -> None:
+    """A fetch or extraction that failed: remembered on the URL, never stored as a version."""
+    _update_state(session, url, fetched_at, status=status, error=reason)
+
+
+def _store_html(session: Session, html: bytes, sha: str) -> HtmlBlob:
+    blob = session.scalar(select(HtmlBlob).where(HtmlBlob.sha256 == sha))
+    if blob is None:
+        blob = HtmlBlob(sha256=sha, size=len(html), data=zlib.compress(html, 6))
+        session.add(blob)
+        session.flush()
+    return blob
+
+
+def _update_state(
+    session: Session,
+    url: str,
+    fetched_at: datetime,
+    *,
+    status: int | None,
+    error: str | None = None,
+    article_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    sha: str | None = None,
+) -> FetchState:
+    state = session.scalar(select(FetchState).where(FetchState.url == url))
+    if state is None:
+        state = FetchState(url=url, last_fetched=fetched_at)
+        session.add(state)
+    state.last_fetched = fetched_at
+    state.last_status = status
+    state.last_error = error
+    if article_id is not None:
+        state.article_id = article_id
+    if sha is not None:
+        state.html_sha256, state.etag, state.last_modified = sha, etag, last_modified
+    session.flush()
+    return state
