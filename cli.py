@@ -84,8 +84,9 @@ def crawl(obj: Context, sources: tuple[str, ...], as_json: bool) -> None:
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
-    default=0,
-    help="Port for the demo site (default: any free one).",
+    default=8642,
+    show_default=True,
+    help="Port for the demo site (0: any free one).",
 )
 @click.option(
     "--db", "db_url", default=None, help="Database URL (default: sqlite:///labscope-demo.db)."
@@ -290,7 +291,8 @@ def _parse_since(text: str) -> datetime:
 
 
 def _log_level(obj: Context) -> str:
-    return "INFO" if obj.verbose else "ERROR"
+    """Per-page problems are in the run summary; Scrapy's own log only with --verbose."""
+    return "INFO" if obj.verbose else "CRITICAL"
 
 
 @contextmanager

@@ -14,6 +14,8 @@ from storage.runs import RunCounts
 
 DEMO_SITE = Path(__file__).with_name("demo_site")
 DEMO_DB_URL = "sqlite:///labscope-demo.db"
+# A fixed port keeps article URLs stable, so a second demo run shows "unchanged" pages.
+DEMO_PORT = 8642
 
 # One source per discovery strategy, all pointing at the same site, so the demo shows
 # de-duplication too: an article found by three spiders is stored once.
@@ -68,7 +70,7 @@ def demo_config(base: str) -> Config:
 
 def run_demo(
     db: Database,
-    port: int = 0,
+    port: int = DEMO_PORT,
     on_progress: Callable[[RunCounts], None] | None = None,
     on_serving: Callable[[str], None] | None = None,
 ) -> CrawlResult:

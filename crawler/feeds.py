@@ -46,8 +46,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> FeedResult:
         FeedEntry(
             url=urljoin(url, entry["link"]),
             title=entry.get("title") or None,
+            # dict.get: FeedParserDict's own lookup maps updated to published with a warning
             published=_struct_to_datetime(
-                entry.get("published_parsed") or entry.get("updated_parsed")
+                dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
             ),
         )
         for entry in parsed.entries

@@ -41,6 +41,7 @@ class PageFailed:
     fetched_at: datetime
     status: int | None
     reason: str
+    discovery: bool = False  # a feed, sitemap or listing page rather than an article
 
 
 @dataclass(frozen=True)

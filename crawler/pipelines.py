@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.extract import Extraction, ExtractionFailure, extract
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
+from crawler.spiders.base import SourceSpider
 from crawler.urls import canonicalize, is_http_url, same_site
 from storage.db import Database
 from storage.runs import RunCounts
@@ -36,29 +37,47 @@ class PageSink:
     run_id: int
     counts: RunCounts = field(default_factory=RunCounts)
     on_progress: Callable[[RunCounts], None] | None = None
+    claimed: set[str] = field(default_factory=set)
+
+    def claim(self, url: str) -> bool:
+        """True the first time `url` is claimed in this run: one fetch per URL across spiders."""
+        if url in self.claimed:
+            return False
+        self.claimed.add(url)
+        return True
 
     def handle(self, item: Any) -> None:
+        """Record one item; a bug while handling it fails that page, never the crawl."""
+        try:
+            self._handle(item)
+        except Exception as exc:
+            logger.exception("internal error while storing %s", getattr(item, "url", item))
+            self.counts.failed += 1
+            self.counts.errors.append(
+                {"url": getattr(item, "url", "?"), "reason": f"internal error: {exc!r}"[:300]}
+            )
+        if self.on_progress:
+            self.on_progress(self.counts)
+
+    def _handle(self, item: Any) -> None:
         match item:
             case PageFetched():
                 self._store(item)
             case PageUnchanged():
                 self.counts.fetched += 1
+                self.counts.unchanged += 1
                 if item.status == 304:
                     self.counts.not_modified += 1
-                else:
-                    self.counts.unchanged += 1
                 self._write(
                     item.url, lambda s: record_check(s, item.url, item.fetched_at, item.status)
                 )
             case PageFailed():
-                if item.status is not None:
+                if item.status is not None and not item.discovery:
                     self.counts.fetched += 1
                 self._fail(item.url, item.fetched_at, item.status, item.reason)
             case PageSkipped():
                 self.counts.skipped += 1
                 logger.info("skipped %s: %s", item.url, item.reason)
-        if self.on_progress:
-            self.on_progress(self.counts)
 
     def _store(self, item: PageFetched) -> None:
         self.counts.fetched += 1
@@ -121,9 +140,8 @@ class StorePipeline:
 
     def process_item(self, item: Any) -> Any:
         spider = self.crawler.spider
-        assert spider is not None
-        sink: PageSink = spider.sink
-        sink.handle(item)
+        assert isinstance(spider, SourceSpider)
+        spider.sink.handle(item)
         return item
 
 

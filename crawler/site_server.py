@@ -36,6 +36,16 @@ class Page:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering: a slow or hanging site
+    validators: bool = True  # False: no ETag/Last-Modified and never 304, like many real sites
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One request the server saw: tests check politeness and conditional requests with these."""
+
+    path: str
+    headers: dict[str, str]
+    at: float  # time.monotonic() on arrival
 
 
 @dataclass
@@ -45,7 +55,7 @@ class SiteServer:
     root: Path
     port: int = 0
     overrides: dict[str, Page] = field(default_factory=dict)
-    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    requests: list[Hit] = field(default_factory=list)
     _httpd: ThreadingHTTPServer | None = None
 
     @property
@@ -61,7 +71,8 @@ class SiteServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                server.requests.append(Hit(self.path, headers, time.monotonic()))
                 page = server.page(urlsplit(self.path).path)
                 if page is None:
                     page = Page(
@@ -70,7 +81,8 @@ class SiteServer:
                 if page.delay:
                     time.sleep(page.delay)
                 etag = '"' + hashlib.sha256(page.body).hexdigest()[:16] + '"'
-                if page.status == 200 and self.headers.get("If-None-Match") == etag:
+                fresh = self.headers.get("If-None-Match") == etag
+                if page.validators and page.status == 200 and fresh:
                     self.send_response(304)
                     self.send_header("ETag", etag)
                     self.end_headers()
@@ -78,7 +90,7 @@ class SiteServer:
                 self.send_response(page.status)
                 self.send_header("Content-Type", page.content_type)
                 self.send_header("Content-Length", str(len(page.body)))
-                if page.status == 200:
+                if page.validators and page.status == 200:
                     self.send_header("ETag", etag)
                     self.send_header("Last-Modified", LAST_MODIFIED)
                 for name, value in page.headers.items():
@@ -89,8 +101,7 @@ class SiteServer:
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: the crawl's own summary is what the user reads."""
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
 
@@ -117,16 +128,24 @@ class SiteServer:
         content_type: str = CONTENT_TYPES[".html"],
         status: int = 200,
         delay: float = 0.0,
+        validators: bool = True,
     ) -> None:
         """Serve `body` at `path` from now on (placeholders substituted), e.g. an edited article."""
         body = self._substitute(body, Path(path).suffix)
-        self.overrides[path] = Page(body, content_type, status, delay=delay)
+        self.overrides[path] = Page(body, content_type, status, delay=delay, validators=validators)
 
     def _substitute(self, body: bytes, suffix: str) -> bytes:
         base = self.base.encode()
         if suffix == ".gz":
             return gzip.compress(gzip.decompress(body).replace(PLACEHOLDER, base), mtime=0)
         return body.replace(PLACEHOLDER, base)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up early (a crawler's timeout) is normal here, not an error."""
 
 
 def _content_type(file: Path) -> str:

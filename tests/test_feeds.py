@@ -36,7 +36,12 @@ def test_json_feed() -> None:
         {
             "version": "https://jsonfeed.org/version/1.1",
             "items": [
-                {"id": "1", "url": "/a.html", "title": "A", "date_published": "2025-03-01T08:00:00Z"},
+                {
+                    "id": "1",
+                    "url": "/a.html",
+                    "title": "A",
+                    "date_published": "2025-03-01T08:00:00Z",
+                },
                 {"id": "2", "external_url": "https://x.example/b.html"},
                 {"id": "3"},
                 "junk",
@@ -44,7 +49,10 @@ def test_json_feed() -> None:
         }
     ).encode()
     result = parse_feed(body, "https://s.example/feed.json")
-    assert [e.url for e in result.entries] == ["https://s.example/a.html", "https://x.example/b.html"]
+    assert [e.url for e in result.entries] == [
+        "https://s.example/a.html",
+        "https://x.example/b.html",
+    ]
     assert result.entries[0].published == datetime(2025, 3, 1, 8, tzinfo=UTC)
 
 
@@ -53,7 +61,10 @@ def test_malformed_feed_still_yields_its_items() -> None:
     <item><title>One</title><link>https://s.example/1.html</link><pubDate>not a date</pubDate></item>
     <item><title>Two</title><link>https://s.example/2.html</link>"""
     result = parse_feed(broken, "https://s.example/rss")
-    assert [e.url for e in result.entries] == ["https://s.example/1.html", "https://s.example/2.html"]
+    assert [e.url for e in result.entries] == [
+        "https://s.example/1.html",
+        "https://s.example/2.html",
+    ]
     assert result.entries[0].published is None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -52,17 +52,20 @@ class SourceSpider(scrapy.Spider):
             url,
             callback=callback,
             errback=self.on_error,
-            meta={"handle_httpstatus_list": HANDLED_STATUSES},
+            meta={"handle_httpstatus_list": HANDLED_STATUSES, "discovery": True},
             dont_filter=True,
         )
 
     def article_request(
         self, url: str, hints: dict[str, Any] | None = None
-    ) -> scrapy.Request | PageSkipped:
-        """A conditional request for an article URL, after canonicalisation."""
+    ) -> scrapy.Request | PageSkipped | None:
+        """A conditional request for an article URL, after canonicalisation; None when another
+        spider of this run already has it."""
         if not is_http_url(url):
             return PageSkipped(self.source.name, url, "not an http(s) URL")
         url = canonicalize(url)
+        if not self.sink.claim(url):
+            return None
         known = self.validators(url)
         headers = {}
         if known and known.etag:
@@ -81,11 +84,14 @@ class SourceSpider(scrapy.Spider):
             },
         )
 
-    def follow_articles(
-        self, urls: list[tuple[str, dict[str, Any]]]
+    def article_requests(
+        self, entries: Iterable[tuple[str, dict[str, Any]]]
     ) -> Iterator[scrapy.Request | PageSkipped]:
-        for url, hints in urls:
-            yield self.article_request(url, hints)
+        """Requests for the (url, hints) pairs a discovery page listed."""
+        for url, hints in entries:
+            request = self.article_request(url, hints)
+            if request is not None:
+                yield request
 
     def parse_article(self, response: Response) -> Iterator[Item]:
         now = datetime.now(UTC)
@@ -93,14 +99,12 @@ class SourceSpider(scrapy.Spider):
         if response.status == 304:
             yield PageUnchanged(self.source.name, url, now, 304)
             return
-        if failed := self.failed_response(response, url, now):
+        if failed := self.failed_response(response):
             yield failed
             return
-        if not isinstance(response, TextResponse):
-            content_type = response.headers.get(b"Content-Type", b"?").decode("latin-1")
-            yield PageFailed(
-                self.source.name, url, now, response.status, f"not an HTML page ({content_type})"
-            )
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        if not isinstance(response, TextResponse) or not _may_be_html(content_type):
+            yield self.failed(response, f"not an HTML page ({content_type or 'binary'})")
             return
         if hashlib.sha256(response.body).hexdigest() == response.meta.get("known_sha256"):
             yield PageUnchanged(self.source.name, url, now, response.status)
@@ -117,11 +121,17 @@ class SourceSpider(scrapy.Spider):
             hints=response.meta.get("hints", {}),
         )
 
-    def failed_response(self, response: Response, url: str, now: datetime) -> PageFailed | None:
+    def failed(self, response: Response, reason: str) -> PageFailed:
+        """The record of a response that gave no article (or no usable discovery page)."""
+        url = response.request.url if response.request else response.url
+        discovery = bool(response.meta.get("discovery"))
+        return PageFailed(
+            self.source.name, url, datetime.now(UTC), response.status, reason, discovery
+        )
+
+    def failed_response(self, response: Response) -> PageFailed | None:
         """A PageFailed for an error status, else None."""
-        if response.status < 400:
-            return None
-        return PageFailed(self.source.name, url, now, response.status, f"HTTP {response.status}")
+        return self.failed(response, f"HTTP {response.status}") if response.status >= 400 else None
 
     def body_of(self, response: Response) -> bytes:
         """The response body, gunzipped when a .gz file arrives without Content-Encoding."""
@@ -136,10 +146,19 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[Item]:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else self.source.url
-        if failure.check(IgnoreRequest):
+        if isinstance(failure.value, IgnoreRequest):
             yield PageSkipped(self.source.name, url, _reason(failure))
             return
-        yield PageFailed(self.source.name, url, datetime.now(UTC), None, _reason(failure))
+        discovery = bool(request is not None and request.meta.get("discovery"))
+        yield PageFailed(
+            self.source.name, url, datetime.now(UTC), None, _reason(failure), discovery
+        )
+
+
+def _may_be_html(content_type: str) -> bool:
+    """Sites mislabel HTML often, but never as PDF, image, audio, video or an archive."""
+    kind = content_type.split(";")[0].strip().lower()
+    return not kind or kind.startswith("text/") or "html" in kind or "xml" in kind
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
-from crawler.feeds import parse_feed
-from crawler.items import PageFailed
+from crawler.feeds import FeedEntry, parse_feed
 from crawler.spiders.base import Item, SourceSpider
 
 
@@ -21,20 +19,22 @@ class FeedSpider(SourceSpider):
         yield self.discovery_request(self.source.url, self.parse_feed)
 
     def parse_feed(self, response: Response) -> Iterator[Item | scrapy.Request]:
-        if failed := self.failed_response(response, response.url, datetime.now(UTC)):
+        if failed := self.failed_response(response):
             yield failed
             return
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         result = parse_feed(self.body_of(response), response.url, content_type)
         if result.error:
-            yield PageFailed(
-                self.source.name, response.url, datetime.now(UTC), response.status, result.error
-            )
+            yield self.failed(response, result.error)
             return
-        for entry in result.entries:
-            hints: dict[str, Any] = {"via": "feed"}
-            if entry.title:
-                hints["title"] = entry.title
-            if entry.published:
-                hints["published"] = entry.published.isoformat()
-            yield self.article_request(entry.url, hints)
+        yield from self.article_requests((entry.url, _hints(entry)) for entry in result.entries)
+
+
+def _hints(entry: FeedEntry) -> dict[str, Any]:
+    """What the feed says about an article, kept beside its versions."""
+    hints: dict[str, Any] = {"via": "feed"}
+    if entry.title:
+        hints["title"] = entry.title
+    if entry.published:
+        hints["published"] = entry.published.isoformat()
+    return hints

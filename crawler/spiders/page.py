@@ -14,4 +14,5 @@ class PageSpider(SourceSpider):
     name = "page"
 
     async def start(self) -> AsyncIterator[scrapy.Request | PageSkipped]:
-        yield self.article_request(self.source.url, {"via": "page"})
+        for request in self.article_requests([(self.source.url, {"via": "page"})]):
+            yield request

@@ -4,14 +4,12 @@ and language are kept as hints)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
-from crawler.items import PageFailed
-from crawler.sitemaps import parse_sitemap
+from crawler.sitemaps import SitemapEntry, parse_sitemap
 from crawler.spiders.base import Item, SourceSpider
 from crawler.urls import canonicalize, is_http_url
 
@@ -26,17 +24,13 @@ class SitemapSpider(SourceSpider):
         yield self.discovery_request(self.source.url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Item | scrapy.Request]:
-        now = datetime.now(UTC)
-        if failed := self.failed_response(response, response.url, now):
+        if failed := self.failed_response(response):
             yield failed
             return
         sitemap = parse_sitemap(self.body_of(response), response.url)
         if sitemap is None:
-            yield PageFailed(
-                self.source.name,
-                response.url,
-                now,
-                response.status,
+            yield self.failed(
+                response,
                 "not a sitemap (no <urlset> or <sitemapindex>, or larger than max_page_bytes)",
             )
             return
@@ -51,12 +45,16 @@ class SitemapSpider(SourceSpider):
                 request.meta.update(sitemap_depth=depth, sitemap_seen=seen)
                 yield request
             return
-        for entry in sitemap.entries:
-            hints: dict[str, Any] = {"via": "sitemap"}
-            if entry.title:
-                hints["title"] = entry.title
-            if entry.published or entry.lastmod:
-                hints["published"] = (entry.published or entry.lastmod).isoformat()  # type: ignore[union-attr]
-            if entry.language:
-                hints["language"] = entry.language
-            yield self.article_request(entry.url, hints)
+        yield from self.article_requests((entry.url, _hints(entry)) for entry in sitemap.entries)
+
+
+def _hints(entry: SitemapEntry) -> dict[str, Any]:
+    """What a (Google News) sitemap says about an article, kept beside its versions."""
+    hints: dict[str, Any] = {"via": "sitemap"}
+    if entry.title:
+        hints["title"] = entry.title
+    if published := entry.published or entry.lastmod:
+        hints["published"] = published.isoformat()
+    if entry.language:
+        hints["language"] = entry.language
+    return hints

@@ -1,0 +1,240 @@
+"""Real crawls of the fixture site on 127.0.0.1 through the real CLI, checked in the SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from conftest import FIXTURES, Labscope, source
+
+from crawler.site_server import SiteServer
+
+DEEPSEEK = "/news/2025/deepseek-emerges.html"
+ARTICLE_PATHS = r"/(news|private)/20\d\d/[\w-]+(\.gbk)?\.html"
+EXPECTED = json.loads((FIXTURES / "deepseek-emerges.expected.json").read_text(encoding="utf-8"))
+
+
+def all_discovery_sources(site: SiteServer) -> str:
+    return (
+        source("listing", "listing", site.url("/news/index.html"), ARTICLE_PATHS)
+        + source("rss", "feed", site.url("/feed.xml"))
+        + source("news-sitemap", "sitemap", site.url("/news-sitemap.xml"))
+    )
+
+
+def article_hits(site: SiteServer) -> list[str]:
+    return [hit.path for hit in site.requests if hit.path.startswith(("/news/20", "/private/"))]
+
+
+def test_first_crawl_stores_every_article_once_without_boilerplate(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    labscope.write_config(all_discovery_sources(site))
+    run = labscope("crawl", "--json")
+    assert run.code == 0, run.stderr
+    summary = run.json()
+    assert (summary["new_articles"], summary["new_versions"], summary["failed"]) == (6, 6, 0)
+    assert summary["skipped"] == 1  # the robots.txt-disallowed /private/ article
+
+    listed = labscope("articles", "--json").json()
+    assert len(listed) == 6
+    assert {a["url"] for a in listed} >= {site.url(DEEPSEEK)}
+    assert set(listed[0]) == {
+        "id",
+        "url",
+        "title",
+        "source",
+        "published",
+        "first_seen",
+        "last_checked",
+        "versions",
+    }
+
+    shown = labscope("show", site.url(DEEPSEEK), "--json").json()
+    assert shown["title"] == EXPECTED["title"]
+    assert shown["published"].startswith(EXPECTED["published"])
+    assert shown["language"] == "en"
+    for paragraph in EXPECTED["text_paragraphs"]:
+        assert paragraph in shown["text"]
+    for chrome in EXPECTED["must_not_contain"]:
+        assert chrome not in shown["text"]
+    assert [v["number"] for v in shown["versions"]] == [1]
+
+
+def test_robots_txt_disallowed_urls_are_never_fetched(site: SiteServer, labscope: Labscope) -> None:
+    labscope.write_config(source("listing", "listing", site.url("/news/index.html"), ARTICLE_PATHS))
+    assert labscope("crawl").code == 0
+    assert not [path for path in article_hits(site) if path.startswith("/private/")]
+    assert "/robots.txt" in [hit.path for hit in site.requests]
+
+
+def test_gbk_page_is_decoded(site: SiteServer, labscope: Labscope) -> None:
+    labscope.write_config(source("zh", "page", site.url("/news/2025/baidu-ernie.gbk.html")))
+    assert labscope("crawl").code == 0
+    shown = labscope("show", site.url("/news/2025/baidu-ernie.gbk.html"), "--json").json()
+    assert "文心" in shown["title"]
+    assert "月之暗面" in shown["text"] and "深度求索" in shown["text"]
+    assert "\ufffd" not in shown["text"]
+    assert shown["language"] == "zh"
+
+
+def test_recrawl_of_unchanged_pages_is_conditional_and_stores_nothing(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    labscope.write_config(all_discovery_sources(site))
+    assert labscope("crawl").code == 0
+    first_run_hits = len(site.requests)
+
+    second = labscope("crawl", "--json").json()
+    assert (second["new_articles"], second["new_versions"], second["failed"]) == (0, 0, 0)
+    assert second["unchanged"] == second["fetched"] == 6
+    assert second["not_modified"] == 6
+    revisits = [h for h in site.requests[first_run_hits:] if h.path.startswith("/news/20")]
+    assert revisits and all("if-none-match" in h.headers for h in revisits)
+    assert all("if-modified-since" in h.headers for h in revisits)
+
+
+def test_identical_html_without_validators_is_unchanged(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """A server that ignores validators still costs no extraction and no version."""
+    body = (site.root / DEEPSEEK.lstrip("/")).read_bytes()
+    site.set_page("/plain.html", body, validators=False)
+    labscope.write_config(source("plain", "page", site.url("/plain.html")))
+    assert labscope("crawl").code == 0
+    second = labscope("crawl", "--json").json()
+    assert (second["new_versions"], second["unchanged"], second["not_modified"]) == (0, 1, 0)
+    assert "if-none-match" not in site.requests[-1].headers
+
+
+def test_edited_page_becomes_version_2(site: SiteServer, labscope: Labscope) -> None:
+    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)))
+    assert labscope("crawl").code == 0
+    edited = (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes()
+    site.set_page(DEEPSEEK, edited)
+
+    run = labscope("crawl", "--json").json()
+    assert (run["new_articles"], run["new_versions"]) == (0, 1)
+    expected = json.loads(
+        (FIXTURES / "edited" / "deepseek-emerges-v2.expected.json").read_text(encoding="utf-8")
+    )
+    shown = labscope("show", site.url(DEEPSEEK), "--json").json()
+    assert [v["title"] for v in shown["versions"]] == [
+        expected["title"]["old"],
+        expected["title"]["new"],
+    ]
+    assert expected["reworded"]["new"] in shown["text"]
+    first = labscope("show", site.url(DEEPSEEK), "--version", "1", "--json").json()
+    assert expected["reworded"]["old"] in first["text"]
+
+    assert labscope("crawl", "--json").json()["new_versions"] == 0
+
+
+def test_cosmetic_changes_make_no_new_version(site: SiteServer, labscope: Labscope) -> None:
+    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)))
+    assert labscope("crawl").code == 0
+    site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-cosmetic.html").read_bytes())
+    run = labscope("crawl", "--json").json()
+    assert (run["new_versions"], run["unchanged"]) == (0, 1)
+
+
+def test_tracking_parameters_and_canonical_links_collapse_into_one_article(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    site.set_page(
+        "/amp/deepseek.html", (FIXTURES / "duplicates" / "deepseek-amp.html").read_bytes()
+    )
+    labscope.write_config(
+        source("tracked", "page", site.url(DEEPSEEK + "?utm_source=x&utm_medium=y#top"))
+        + source("amp", "page", site.url("/amp/deepseek.html"))
+        + source("plain", "page", site.url(DEEPSEEK))
+    )
+    run = labscope("crawl", "--json").json()
+    assert run["new_articles"] == 1 and run["failed"] == 0
+    listed = labscope("articles", "--json").json()
+    assert [a["url"] for a in listed] == [site.url(DEEPSEEK)]
+    # the AMP URL finds the article it belongs to
+    assert (
+        labscope("show", site.url("/amp/deepseek.html"), "--json").json()["id"] == listed[0]["id"]
+    )
+
+
+def test_bad_pages_are_counted_and_the_crawl_goes_on(site: SiteServer, labscope: Labscope) -> None:
+    broken = FIXTURES / "broken"
+    site.set_page("/bad/500.html", b"<h1>oops</h1>", status=500)
+    site.set_page("/bad/slow.html", (site.root / DEEPSEEK.lstrip("/")).read_bytes(), delay=3)
+    site.set_page("/bad/garbage.html", (broken / "garbage.html").read_bytes())
+    site.set_page("/bad/empty.html", (broken / "empty.html").read_bytes())
+    site.set_page("/bad/listing.html", (broken / "listing-like.html").read_bytes())
+    site.set_page("/bad/file.html", b"%PDF-1.4 \x00\x01binary", content_type="application/pdf")
+    links = [
+        "/bad/404.html",
+        "/bad/500.html",
+        "/bad/slow.html",
+        "/bad/garbage.html",
+        "/bad/empty.html",
+        "/bad/listing.html",
+        "/bad/file.html",
+        DEEPSEEK,
+    ]
+    anchors = "".join(
+        f'<li><a href="{link}">Story number {i} headline</a></li>' for i, link in enumerate(links)
+    )
+    site.set_page("/bad/index.html", f"<html><body><ul>{anchors}</ul></body></html>".encode())
+    labscope.write_config(
+        source("mixed", "listing", site.url("/bad/index.html"), r"/(bad|news)/"),
+        crawl="delay = 0\ntimeout = 1",
+    )
+    run = labscope("crawl", "--json")
+    assert run.code == 0, run.stderr
+    summary = run.json()
+    assert summary["new_articles"] == 1
+    assert summary["failed"] == 7
+    reasons = {e["url"].rsplit("/", 1)[-1]: e["reason"] for e in summary["errors"]}
+    assert reasons["404.html"] == "HTTP 404"
+    assert reasons["500.html"] == "HTTP 500"
+    assert "timeout" in reasons["slow.html"].lower() or "timed out" in reasons["slow.html"].lower()
+    assert reasons["listing.html"].startswith("page looks like a list of links")
+    assert reasons["file.html"] == "not an HTML page (application/pdf)"
+    assert "Traceback" not in run.stderr
+
+    with sqlite3.connect(labscope.db) as conn:
+        assert conn.execute("select count(*) from versions").fetchone()[0] == 1
+        runs = conn.execute("select status, failed, errors from crawl_runs").fetchall()
+    assert runs[0][0] == "finished" and runs[0][1] == 7
+    assert len(json.loads(runs[0][2])) == 7
+
+
+def test_feeds_sitemaps_and_broken_feeds(site: SiteServer, labscope: Labscope) -> None:
+    broken = FIXTURES / "broken"
+    site.set_page("/malformed.xml", (broken / "malformed-feed.xml").read_bytes(), "application/xml")
+    site.set_page("/not-a-feed.html", (broken / "not-a-feed.html").read_bytes())
+    site.set_page("/bomb.xml", (broken / "billion-laughs.xml").read_bytes(), "application/xml")
+    labscope.write_config(
+        source("atom", "feed", site.url("/atom.xml"))
+        + source("json", "feed", site.url("/feed.json"))
+        + source("index", "sitemap", site.url("/sitemap-index.xml"))
+        + source("malformed", "feed", site.url("/malformed.xml"))
+        + source("not-a-feed", "feed", site.url("/not-a-feed.html"))
+        + source("bomb", "feed", site.url("/bomb.xml"))
+    )
+    run = labscope("crawl", "--json")
+    assert run.code == 0, run.stderr
+    summary = run.json()
+    failed_urls = {e["url"] for e in summary["errors"]}
+    assert site.url("/not-a-feed.html") in failed_urls
+    assert site.url("/malformed.xml") not in failed_urls
+    stored = {a["url"] for a in labscope("articles", "--json").json()}
+    assert site.url(DEEPSEEK) in stored  # listed by the malformed feed
+    # the gzip sitemap behind the index lists articles the feeds do not
+    assert len(stored) == 6
+
+
+def test_crawl_delay_from_robots_txt_is_honoured(site: SiteServer, labscope: Labscope) -> None:
+    site.set_page("/robots.txt", b"User-agent: *\nCrawl-delay: 1\n", "text/plain")
+    labscope.write_config(source("listing", "listing", site.url("/news/index.html"), ARTICLE_PATHS))
+    assert labscope("crawl").code == 0
+    times = [h.at for h in site.requests if h.path.startswith(("/news/", "/private/"))]
+    assert len(times) >= 4
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.9, gaps
