@@ -24,14 +24,9 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
-# Fixed here, chosen by measuring on the article-extraction-benchmark corpus (181 real news
-# pages) with bench/extraction_quality.py; word-shingle F1 against its ground truth:
-#   trafilatura.extract(html) defaults                      F1 0.953 (P 0.928, R 0.978)
-#   no comments                                             F1 0.960 (P 0.942, R 0.978)
-#   no comments, favor_precision                (chosen)    F1 0.964 (P 0.958, R 0.971)
-#   no comments, no tables                                  F1 0.957 (recall 0.972)
-#   no comments, favor_precision, no tables                 F1 0.957, one page gives no text
-#   no comments, favor_precision, fast                      F1 0.946, one page gives no text
+# Chosen by measuring word-shingle F1 on the article-extraction-benchmark corpus (181 news pages;
+# bench/extraction_quality.py, whose docstring has the other options' figures): defaults 0.953,
+# these 0.964 with 0 of 181 pages refused. Tables off or `fast` lower F1 and lose whole pages.
 _TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_comments": False,  # reader comments are not the article and change on every visit
     "include_tables": True,  # without tables, article text is lost (a table-laid page entirely)
@@ -42,22 +37,19 @@ _TRAFILATURA_OPTIONS: dict[str, Any] = {
 _RETRY = {**_TRAFILATURA_OPTIONS, "favor_precision": False}  # for too short a text only
 
 MIN_TEXT_WEIGHT = 200
-"""Shorter extractions are stubs, paywalls or error pages. A CJK character counts 3: it says about
-as much as a short English word, and Chinese news flashes are 100 to 300 characters long."""
-
+"""Shorter texts are stubs, paywalls or error pages. A CJK character counts 3, about a short
+English word: Chinese news flashes are 100 to 300 characters long."""
 MAX_BINARY_SHARE = 0.05
 """Share of control or U+FFFD characters above which the input is binary decoded as text."""
-
 LIST_MIN_TEASERS = 4
 LIST_MIN_SHARE = 0.25
 LIST_MIN_SHARE_ARTICLE = 0.5
-"""A page is a list of links when at least LIST_MIN_TEASERS teasers (headline links and their
-summaries) make up at least this share of the extracted text. A page that declares itself an
-article (og:type, JSON-LD @type) must clearly be a list: on the corpus, real articles reach 24%
-(five "Read more" links between short paragraphs), the demo site's listings 73% to 100%."""
-
+"""A page is a list of links when at least 4 teasers (headline links and their summaries) make
+up this share of the text. A page declaring itself an article (og:type, JSON-LD @type) must be
+clearly a list: on the corpus real articles reach 24% ("Related:" links, the paragraph after
+each taken for a summary); the demo site's listings reach 99 to 100%."""
 STANDALONE_SHARE = 2 / 3
-"""A link stands alone when it is this much of its block; a line belongs to a teaser when its
+"""A link stands alone when it is this much of its block; a line is a teaser's when its
 headline and summary are this much of it."""
 
 _BINARY_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
@@ -133,7 +125,7 @@ def _extract(html: str, url: str) -> Extraction | ExtractionFailure:
         return ExtractionFailure(
             f"text too short ({len(text)} characters{counted}; need {MIN_TEXT_WEIGHT})"
         )
-    json_ld = _json_ld_nodes(tree)
+    json_ld = _json_ld(tree)
     limit = LIST_MIN_SHARE_ARTICLE if _declares_article(doc.pagetype, json_ld) else LIST_MIN_SHARE
     count, share = _teasers(tree, text)
     if count >= LIST_MIN_TEASERS and share >= limit:
@@ -244,35 +236,36 @@ def _meta(tree: HtmlElement, *names: str) -> str | None:
     return None
 
 
-def _json_ld_nodes(tree: HtmlElement) -> list[dict[str, Any]]:
-    """Every JSON object in the page's JSON-LD blocks, at any depth, in document order."""
-    nodes: list[dict[str, Any]] = []
+def _json_ld(tree: HtmlElement) -> list[dict[str, Any]]:
+    """The entities the page describes in JSON-LD: top-level objects, @graph, mainEntity."""
+    entities: list[dict[str, Any]] = []
     for script in tree.iter("script"):
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
         try:
-            stack: list[Any] = [json.loads(script.text)]
+            data = json.loads(script.text)
         except ValueError:
             continue  # broken JSON-LD is common; trafilatura skips it too
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                nodes.append(node)
-                stack.extend(reversed(node.values()))
-            elif isinstance(node, list):
-                stack.extend(reversed(node))
-    return nodes
+        queue = data if isinstance(data, list) else [data]
+        for item in queue:  # grows while we walk it
+            if isinstance(item, dict):
+                entities.append(item)
+                for nested in (item.get("@graph"), item.get("mainEntity")):
+                    queue.extend(nested if isinstance(nested, list) else [nested])
+    return entities
 
 
-def _ld_value(nodes: list[dict[str, Any]], key: str) -> str | None:
-    return next((str(n[key]) for n in nodes if isinstance(n.get(key), str)), None)
+def _ld_value(entities: list[dict[str, Any]], key: str) -> str | None:
+    return next((str(e[key]) for e in entities if isinstance(e.get(key), str)), None)
 
 
-def _declares_article(pagetype: str | None, nodes: list[dict[str, Any]]) -> bool:
-    """og:type (trafilatura's pagetype) or a JSON-LD @type names an article or a blog post."""
+def _declares_article(pagetype: str | None, entities: list[dict[str, Any]]) -> bool:
+    """og:type (trafilatura's pagetype) or a JSON-LD @type names an article or a blog post.
+
+    Only the page's own entities count: a listing's ItemList of NewsArticle is no article."""
     types: list[Any] = [pagetype]
-    for node in nodes:
-        kind = node.get("@type")
+    for entity in entities:
+        kind = entity.get("@type")
         types.extend(kind if isinstance(kind, list) else [kind])
     return any(isinstance(kind, str) and _ARTICLE_TYPE.search(kind) for kind in types)
 
@@ -290,12 +283,13 @@ def _iso(value: str | None) -> str | None:
     return moment.isoformat()
 
 
-def _published(tree: HtmlElement, nodes: list[dict[str, Any]], date: str | None) -> str | None:
+def _published(tree: HtmlElement, entities: list[dict[str, Any]], date: str | None) -> str | None:
     """trafilatura's (htmldate's) day, with the page's own timestamp when it names that day."""
     if not date:
         return None
     stated = _iso(
-        _meta(tree, "article:published_time", "datepublished") or _ld_value(nodes, "datePublished")
+        _meta(tree, "article:published_time", "datepublished")
+        or _ld_value(entities, "datePublished")
     )
     return stated if stated and stated.startswith(date) else date
 
@@ -317,14 +311,11 @@ def _language(tree: HtmlElement, text: str) -> str | None:
 
 def _canonical_url(tree: HtmlElement, url: str) -> str | None:
     """The page's declared canonical URL, made absolute; only http(s) URLs are kept."""
-    href = next(
-        (
-            link.get("href")
-            for link in tree.iter("link")
-            if "canonical" in (link.get("rel") or "").lower().split() and link.get("href")
-        ),
-        None,
-    )
+    href = None
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            href = link.get("href")
+            break
     href = href or _meta(tree, "og:url")
     if not href:
         return None
