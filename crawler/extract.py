@@ -205,6 +205,9 @@ def _teasers(tree: HtmlElement, text: str) -> tuple[int, float]:
             continue  # a link inside a sentence
         siblings = islice((e for e in block.itersiblings() if isinstance(e.tag, str)), 2)
         summary = next((text_of(e) for e in siblings if len(text_of(e)) >= 40), "")
+        card = block.getparent()  # a teaser's card holds little more than headline and summary
+        if card is None or len(text_of(card)) > 1.5 * (len(headline) + len(summary)) + 40:
+            summary = ""  # the paragraph after a "Related:" link in an article's body
         teasers.append({s for s in (locate(headline), locate(summary)) if s is not None})
     covered = {s for s, n in found.items() if n >= STANDALONE_SHARE * length[s]}
     count = sum(1 for starts in teasers if starts & covered)

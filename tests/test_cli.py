@@ -22,7 +22,8 @@ def test_missing_config_file(labscope: Labscope) -> None:
     result = labscope("crawl")
     assert result.code == 2
     assert one_line_error(result.stderr) == (
-        f"labscope: error: {labscope.config}: no such file; pass --config PATH or set LABSCOPE_CONFIG"
+        f"labscope: error: {labscope.config}: no such file; "
+        "pass --config PATH or set LABSCOPE_CONFIG"
     )
 
 
@@ -33,7 +34,7 @@ def test_invalid_config_names_line_and_fix(labscope: Labscope) -> None:
     result = labscope("crawl")
     assert result.code == 2
     assert one_line_error(result.stderr) == (
-        f"labscope: error: {labscope.config}:6: source \"qwen-blog\": kind must be one of "
+        f'labscope: error: {labscope.config}:6: source "qwen-blog": kind must be one of '
         'feed, sitemap, listing, page (got "rss")'
     )
 

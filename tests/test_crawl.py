@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 
@@ -236,5 +237,5 @@ def test_crawl_delay_from_robots_txt_is_honoured(site: SiteServer, labscope: Lab
     assert labscope("crawl").code == 0
     times = [h.at for h in site.requests if h.path.startswith(("/news/", "/private/"))]
     assert len(times) >= 4
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.9, gaps

@@ -179,6 +179,40 @@ def test_listing_that_claims_to_be_an_article_is_still_refused() -> None:
     assert refused(listing(head=head)).startswith("page looks like a list of links")
 
 
+ARTICLE_OG = '<meta property="og:type" content="article">'
+ARTICLE_LD = '<script type="application/ld+json">{"@type": "NewsArticle"}</script>'
+WEBSITE_OG = '<meta property="og:type" content="website">'
+COLLECTION_LD = """<script type="application/ld+json">{"@context": "https://schema.org",
+"@type": "CollectionPage", "mainEntity": {"@type": "ItemList", "itemListElement": [
+{"@type": "ListItem", "item": {"@type": "NewsArticle", "url": "/2025/s0.html"}}]}}</script>"""
+
+
+@pytest.mark.parametrize(
+    ("head", "kept"),
+    [(ARTICLE_OG, True), (ARTICLE_LD, True), (WEBSITE_OG, False), (COLLECTION_LD, False)],
+)
+def test_a_declared_article_must_be_clearly_a_list(head: str, kept: bool) -> None:
+    """4 teasers under 3 paragraphs make up about a third of the text: a list only if undeclared."""
+    cards = "".join(
+        f"""<li class="card"><h3><a href="/2025/s{i}.html">Lab number {i} ships an open
+        model</a></h3><p>The start-up says model {i} beats its rivals on reasoning tests.</p></li>"""
+        for i in range(4)
+    )
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    result = extract(
+        page(f"<div>{paragraphs}<ul>{cards}</ul></div>", f"<title>AI</title>{head}"),
+        "https://news.example.com/",
+    )
+    if kept:
+        assert isinstance(result, Extraction), result
+        assert "Lab number 3 ships an open model" in result.text
+    else:
+        assert isinstance(result, ExtractionFailure)
+        assert result.reason.startswith(
+            "page looks like a list of links (4 headline links make up 3"
+        )
+
+
 def test_article_with_read_more_links_is_kept() -> None:
     extra = "".join(
         f'<p><a href="/2025/other-{i}.html">Read more: Chinese lab {i} cuts its API prices</a></p>'

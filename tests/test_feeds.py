@@ -6,7 +6,8 @@ from crawler.sitemaps import parse_sitemap
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>T</title>
-<item><title>One</title><link>/news/one.html</link><pubDate>Tue, 28 Jan 2025 09:00:00 GMT</pubDate></item>
+<item><title>One</title><link>/news/one.html</link>
+<pubDate>Tue, 28 Jan 2025 09:00:00 GMT</pubDate></item>
 <item><title>Two</title><link>https://other.example/two.html</link></item>
 </channel></rss>"""
 
@@ -58,7 +59,8 @@ def test_json_feed() -> None:
 
 def test_malformed_feed_still_yields_its_items() -> None:
     broken = b"""<rss version="2.0"><channel><title>Broken & bad</title>
-    <item><title>One</title><link>https://s.example/1.html</link><pubDate>not a date</pubDate></item>
+    <item><title>One</title><link>https://s.example/1.html</link>
+    <pubDate>not a date</pubDate></item>
     <item><title>Two</title><link>https://s.example/2.html</link>"""
     result = parse_feed(broken, "https://s.example/rss")
     assert [e.url for e in result.entries] == [

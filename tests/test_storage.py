@@ -1,0 +1,171 @@
+"""Version recording on a real SQLite file built by the migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
+from storage.db import Database, open_database
+from storage.errors import DatabaseError, NotFoundError
+from storage.fingerprint import fingerprint
+from storage.models import Article, Base, FetchState, HtmlBlob, Version
+from storage.queries import article_detail, find_article, list_articles
+from storage.versions import (
+    FetchedPage,
+    Outcome,
+    PageContent,
+    ensure_source,
+    record_check,
+    record_page,
+    validators_for,
+)
+
+T0 = datetime(2025, 1, 28, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    database = open_database(f"sqlite:///{tmp_path / 'test.db'}")
+    with database.transaction() as session:
+        ensure_source(session, "s", "page", "https://s.example/")
+    return database
+
+
+def page(
+    text: str,
+    title: str = "Title",
+    at: datetime = T0,
+    html: bytes | None = None,
+    url: str = "https://s.example/a",
+) -> FetchedPage:
+    return FetchedPage(
+        source="s",
+        url=url,
+        article_url="https://s.example/a",
+        fetched_at=at,
+        html=html if html is not None else f"<p>{text}</p>".encode(),
+        content=PageContent(title=title, text=text, published=T0),
+        etag='"v1"',
+        last_modified="Tue, 28 Jan 2025 09:00:00 GMT",
+    )
+
+
+def record(db: Database, p: FetchedPage) -> Outcome:
+    with db.transaction() as session:
+        return record_page(session, p)
+
+
+def test_migrations_match_the_models(db: Database) -> None:
+    with db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_wal_mode_and_busy_timeout(db: Database) -> None:
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+
+
+def test_new_article_then_unchanged_then_new_version(db: Database) -> None:
+    assert record(db, page("One. Two.")) is Outcome.NEW_ARTICLE
+    assert record(db, page("One. Two.", at=T0 + timedelta(hours=1))) is Outcome.UNCHANGED
+    assert record(db, page("One. Two. Three.", at=T0 + timedelta(hours=2))) is Outcome.NEW_VERSION
+    with db.reading() as session:
+        versions = session.scalars(select(Version).order_by(Version.number)).all()
+        assert [v.number for v in versions] == [1, 2]
+        article = session.scalars(select(Article)).one()
+        assert article.last_checked == T0 + timedelta(hours=2)
+        assert article.first_seen == T0
+
+
+def test_cosmetic_differences_are_not_a_new_version(db: Database) -> None:
+    record(db, page("He said \u201cyes\u201d \u2014 and left.\nNext  paragraph."))
+    outcome = record(db, page('He said "yes" - and left. Next paragraph. '))
+    assert outcome is Outcome.UNCHANGED
+
+
+def test_fingerprint_sees_real_changes() -> None:
+    assert fingerprint("T", "Revenue rose 5%.") != fingerprint("T", "Revenue rose 6%.")
+    assert fingerprint("T", "a") != fingerprint("U", "a")
+    assert fingerprint("T", "深度求索发布了新模型。") != fingerprint("T", "深度求索发布了新模型")
+
+
+def test_html_is_stored_compressed_once_per_hash(db: Database) -> None:
+    html = b"<html>" + b"x" * 10_000 + b"</html>"
+    record(db, page("One.", html=html))
+    record(db, page("One. Two.", html=html))  # same HTML, new text (re-extraction case)
+    with db.reading() as session:
+        blobs = session.scalars(select(HtmlBlob)).all()
+        assert len(blobs) == 1
+        assert zlib.decompress(blobs[0].data) == html
+        assert len(blobs[0].data) < len(html) / 10
+
+
+def test_validators_and_checks(db: Database) -> None:
+    record(db, page("One."))
+    with db.reading() as session:
+        known = validators_for(session, "https://s.example/a")
+    assert known is not None and known.etag == '"v1"'
+    with db.transaction() as session:
+        record_check(session, "https://s.example/a", T0 + timedelta(days=1), 304)
+    with db.reading() as session:
+        assert session.scalars(select(Article)).one().last_checked == T0 + timedelta(days=1)
+        assert session.scalars(select(FetchState)).one().last_status == 304
+
+
+def test_times_come_back_aware_and_in_utc(db: Database) -> None:
+    beijing = timezone(timedelta(hours=8))
+    record(db, page("One.", at=datetime(2025, 1, 28, 17, tzinfo=beijing)))
+    with db.reading() as session:
+        assert session.scalars(select(Article)).one().first_seen == T0
+
+
+def test_a_failed_transaction_leaves_nothing_behind(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        record_page(session, page("One."))
+        raise RuntimeError("crash mid-page")
+    with db.reading() as session:
+        assert session.scalar(select(func.count(Version.id))) == 0
+        assert session.scalar(select(func.count(Article.id))) == 0
+        assert session.scalar(select(func.count(HtmlBlob.id))) == 0
+
+
+def test_queries(db: Database) -> None:
+    record(db, page("One."))
+    record(db, page("One. Two.", title="New title"))
+    with db.reading() as session:
+        (summary,) = list_articles(session)
+        assert (summary.title, summary.versions, summary.source) == ("New title", 2, "s")
+        assert list_articles(session, since=T0 + timedelta(days=1)) == []
+        assert list_articles(session, sources=["other"]) == []
+        article = find_article(session, "https://s.example/a")
+        assert article_detail(session, article, 1).title == "Title"
+        with pytest.raises(NotFoundError, match="has no version 3; it has versions 1 to 2"):
+            article_detail(session, article, 3)
+        with pytest.raises(NotFoundError):
+            find_article(session, "999")
+
+
+def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    open_database(url).close()
+    open_database(url).close()
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0001",)]
+
+
+def test_database_from_a_newer_labscope_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    open_database(url).close()
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        conn.execute("update alembic_version set version_num = '9999'")
+    with pytest.raises(DatabaseError, match="written by a newer labscope"):
+        open_database(url)
