@@ -88,16 +88,15 @@ def crawl(obj: Context, sources: tuple[str, ...], as_json: bool) -> None:
     show_default=True,
     help="Port for the demo site (0: any free one).",
 )
-@click.option(
-    "--db", "db_url", default=None, help="Database URL (default: sqlite:///labscope-demo.db)."
-)
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_obj
-def demo(obj: Context, port: int, db_url: str | None, as_json: bool) -> None:
-    """Serve the bundled demo news site on 127.0.0.1 and crawl it (works offline)."""
+def demo(obj: Context, port: int, as_json: bool) -> None:
+    """Serve the bundled demo news site on 127.0.0.1 and crawl it (works offline).
+
+    The archive goes to ./labscope-demo.db unless --db says otherwise."""
     from crawler.demo import DEMO_DB_URL, run_demo
 
-    url = db_url or obj.db_url or DEMO_DB_URL
+    url = obj.db_url or DEMO_DB_URL
     db = open_database(url)
     with _progress(quiet=as_json) as on_progress:
         result = run_demo(

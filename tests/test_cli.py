@@ -109,7 +109,7 @@ def test_help_lists_the_commands(labscope: Labscope) -> None:
 
 def test_demo_crawls_the_bundled_site(labscope: Labscope, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/demo.db"
-    first = labscope("demo", "--port", "0", "--db", db)
+    first = labscope("--db", db, "demo", "--port", "0")
     assert first.code == 0, first.stderr
     assert "How China’s DeepSeek Emerged" in first.stdout
     assert "6 articles" in first.stdout
@@ -124,6 +124,6 @@ def test_demo_on_a_busy_port(labscope: Labscope, tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = labscope("demo", "--port", str(port), "--db", f"sqlite:///{tmp_path}/d.db")
+        result = labscope("--db", f"sqlite:///{tmp_path}/d.db", "demo", "--port", str(port))
     assert result.code == 2
     assert f"cannot serve the demo site on 127.0.0.1:{port}" in one_line_error(result.stderr)

@@ -239,3 +239,13 @@ def test_crawl_delay_from_robots_txt_is_honoured(site: SiteServer, labscope: Lab
     assert len(times) >= 4
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.9, gaps
+
+
+def test_pages_over_max_page_bytes_are_refused(site: SiteServer, labscope: Labscope) -> None:
+    labscope.write_config(
+        source("deepseek", "page", site.url(DEEPSEEK)),
+        crawl="delay = 0\ntimeout = 5\nmax_page_bytes = 4096",
+    )
+    summary = labscope("crawl", "--json").json()
+    assert summary["failed"] == 1 and summary["new_articles"] == 0
+    assert summary["errors"][0]["reason"] == "page larger than max_page_bytes"
