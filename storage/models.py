@@ -81,6 +81,8 @@ class Article(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     first_seen: Mapped[datetime]
     last_checked: Mapped[datetime]
+    gone_checks: Mapped[int] = mapped_column(default=0, server_default="0")
+    removed_at: Mapped[datetime | None]  # set while the article answers 404/410
 
     source: Mapped[Source] = relationship()
     versions: Mapped[list[Version]] = relationship(
@@ -121,6 +123,14 @@ class Version(Base):
     hints: Mapped[dict[str, Any]]
     html_id: Mapped[int] = mapped_column(ForeignKey("html_blobs.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    # The change summary against the previous version, stored so digests need no diffing.
+    change_kind: Mapped[str | None] = mapped_column(String(16))  # None for version 1
+    revert_to: Mapped[int | None]
+    sentences_added: Mapped[int] = mapped_column(default=0, server_default="0")
+    sentences_removed: Mapped[int] = mapped_column(default=0, server_default="0")
+    sentences_edited: Mapped[int] = mapped_column(default=0, server_default="0")
+    sentences_moved: Mapped[int] = mapped_column(default=0, server_default="0")
+    chars_changed: Mapped[int] = mapped_column(default=0, server_default="0")
 
     article: Mapped[Article] = relationship(back_populates="versions")
     html: Mapped[HtmlBlob] = relationship()
@@ -161,3 +171,45 @@ class CrawlRun(Base):
     skipped: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class Entity(Base):
+    """A lab, company, model, person, institution or place, with where it was first seen."""
+
+    __tablename__ = "entities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(256), unique=True)
+    type: Mapped[str] = mapped_column(String(16), index=True)
+    known: Mapped[bool]
+    first_seen: Mapped[datetime] = mapped_column(index=True)
+    first_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+    context: Mapped[str] = mapped_column(Text)
+
+
+class Mention(Base):
+    """That a version names an entity (and how often): entity diffs compare these sets."""
+
+    __tablename__ = "mentions"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), primary_key=True, index=True)
+    count: Mapped[int]
+
+
+class Event(Base):
+    """Something a user is told about: new article, edited, removed, restored, new entity.
+
+    Digests and queries read events; nothing is recomputed from the versions.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    edit_kind: Mapped[str | None] = mapped_column(String(16))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))

@@ -1,0 +1,110 @@
+"""Typed, located reads from a parsed TOML document, for config errors that point at a line.
+
+tomllib reports no positions, so Locator finds a table's or key's line by scanning the text, and
+every error built by Where names the file, line, scope and problem on one line.
+"""
+
+import difflib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from crawler.errors import ConfigError
+
+TOML_POS_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
+HEADER_RE = re.compile(r"\s*\[\[?([^\[\]]+)\]\]?\s*(?:#.*)?$")
+KEY_RE = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+TYPE_WORDS = {str: "a string", bool: "true or false", int: "an integer", float: "a number"}
+TOML_TYPES = ((bool, "boolean"), (str, "string"), (int, "integer"), (float, "float"))
+T = TypeVar("T")
+
+
+class Locator:
+    """Finds the line of a table header or key in the text, since tomllib reports no positions."""
+
+    def __init__(self, text: str) -> None:
+        self.headers: list[tuple[str, int]] = []
+        self.keys: list[dict[str, int]] = [{}]  # keys[0]: root; keys[i + 1]: after headers[i]
+        for number, line in enumerate(text.split("\n"), start=1):
+            if header := HEADER_RE.match(line):
+                parts = header[1].split(".")
+                self.headers.append((".".join(p.strip().strip("\"'") for p in parts), number))
+                self.keys.append({})
+            elif key := KEY_RE.match(line):
+                self.keys[-1].setdefault(next(g for g in key.groups() if g is not None), number)
+
+    def line(self, section: str, index: int, key: str | None) -> int | None:
+        """Line of key in the index-th [section] (else its header); None if written inline."""
+        if not section:
+            heads = (n for name, n in self.headers if name.split(".")[0] == key)
+            return self.keys[0].get(key or "") or next(heads, None)
+        blocks = [i for i, (name, _) in enumerate(self.headers) if name == section]
+        if index >= len(blocks):
+            return None
+        return self.keys[blocks[index] + 1].get(key or "", self.headers[blocks[index]][1])
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a value sits (file, section, n-th table, scope label), so errors can point at it."""
+
+    file: str
+    locator: Locator
+    section: str = ""
+    index: int = 0
+    scope: str = ""
+
+    def error(self, problem: str, key: str | None = None) -> ConfigError:
+        line = self.locator.line(self.section, self.index, key)
+        parts = [self.file if line is None else f"{self.file}:{line}", self.scope, problem]
+        return ConfigError(": ".join(p for p in parts if p).replace("\n", " "))
+
+
+def q(value: object) -> str:
+    """Quote a value the way TOML writes it, escaped so the message stays on one line."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def show(value: object) -> str:
+    """Describe a TOML value and its type for a '(got ...)' hint."""
+    if isinstance(value, dict | list):
+        return "a table" if isinstance(value, dict) else "an array"
+    words = [f"{word} {q(value)}" for kind, word in TOML_TYPES if isinstance(value, kind)]
+    return words[0] if words else f"date/time {value}"
+
+
+def opt(table: Mapping[str, Any], key: str, want: type[T], where: Where) -> T | None:
+    """table[key] if present, checked to be a want; a bool is never accepted as a number."""
+    if key not in table:
+        return None
+    value = table[key]
+    if want is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, want) or (isinstance(value, bool) and want is not bool):
+        raise where.error(f"{key} must be {TYPE_WORDS[want]} (got {show(value)})", key)
+    return value
+
+
+def get(table: Mapping[str, Any], key: str, want: type[T], where: Where, default: T) -> T:
+    """Like _opt, with a default for a missing key."""
+    value = opt(table, key, want, where)
+    return default if value is None else value
+
+
+def check_keys(table: Mapping[str, Any], allowed: Sequence[str], where: Where, noun: str) -> None:
+    """Refuse unknown keys with the closest allowed one, since a typo would otherwise be ignored."""
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
+            raise where.error(f"unknown {noun} '{key}'; {hint}", key)
+
+
+def section_table(data: Mapping[str, Any], section: str, where: Where) -> dict[str, Any]:
+    """The [section] table, or {} when absent, so every default applies."""
+    value = data.get(section, {})
+    if not isinstance(value, dict):
+        raise where.error(f"{section} must be a table [{section}] (got {show(value)})", section)
+    return value
