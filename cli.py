@@ -126,7 +126,7 @@ def demo(obj: Context, port: int, as_json: bool) -> None:
 @click.option(
     "--since", type=str, help="Published (or first seen) on or after: 2025-01-28, 7d, 24h."
 )
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
+@click.option("--limit", type=click.IntRange(1, 1_000_000), help="At most this many articles.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def articles(
@@ -182,7 +182,7 @@ def show(obj: Context, ref: str, version: int | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def runs(obj: Context, limit: int, as_json: bool) -> None:

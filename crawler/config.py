@@ -36,6 +36,8 @@ from crawler.toml_checks import (
 
 SourceKind = Literal["feed", "sitemap", "listing", "page"]
 SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
+Relevance = Literal["all", "entities"]
+RELEVANCES: tuple[str, ...] = get_args(Relevance)
 DEFAULT_USER_AGENT = "labscope/0.1 (+https://github.com/labscope/labscope)"
 DEFAULT_DB_URL = "sqlite:///labscope.db"
 
@@ -75,6 +77,16 @@ class SourceConfig:
     schedule: str | None = None  # 5-field cron; exclusive with every
     every: str | None = None  # interval for parse_interval, like "15m"
     enabled: bool = True
+    ignore: tuple[re.Pattern[str], ...] = ()  # text this source changes on every visit
+    relevance: Relevance = "all"  # "entities": keep only articles naming a known entity
+
+
+@dataclass(frozen=True)
+class ChangesConfig:
+    """What counts as an edit: [changes] ignore patterns and the size of a minor edit."""
+
+    ignore: tuple[re.Pattern[str], ...] = ()  # regexes for timestamps, view counters, ...
+    min_change: int = 20  # characters changed below which an edit is "minor"
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,7 @@ class Config:
     storage: StorageConfig
     crawl: CrawlConfig
     sources: tuple[SourceConfig, ...]
+    changes: ChangesConfig = ChangesConfig()
 
     def source(self, name: str) -> SourceConfig:
         """Look a source up by name; an unknown name lists the known ones so the user can fix it."""
@@ -110,6 +123,7 @@ _SECTION_KEYS = {
     "storage": _keys(StorageConfig),
     "crawl": _keys(CrawlConfig),
     "sources": _keys(SourceConfig),
+    "changes": _keys(ChangesConfig),
 }
 
 
@@ -214,7 +228,45 @@ def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
     if schedule is not None and every is not None:
         raise where.error("set schedule or every, not both; remove one of them", "every")
     enabled = get(table, "enabled", bool, where, True)
-    return SourceConfig(name, cast(SourceKind, kind), url, follow, schedule, every, enabled)
+    ignore = _patterns(table, "ignore", where)
+    relevance = _get_relevance(table, where)
+    return SourceConfig(
+        name, cast(SourceKind, kind), url, follow, schedule, every, enabled, ignore, relevance
+    )
+
+
+def _patterns(table: Mapping[str, Any], key: str, where: Where) -> tuple[re.Pattern[str], ...]:
+    """A list of regexes, each compiled now so a typo fails at load time."""
+    raw = table.get(key, [])
+    if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+        fix = f"write {key} = ['regex', ...]"
+        raise where.error(f"{key} must be an array of strings; {fix} (got {show(raw)})", key)
+    compiled = []
+    for pattern in raw:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise where.error(f"{key} {q(pattern)} is not a valid regex ({exc})", key) from None
+    return tuple(compiled)
+
+
+def _get_relevance(table: Mapping[str, Any], where: Where) -> Relevance:
+    relevance = get(table, "relevance", str, where, "all")
+    if relevance not in RELEVANCES:
+        choices = " or ".join(q(r) for r in RELEVANCES)
+        raise where.error(f"relevance must be {choices} (got {q(relevance)})", "relevance")
+    return cast(Relevance, relevance)
+
+
+def _parse_changes(table: Mapping[str, Any], where: Where) -> ChangesConfig:
+    """Validate [changes]: what the change tracker ignores and what it calls minor."""
+    check_keys(table, _SECTION_KEYS["changes"], where, "key")
+    min_change = get(table, "min_change", int, where, ChangesConfig.min_change)
+    if min_change < 0:
+        raise where.error(
+            f"min_change must be 0 or more characters (got {min_change})", "min_change"
+        )
+    return ChangesConfig(_patterns(table, "ignore", where), min_change)
 
 
 def _parse_sources(data: Mapping[str, Any], top: Where) -> tuple[SourceConfig, ...]:
@@ -294,7 +346,8 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
         base_dir = Path.cwd() if path is None else path.parent
     storage = _parse_storage(section_table(data, "storage", top), where["storage"], base_dir)
     crawl = _parse_crawl(section_table(data, "crawl", top), where["crawl"])
-    return Config(path, storage, crawl, _parse_sources(data, top))
+    changes = _parse_changes(section_table(data, "changes", top), where["changes"])
+    return Config(path, storage, crawl, _parse_sources(data, top), changes)
 
 
 def load_config(path: Path) -> Config:

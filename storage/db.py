@@ -58,6 +58,9 @@ def open_database(url: str) -> Database:
             f"cannot open database {_display(url)}: {reason}; "
             "check the path or URL, or point --db at a new file"
         ) from exc
+    except BaseException:
+        db.close()  # e.g. a database from a newer labscope: don't leave its connection open
+        raise
     return db
 
 

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Session
 from storage.errors import NotFoundError
 from storage.models import Article, CrawlRun, FetchState, Source, Version
 
+# Ids are INTEGER columns: PostgreSQL refuses a larger number ("integer out of range") where
+# SQLite would find nothing, so a larger number is no id; it is still looked up as a URL.
+MAX_ID = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class ArticleSummary:
@@ -116,7 +120,7 @@ def list_articles(
 def find_article(session: Session, ref: str, *urls: str) -> Article:
     """The article with id `ref`, or stored under (or fetched from) `ref` or one of `urls`."""
     article: Article | None = None
-    if ref.isdigit():
+    if ref.isdecimal() and ref.isascii() and int(ref) <= MAX_ID:
         article = session.get(Article, int(ref))
     candidates = [ref, *urls]
     if article is None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from storage.fingerprint import fingerprint
@@ -123,7 +123,7 @@ def record_page(session: Session, page: FetchedPage, run_id: int | None = None) 
                 authors=list(content.authors),
                 published=content.published,
                 modified=content.modified,
-                language=content.language,
+                language=_fitting(content.language, Version.__table__.c.language),
                 site_name=content.site_name,
                 fingerprint=digest,
                 hints=page.hints,
@@ -193,6 +193,20 @@ def _update_state(
     if article_id is not None:
         state.article_id = article_id
     if sha is not None:
-        state.html_sha256, state.etag, state.last_modified = sha, etag, last_modified
+        state.html_sha256 = sha
+        state.etag = _fitting(etag, FetchState.__table__.c.etag)
+        state.last_modified = _fitting(last_modified, FetchState.__table__.c.last_modified)
     session.flush()
     return state
+
+
+def _fitting(value: str | None, column: ColumnElement[Any]) -> str | None:
+    """`value`, or None when it is longer than `column` allows.
+
+    SQLite ignores VARCHAR lengths, PostgreSQL enforces them: without this a server's over-long
+    ETag or Last-Modified, or a sitemap's junk language tag, would fail the whole page there.
+    A value that long is not a usable validator or language tag anyway, and is not truncated:
+    half an ETag sent back would be wrong.
+    """
+    length = getattr(column.type, "length", None)
+    return None if value is not None and length is not None and len(value) > length else value

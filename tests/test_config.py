@@ -199,7 +199,7 @@ CRAWL_KEYS = "user_agent, obey_robots, delay, concurrency, timeout, max_page_byt
         pytest.param(
             "# labscope test config",
             "verbose = true",
-            "config.toml:1: unknown section 'verbose'; allowed: storage, crawl, sources",
+            "config.toml:1: unknown section 'verbose'; allowed: storage, crawl, sources, changes",
             id="unknown-top-level-key",
         ),
         pytest.param(
@@ -505,3 +505,49 @@ def test_unknown_source_without_sources() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config("", base_dir=Path("/tmp")).source("qwen-blog")
     assert str(caught.value) == 'unknown source "qwen-blog"; no [[sources]] are configured'
+
+
+def test_changes_and_source_noise_rules(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[changes]\nignore = ['\\d+ views', 'Updated \\d+ minutes ago']\nmin_change = 40\n\n"
+        '[[sources]]\nname = "a"\nkind = "page"\nurl = "https://a.example/x"\n'
+        "ignore = ['Last updated: .*']\nrelevance = \"entities\"\n"
+    )
+    config = load_config(path)
+    assert [p.pattern for p in config.changes.ignore] == [r"\d+ views", r"Updated \d+ minutes ago"]
+    assert config.changes.min_change == 40
+    assert [p.pattern for p in config.sources[0].ignore] == ["Last updated: .*"]
+    assert config.sources[0].relevance == "entities"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "[changes]\nignore = ['(unclosed']\n",
+            "config.toml:2: [changes]: ignore \"(unclosed\" is not a valid regex "
+            "(missing ), unterminated subpattern at position 0)",
+        ),
+        (
+            "[changes]\nmin_change = -1\n",
+            "config.toml:2: [changes]: min_change must be 0 or more characters (got -1)",
+        ),
+        (
+            '[[sources]]\nname = "a"\nkind = "page"\nurl = "https://a.example/"\n'
+            'relevance = "labs"\n',
+            'config.toml:5: source "a": relevance must be "all" or "entities" (got "labs")',
+        ),
+        (
+            '[[sources]]\nname = "a"\nkind = "page"\nurl = "https://a.example/"\nignore = "x"\n',
+            "config.toml:5: source \"a\": ignore must be an array of strings; "
+            "write ignore = ['regex', ...] (got string \"x\")",
+        ),
+    ],
+)
+def test_noise_rule_errors(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(body)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).replace(str(path), "config.toml") == message

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 # Statuses the spider wants to see itself instead of having them filtered out; 3xx are followed.
 HANDLED_STATUSES = [304, *range(400, 600)]
+# The articles.url column's size: longer URLs are session junk, not articles.
+MAX_URL_LENGTH = 2048
 
 ValidatorLookup = Callable[[str], Validators | None]
 Item = PageFetched | PageUnchanged | PageFailed | PageSkipped
@@ -64,6 +66,8 @@ class SourceSpider(scrapy.Spider):
         if not is_http_url(url):
             return PageSkipped(self.source.name, url, "not an http(s) URL")
         url = canonicalize(url)
+        if len(url) > MAX_URL_LENGTH:
+            return PageSkipped(self.source.name, url[:200], f"URL longer than {MAX_URL_LENGTH}")
         if not self.sink.claim(url):
             return None
         known = self.validators(url)

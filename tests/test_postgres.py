@@ -1,0 +1,359 @@
+"""Storage and a real crawl on PostgreSQL: the README promises any SQLAlchemy URL works.
+
+A throwaway server (tests/pg.py) runs for the session on a unix socket; each test gets a fresh
+database built by the migrations. Without PostgreSQL on the machine these tests skip.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from conftest import Labscope, source
+from pg import Cluster, postgres_cluster
+from sqlalchemy import func, inspect, select, text
+from test_crawl import ARTICLE_PATHS, DEEPSEEK, EXPECTED
+
+from crawler.site_server import SiteServer
+from storage.db import MIGRATIONS, Database, open_database
+from storage.errors import DatabaseError, NotFoundError
+from storage.models import Article, Base, FetchState, HtmlBlob, Version
+from storage.queries import article_detail, find_article, list_articles, list_runs
+from storage.runs import RunCounts, finish_run, start_run
+from storage.versions import (
+    FetchedPage,
+    Outcome,
+    PageContent,
+    ensure_source,
+    record_check,
+    record_page,
+    validators_for,
+)
+
+T0 = datetime(2025, 1, 28, 9, tzinfo=UTC)
+BEIJING = timezone(timedelta(hours=8))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    yield from postgres_cluster()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database for this test."""
+    return pg_cluster.create_database(request.node.name)
+
+
+def _with_source(url: str) -> Database:
+    database = open_database(url)
+    with database.transaction() as session:
+        ensure_source(session, "s", "page", "https://s.example/")
+        ensure_source(session, "other", "feed", "https://o.example/feed.xml")
+    return database
+
+
+@pytest.fixture
+def db(pg_url: str) -> Iterator[Database]:
+    database = _with_source(pg_url)
+    yield database
+    database.close()
+
+
+def page(
+    text: str,
+    title: str = "Title",
+    at: datetime = T0,
+    *,
+    article: str = "a",
+    src: str = "s",
+    url: str | None = None,
+    published: datetime | None = T0,
+    **extra: Any,
+) -> FetchedPage:
+    article_url = f"https://s.example/{article}"
+    return FetchedPage(
+        source=src,
+        url=url or article_url,
+        article_url=article_url,
+        fetched_at=at,
+        html=f"<p>{title}: {text}</p>".encode(),
+        content=PageContent(title=title, text=text, published=published, **extra),
+        etag='"v1"',
+        last_modified="Tue, 28 Jan 2025 09:00:00 GMT",
+    )
+
+
+def record(db: Database, p: FetchedPage) -> Outcome:
+    with db.transaction() as session:
+        return record_page(session, p)
+
+
+def fill(db: Database) -> None:
+    """Three articles: two sources, two versions of one, one without a publication date."""
+    record(db, page("One.", authors=("王小明", "Li Wei"), language="zh", site_name="新闻"))
+    record(db, page("One. Two.", title="New title", at=T0 + timedelta(hours=1)))
+    record(db, page("Older.", article="c", published=T0 - timedelta(days=1)))
+    record(
+        db, page("Undated.", article="b", src="other", at=T0 + timedelta(days=1), published=None)
+    )
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+def test_migrations_build_the_schema_and_match_the_models(db: Database) -> None:
+    tables = set(inspect(db.engine).get_table_names())
+    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    with db.engine.connect() as connection:
+        assert connection.dialect.name == "postgresql"
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        types = dict(
+            connection.execute(
+                text(
+                    "select table_name || '.' || column_name, data_type "
+                    "from information_schema.columns where table_schema = 'public'"
+                )
+            ).all()
+        )
+    assert diff == []
+    assert types["versions.published"] == "timestamp with time zone"
+    assert types["versions.hints"] == "json"
+    assert types["html_blobs.data"] == "bytea"
+
+
+def test_reopening_does_not_migrate_again(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_database(pg_url).close()
+
+    def upgrade(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("migrated an up-to-date database again")
+
+    monkeypatch.setattr(command, "upgrade", upgrade)
+    database = open_database(pg_url)
+    try:
+        with database.reading() as session:
+            stored = session.execute(text("select version_num from alembic_version")).all()
+    finally:
+        database.close()
+    heads = ScriptDirectory(str(MIGRATIONS)).get_heads()
+    assert [row[0] for row in stored] == heads
+
+
+def test_database_from_a_newer_labscope_is_refused(pg_url: str) -> None:
+    open_database(pg_url).close()
+    database = open_database(pg_url)
+    with database.transaction() as session:
+        session.execute(text("update alembic_version set version_num = '9999'"))
+    database.close()
+    with pytest.raises(DatabaseError, match="written by a newer labscope"):
+        open_database(pg_url)
+
+
+# --- recording --------------------------------------------------------------------------------
+
+
+def test_new_article_then_unchanged_then_new_version(db: Database) -> None:
+    assert record(db, page("One. Two.")) is Outcome.NEW_ARTICLE
+    assert record(db, page("One.  Two.", at=T0 + timedelta(hours=1))) is Outcome.UNCHANGED
+    assert record(db, page("One. Two. Three.", at=T0 + timedelta(hours=2))) is Outcome.NEW_VERSION
+    with db.reading() as session:
+        versions = session.scalars(select(Version).order_by(Version.number)).all()
+        assert [v.number for v in versions] == [1, 2]
+        article = session.scalars(select(Article)).one()
+        assert article.first_seen == T0
+        assert article.last_checked == T0 + timedelta(hours=2)
+
+
+def test_times_come_back_aware_and_in_utc(db: Database) -> None:
+    """The server runs on Asia/Shanghai time; a +08:00 time is stored as its instant."""
+    record(db, page("One.", at=datetime(2025, 1, 28, 17, tzinfo=BEIJING)))
+    with db.transaction() as session:
+        record_check(session, "https://s.example/a", datetime(2025, 1, 29, 1, tzinfo=BEIJING), 304)
+    with db.reading() as session:
+        article = session.scalars(select(Article)).one()
+        assert article.first_seen == T0 and article.first_seen.tzinfo is UTC
+        assert article.last_checked == T0 + timedelta(hours=8)
+        assert article.last_checked.tzinfo is UTC
+        assert session.scalars(select(Version)).one().published == T0
+        raw = session.execute(
+            text("select first_seen::text, current_setting('TimeZone') from articles")
+        ).one()
+    assert tuple(raw) == ("2025-01-28 17:00:00+08", "Asia/Shanghai")
+    with pytest.raises(Exception, match="naive datetime"), db.transaction() as session:
+        record_page(session, page("Two.", article="naive", at=datetime(2025, 1, 30, 9)))
+
+
+def test_a_failed_transaction_leaves_nothing_behind(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        record_page(session, page("One."))
+        raise RuntimeError("crash mid-page")
+    with db.reading() as session:
+        assert session.scalar(select(func.count(Version.id))) == 0
+        assert session.scalar(select(func.count(Article.id))) == 0
+        assert session.scalar(select(func.count(HtmlBlob.id))) == 0
+        assert session.scalar(select(func.count(FetchState.id))) == 0
+    assert record(db, page("One.")) is Outcome.NEW_ARTICLE  # the connection is usable again
+
+
+def test_json_binary_and_validators_round_trip(db: Database) -> None:
+    html = "<html><p>深度求索发布了新模型。</p>".encode() * 500
+    hints = {"via": "sitemap", "title": "月之暗面", "nested": {"n": 1, "list": [None, True]}}
+    p = dataclasses.replace(page("One."), html=html, hints=hints)
+    record(db, p)
+    with db.reading() as session:
+        version = session.scalars(select(Version)).one()
+        assert version.hints == hints
+        assert zlib.decompress(version.html.data) == html
+        known = validators_for(session, "https://s.example/a")
+    assert known is not None
+    assert (known.etag, known.last_modified) == ('"v1"', "Tue, 28 Jan 2025 09:00:00 GMT")
+
+
+def test_over_long_header_values_do_not_lose_the_page(db: Database) -> None:
+    """Servers send what they like; PostgreSQL enforces column lengths that SQLite ignores."""
+    p = dataclasses.replace(
+        page("One.", language="en-GB-x-" + "a" * 40),
+        etag='"' + "e" * 600 + '"',
+        last_modified="Tue, 28 Jan 2025 09:00:00 GMT; " + "x" * 80,
+    )
+    assert record(db, p) is Outcome.NEW_ARTICLE
+    with db.reading() as session:
+        assert session.scalars(select(Version)).one().language is None
+        known = validators_for(session, "https://s.example/a")
+    assert known is not None and (known.etag, known.last_modified) == (None, None)
+
+
+def test_crawl_runs_are_recorded(db: Database) -> None:
+    with db.transaction() as session:
+        run_id = start_run(session, "manual", ["s", "other"])
+    counts = RunCounts(
+        fetched=2, failed=1, errors=[{"url": "https://s.example/x", "reason": "HTTP 404"}]
+    )
+    with db.transaction() as session:
+        finish_run(session, run_id, counts, "finished")
+    with db.reading() as session:
+        (run,) = list_runs(session)
+    assert (run.status, run.sources, run.fetched, run.failed) == ("finished", ["s", "other"], 2, 1)
+    assert run.errors == counts.errors
+    assert run.finished is not None and run.finished.tzinfo is UTC
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def test_queries(db: Database) -> None:
+    fill(db)
+    with db.reading() as session:
+        listed = list_articles(session)
+        # newest first by publication date, else first seen: b (undated, seen a day later), a, c
+        assert [a.url.rsplit("/", 1)[1] for a in listed] == ["b", "a", "c"]
+        b, a, _c = listed
+        assert (a.title, a.versions, a.source, a.published) == ("New title", 2, "s", T0)
+        assert (b.published, b.first_seen, b.source) == (None, T0 + timedelta(days=1), "other")
+        since = datetime(2025, 1, 28, 17, tzinfo=BEIJING)  # = T0
+        assert [x.id for x in list_articles(session, since=since)] == [b.id, a.id]
+        assert list_articles(session, since=T0 + timedelta(days=2)) == []
+        assert [x.id for x in list_articles(session, sources=["other"])] == [b.id]
+        assert [x.id for x in list_articles(session, sources=["s", "nope"], limit=1)] == [a.id]
+        assert [x.id for x in list_articles(session, limit=2)] == [b.id, a.id]
+
+        article = find_article(session, "https://s.example/a")
+        assert find_article(session, str(article.id)) is article
+        assert find_article(session, "https://x.example/?amp", "https://s.example/a") is article
+        detail = article_detail(session, article)
+        assert (detail.version, detail.title, detail.text) == (2, "New title", "One. Two.")
+        first = article_detail(session, article, 1)
+        assert (first.authors, first.language, first.site_name) == (
+            ["王小明", "Li Wei"],
+            "zh",
+            "新闻",
+        )
+        assert [(v.number, v.fetched_at) for v in detail.versions] == [
+            (1, T0),
+            (2, T0 + timedelta(hours=1)),
+        ]
+        with pytest.raises(NotFoundError, match="has no version 3; it has versions 1 to 2"):
+            article_detail(session, article, 3)
+        for missing in ("999", str(2**31), str(2**70)):  # past INTEGER: not found, not an error
+            with pytest.raises(NotFoundError, match="no article"):
+                find_article(session, missing)
+
+
+def test_find_article_by_the_url_it_was_fetched_under(db: Database) -> None:
+    record(db, page("One.", url="https://s.example/amp/a"))
+    with db.reading() as session:
+        assert find_article(session, "https://s.example/amp/a").url == "https://s.example/a"
+
+
+def test_queries_answer_as_on_sqlite(db: Database, tmp_path: Path) -> None:
+    """The same pages stored in SQLite and in PostgreSQL give the same answers."""
+    lite = _with_source(f"sqlite:///{tmp_path / 'same.db'}")
+    try:
+        for database in (db, lite):
+            fill(database)
+        answers = []
+        for database in (db, lite):
+            with database.reading() as session:
+                answers.append(
+                    (
+                        list_articles(session),
+                        list_articles(session, since=T0, limit=5),
+                        [article_detail(session, find_article(session, str(i))) for i in (1, 2, 3)],
+                        article_detail(session, find_article(session, "1"), 1),
+                    )
+                )
+    finally:
+        lite.close()
+    assert answers[0] == answers[1]
+
+
+# --- a real crawl through the CLI -------------------------------------------------------------
+
+
+def test_crawl_into_postgresql_through_the_cli(
+    site: SiteServer, labscope: Labscope, pg_url: str
+) -> None:
+    labscope.write_config(source("listing", "listing", site.url("/news/index.html"), ARTICLE_PATHS))
+    run = labscope("--db", pg_url, "crawl", "--json")
+    assert run.code == 0, run.stderr
+    first = run.json()
+    assert (first["new_articles"], first["new_versions"], first["failed"]) == (6, 6, 0), first
+    assert first["errors"] == []
+
+    again = labscope("--db", pg_url, "crawl", "--json")
+    assert again.code == 0, again.stderr
+    second = again.json()
+    assert (second["new_articles"], second["new_versions"], second["failed"]) == (0, 0, 0)
+    assert second["unchanged"] == second["not_modified"] == 6
+
+    listed = labscope("--db", pg_url, "articles", "--json").json()
+    assert len(listed) == 6 and site.url(DEEPSEEK) in {a["url"] for a in listed}
+    assert all(a["versions"] == 1 and a["first_seen"].endswith("+00:00") for a in listed)
+    keys = [a["published"] or a["first_seen"] for a in listed]
+    assert keys == sorted(keys, reverse=True)
+    assert len(labscope("--db", pg_url, "articles", "--limit", "2", "--json").json()) == 2
+
+    shown = labscope("--db", pg_url, "show", site.url(DEEPSEEK + "?utm_source=x"), "--json")
+    assert shown.code == 0, shown.stderr
+    detail = shown.json()
+    assert detail["title"] == EXPECTED["title"]
+    assert detail["published"].startswith(EXPECTED["published"])
+    assert [v["number"] for v in detail["versions"]] == [1]
+    for paragraph in EXPECTED["text_paragraphs"]:
+        assert paragraph in detail["text"]
+
+    missing = labscope("--db", pg_url, "show", str(2**40))
+    assert (missing.code, missing.stderr.count("\n")) == (2, 1), missing.stderr
+
+    runs = labscope("--db", pg_url, "runs", "--json").json()
+    assert [(r["status"], r["new_articles"]) for r in runs] == [("finished", 0), ("finished", 6)]
+    assert not labscope.db.exists()  # everything went to PostgreSQL, nothing to the config's SQLite
