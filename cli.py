@@ -3,31 +3,36 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cli_format import (
+    err,
+    out,
+    print_articles,
+    print_json,
+    print_run,
+    progress,
+    when,
+    write_atomically,
+)
 from crawler.config import Config, load_config
-from crawler.errors import CrawlerError
+from crawler.entity_kb import ENTITY_TYPES
+from crawler.errors import ConfigError, CrawlerError
 from crawler.urls import canonicalize, is_http_url
+from storage.changes import ChangeRules
 from storage.db import Database, open_database
-from storage.errors import StorageError
+from storage.digest import NO_RULES, build_digest, compare_versions
+from storage.digest_formats import FORMATS, render_diff, render_digest
+from storage.entities import list_entities
+from storage.errors import NotFoundError, StorageError
 from storage.queries import article_detail, find_article, list_articles, list_runs
-from storage.runs import RunCounts
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
 
 
 @dataclasses.dataclass
@@ -43,6 +48,23 @@ class Context:
 
     def database(self) -> Database:
         return open_database(self.db_url or self.config().storage.url)
+
+    def change_rules(self) -> dict[str, ChangeRules]:
+        """Each source's noise rules, so diffs show what the stored summaries counted.
+
+        With --db and no readable config, there are none: the diff is then of the exact texts.
+        """
+        try:
+            config = self.config()
+        except ConfigError:
+            if self.db_url:
+                return {}
+            raise
+        changes = config.changes
+        return {
+            source.name: ChangeRules(changes.ignore + source.ignore, changes.min_change)
+            for source in config.sources
+        }
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,11 +95,11 @@ def crawl(obj: Context, sources: tuple[str, ...], as_json: bool) -> None:
 
     config = obj.config()
     db = open_database(obj.db_url or config.storage.url)
-    with _progress(quiet=as_json) as on_progress:
+    with progress(quiet=as_json) as on_progress:
         result = run_crawl(
             config, db, list(sources) or None, on_progress=on_progress, log_level=_log_level(obj)
         )
-    _print_run(result.run_id, result.status, result.counts, as_json)
+    print_run(result.run_id, result.status, result.counts, as_json)
 
 
 @cli.command()
@@ -98,7 +120,7 @@ def demo(obj: Context, port: int, as_json: bool) -> None:
 
     url = obj.db_url or DEMO_DB_URL
     db = open_database(url)
-    with _progress(quiet=as_json) as on_progress:
+    with progress(quiet=as_json) as on_progress:
         result = run_demo(
             db,
             port,
@@ -107,11 +129,11 @@ def demo(obj: Context, port: int, as_json: bool) -> None:
             if as_json
             else lambda site: err.print(f"Serving the demo site at {site}"),
         )
-    _print_run(result.run_id, result.status, result.counts, as_json)
+    print_run(result.run_id, result.status, result.counts, as_json)
     if as_json:
         return
     with db.reading() as session:
-        _print_articles(list_articles(session))
+        print_articles(list_articles(session))
     out.print(
         f"\nStored in {url}. Explore it:\n"
         f"  labscope --db {url} articles\n"
@@ -138,9 +160,9 @@ def articles(
     with db.reading() as session:
         rows = list_articles(session, sources=list(sources) or None, since=when, limit=limit)
     if as_json:
-        _print_json([dataclasses.asdict(row) for row in rows])
+        print_json([dataclasses.asdict(row) for row in rows])
     else:
-        _print_articles(rows)
+        print_articles(rows)
 
 
 @cli.command()
@@ -157,17 +179,17 @@ def show(obj: Context, ref: str, version: int | None, as_json: bool) -> None:
     with db.reading() as session:
         detail = article_detail(session, find_article(session, ref, *variants), version)
     if as_json:
-        _print_json(dataclasses.asdict(detail))
+        print_json(dataclasses.asdict(detail))
         return
     out.print(f"[bold]{escape(detail.title)}[/bold]")
     out.print(escape(detail.url))
     facts = [
         ("Source", detail.source),
-        ("Published", _when(detail.published)),
+        ("Published", when(detail.published)),
         ("Authors", ", ".join(detail.authors) or "-"),
         ("Language", detail.language or "-"),
-        ("First seen", _when(detail.first_seen)),
-        ("Last checked", _when(detail.last_checked)),
+        ("First seen", when(detail.first_seen)),
+        ("Last checked", when(detail.last_checked)),
         ("Version", f"{detail.version} of {len(detail.versions)}"),
     ]
     for label, value in facts:
@@ -176,7 +198,7 @@ def show(obj: Context, ref: str, version: int | None, as_json: bool) -> None:
     out.print(escape(detail.text))
     table = Table("Version", "Fetched", "Title", title="Versions", title_justify="left")
     for v in detail.versions:
-        table.add_row(str(v.number), _when(v.fetched_at), escape(v.title))
+        table.add_row(str(v.number), when(v.fetched_at), escape(v.title))
     out.print()
     out.print(table)
 
@@ -191,13 +213,13 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
     with db.reading() as session:
         rows = list_runs(session, limit=limit)
     if as_json:
-        _print_json([dataclasses.asdict(row) for row in rows])
+        print_json([dataclasses.asdict(row) for row in rows])
         return
     table = Table("Run", "Started", "Status", "Trigger", "Fetched", "New", "Versions", "Failed")
     for r in rows:
         table.add_row(
             str(r.id),
-            _when(r.started),
+            when(r.started),
             r.status,
             r.trigger,
             str(r.fetched),
@@ -208,70 +230,112 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
     out.print(table)
 
 
-def _print_run(run_id: int, status: str, counts: RunCounts, as_json: bool) -> None:
-    summary = {
-        "run_id": run_id,
-        "status": status,
-        **{k: v for k, v in dataclasses.asdict(counts).items() if k != "errors"},
-        "errors": counts.errors,
-    }
-    if as_json:
-        _print_json(summary)
+@cli.command()
+@click.argument("ref", metavar="ID|URL")
+@click.option("--from", "old", type=click.IntRange(min=1), help="Older version (default: to - 1).")
+@click.option("--to", "new", type=click.IntRange(min=1), help="Newer version (default: latest).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_obj
+def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str) -> None:
+    """Show what changed between two versions of an article, sentence by sentence."""
+    db = obj.database()
+    variants = [canonicalize(ref)] if is_http_url(ref) else []
+    with db.reading() as session:
+        article = find_article(session, ref, *variants)
+        latest = article.versions[-1].number if article.versions else 0
+        new = new or latest
+        old = old or new - 1
+        if old < 1:
+            raise NotFoundError(
+                f"article {article.id} has only version {new}; nothing to compare it with yet"
+            )
+        rules = obj.change_rules().get(article.source.name, NO_RULES)
+        change = compare_versions(session, article, old, new, rules)
+    color = fmt == "text" and out.is_terminal
+    click.echo(render_diff(change, fmt, color=color), color=color)  # type: ignore[arg-type]
+
+
+@cli.command()
+@click.option("--since", type=str, help="Start of the period: 2025-01-28, 7d, 24h (default 24h).")
+@click.option("--hours", type=click.IntRange(min=1), help="The last N hours (instead of --since).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (not stdout)."
+)
+@click.pass_obj
+def digest(
+    obj: Context, since: str | None, hours: int | None, fmt: str, output: Path | None
+) -> None:
+    """What changed in a period: new and edited articles, new entities, removed articles."""
+    if since and hours:
+        raise click.UsageError("give --since or --hours, not both")
+    until = datetime.now(UTC)
+    start = _parse_since(since) if since else until - timedelta(hours=hours or 24)
+    db = obj.database()
+    with db.reading() as session:
+        result = build_digest(session, start, until, obj.change_rules())
+    color = fmt == "text" and output is None and out.is_terminal
+    text = render_digest(result, fmt, color=color)  # type: ignore[arg-type]
+    if output is None:
+        click.echo(text, color=color)
         return
-    table = Table(title=f"Crawl run {run_id} ({status})", title_justify="left")
-    labels = {
-        "fetched": "Fetched",
-        "new_articles": "New articles",
-        "new_versions": "New versions",
-        "unchanged": "Unchanged",
-        "not_modified": "  of which 304",
-        "skipped": "Skipped (robots.txt, non-http)",
-        "failed": "Failed",
-    }
-    table.add_column("")
-    table.add_column("Pages", justify="right")
-    for key, label in labels.items():
-        table.add_row(label, str(summary[key]))
-    out.print(table)
-    for error in counts.errors[:10]:
-        out.print(f"  [red]failed[/red] {escape(error['url'])}: {escape(error['reason'])}")
-    if len(counts.errors) > 10:
-        out.print(f"  ... and {len(counts.errors) - 10} more (labscope runs --json)")
+    try:
+        write_atomically(output, text)
+    except OSError as exc:
+        message = f"cannot write {output}: {exc.strerror}"
+        raise click.BadParameter(message, param_hint="--output") from None
+    err.print(f"Wrote the {fmt} digest to {escape(str(output))}")
 
 
-def _print_articles(rows: list[Any]) -> None:
+@cli.command()
+@click.option("--since", type=str, help="First seen on or after: 2025-01-28, 7d, 24h.")
+@click.option("--type", "kind", type=click.Choice(ENTITY_TYPES), help="Only this type.")
+@click.option("--unrecognised", is_flag=True, help="Only names not in the knowledge base.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def entities(
+    obj: Context, since: str | None, kind: str | None, unrecognised: bool, as_json: bool
+) -> None:
+    """List the labs, companies, models and people the archive names, newest first."""
+    when_since = _parse_since(since) if since else None
+    db = obj.database()
+    with db.reading() as session:
+        rows = list_entities(session, since=when_since, type=kind, unrecognised=unrecognised)
+    if as_json:
+        print_json([dataclasses.asdict(row) for row in rows])
+        return
     table = Table(
-        "ID",
-        "Published",
-        "Source",
-        "Title",
-        "V",
-        title=f"{len(rows)} articles",
+        "Name",
+        "Type",
+        "Known",
+        "First seen",
+        "Articles",
+        "First in",
+        title=f"{len(rows)} entities",
         title_justify="left",
     )
     for row in rows:
         table.add_row(
-            str(row.id),
-            _when(row.published or row.first_seen),
-            row.source,
-            escape(row.title),
-            str(row.versions),
+            escape(row.name),
+            row.type,
+            "yes" if row.known else "no",
+            when(row.first_seen),
+            str(row.articles),
+            escape(row.first_url),
         )
     out.print(table)
-
-
-def _print_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def _when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
 def _parse_since(text: str) -> datetime:
@@ -292,34 +356,6 @@ def _parse_since(text: str) -> datetime:
 def _log_level(obj: Context) -> str:
     """Per-page problems are in the run summary; Scrapy's own log only with --verbose."""
     return "INFO" if obj.verbose else "CRITICAL"
-
-
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Callable[[RunCounts], None] | None]:
-    """A live line of counts on stderr while a crawl runs (only on a terminal)."""
-    if quiet or not err.is_terminal:
-        yield None
-        return
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("crawling")
-
-        def update(counts: RunCounts) -> None:
-            progress.update(
-                task,
-                description=(
-                    f"fetched {counts.fetched} · new articles {counts.new_articles} · "
-                    f"new versions {counts.new_versions} · unchanged {counts.unchanged} · "
-                    f"failed {counts.failed}"
-                ),
-            )
-
-        yield update
 
 
 def main() -> None:

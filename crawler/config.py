@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from crawler.entity_kb import ENTITY_TYPES, Entity, EntityType
 from crawler.errors import ConfigError
 from crawler.toml_checks import (
     TOML_POS_RE,
@@ -98,6 +99,7 @@ class Config:
     crawl: CrawlConfig
     sources: tuple[SourceConfig, ...]
     changes: ChangesConfig = ChangesConfig()
+    entities: tuple[Entity, ...] = ()  # the user's own, added to the bundled knowledge base
 
     def source(self, name: str) -> SourceConfig:
         """Look a source up by name; an unknown name lists the known ones so the user can fix it."""
@@ -124,6 +126,7 @@ _SECTION_KEYS = {
     "crawl": _keys(CrawlConfig),
     "sources": _keys(SourceConfig),
     "changes": _keys(ChangesConfig),
+    "entities": ("name", "type", "aliases", "parent"),
 }
 
 
@@ -347,7 +350,40 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
     storage = _parse_storage(section_table(data, "storage", top), where["storage"], base_dir)
     crawl = _parse_crawl(section_table(data, "crawl", top), where["crawl"])
     changes = _parse_changes(section_table(data, "changes", top), where["changes"])
-    return Config(path, storage, crawl, _parse_sources(data, top), changes)
+    entities = _parse_entities(data, top)
+    return Config(path, storage, crawl, _parse_sources(data, top), changes, entities)
+
+
+def _parse_entities(data: Mapping[str, Any], top: Where) -> tuple[Entity, ...]:
+    """Validate [[entities]]: the user's labs, models and people, with their aliases."""
+    raw = data.get("entities", [])
+    if not isinstance(raw, list):
+        fix = "write [[entities]] (two brackets) before each entity"
+        raise top.error(f"entities must be an array of tables; {fix} (got {show(raw)})", "entities")
+    entities = []
+    for index, entry in enumerate(raw):
+        where = Where(top.file, top.locator, "entities", index, f"entity #{index + 1}")
+        if not isinstance(entry, dict):
+            raise where.error(f"must be a table with name and type (got {show(entry)})")
+        check_keys(entry, _SECTION_KEYS["entities"], where, "key")
+        for key, example in (("name", '"Manus"'), ("type", '"company"')):
+            if key not in entry:
+                raise where.error(f"missing {key}; add {key} = {example}")
+        name = get(entry, "name", str, where, "").strip()
+        if not name:
+            raise where.error("name must not be empty", "name")
+        where = dataclasses.replace(where, scope=f"entity {q(name)}")
+        kind = get(entry, "type", str, where, "")
+        if kind not in ENTITY_TYPES:
+            choices = ", ".join(ENTITY_TYPES)
+            raise where.error(f"type must be one of {choices} (got {q(kind)})", "type")
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            fix = 'write aliases = ["...", ...]'
+            raise where.error(f"aliases must be an array of strings; {fix}", "aliases")
+        parent = opt(entry, "parent", str, where)
+        entities.append(Entity(name, cast(EntityType, kind), tuple(aliases), parent))
+    return tuple(entities)
 
 
 def load_config(path: Path) -> Config:

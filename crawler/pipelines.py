@@ -5,26 +5,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.extract import Extraction, ExtractionFailure, extract
+from crawler.article import build_page
+from crawler.config import Config
+from crawler.entities import KnowledgeBase
+from crawler.extract import ExtractionFailure
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
 from crawler.spiders.base import SourceSpider
-from crawler.urls import canonicalize, is_http_url, same_site
+from storage.changes import ChangeRules
 from storage.db import Database
 from storage.runs import RunCounts
-from storage.versions import (
-    FetchedPage,
-    Outcome,
-    PageContent,
-    record_check,
-    record_failure,
-    record_page,
-)
+from storage.versions import Outcome, Recorded, record_check, record_failure, record_page
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +31,8 @@ class PageSink:
 
     db: Database
     run_id: int
+    config: Config
+    kb: KnowledgeBase
     counts: RunCounts = field(default_factory=RunCounts)
     on_progress: Callable[[RunCounts], None] | None = None
     claimed: set[str] = field(default_factory=set)
@@ -69,7 +67,8 @@ class PageSink:
                 if item.status == 304:
                     self.counts.not_modified += 1
                 self._write(
-                    item.url, lambda s: record_check(s, item.url, item.fetched_at, item.status)
+                    item.url,
+                    lambda s: record_check(s, item.url, item.fetched_at, item.status, self.run_id),
                 )
             case PageFailed():
                 if item.status is not None and not item.discovery:
@@ -81,25 +80,23 @@ class PageSink:
 
     def _store(self, item: PageFetched) -> None:
         self.counts.fetched += 1
-        result = extract(item.html, item.final_url)
-        if isinstance(result, ExtractionFailure):
-            self._fail(item.url, item.fetched_at, 200, result.reason)
+        page = build_page(item, self.kb)
+        if isinstance(page, ExtractionFailure):
+            self._fail(item.url, item.fetched_at, 200, page.reason)
             return
-        page = FetchedPage(
-            source=item.source,
-            url=item.url,
-            article_url=_article_url(result, item.final_url),
-            fetched_at=item.fetched_at,
-            html=item.body,
-            content=_content(result, item.hints),
-            etag=item.etag,
-            last_modified=item.last_modified,
-            hints=item.hints,
-        )
-        outcomes: list[Outcome] = []
-        if not self._write(item.url, lambda s: outcomes.append(record_page(s, page, self.run_id))):
+        source = self.config.source(item.source)
+        if source.relevance == "entities" and not any(e.known for e in page.entities):
+            self.counts.skipped += 1
+            logger.info("skipped %s: names no known entity (relevance = entities)", item.url)
             return
-        match outcomes[0]:
+        rules = self.rules(item.source)
+        results: list[Recorded] = []
+        if not self._write(
+            item.url, lambda s: results.append(record_page(s, page, self.run_id, rules))
+        ):
+            return
+        recorded = results[0]
+        match recorded.outcome:
             case Outcome.NEW_ARTICLE:
                 self.counts.new_articles += 1
                 self.counts.new_versions += 1
@@ -107,12 +104,21 @@ class PageSink:
                 self.counts.new_versions += 1
             case Outcome.UNCHANGED:
                 self.counts.unchanged += 1
+            case Outcome.REFUSED:
+                self.counts.failed += 1
+                self.counts.errors.append({"url": item.url, "reason": recorded.reason})
+
+    def rules(self, source: str) -> ChangeRules:
+        """The change rules of one source: its ignore patterns after the global ones."""
+        own = self.config.source(source).ignore
+        changes = self.config.changes
+        return ChangeRules(changes.ignore + own, changes.min_change)
 
     def _fail(self, url: str, when: datetime, status: int | None, reason: str) -> None:
         self.counts.failed += 1
         self.counts.errors.append({"url": url, "reason": reason})
         logger.warning("failed %s: %s", url, reason)
-        self._write(url, lambda s: record_failure(s, url, when, status, reason))
+        self._write(url, lambda s: record_failure(s, url, when, status, reason, self.run_id))
 
     def _write(self, url: str, work: Callable[[Any], object]) -> bool:
         """Run `work` in its own transaction; a database error fails this page, not the crawl."""
@@ -143,34 +149,3 @@ class StorePipeline:
         assert isinstance(spider, SourceSpider)
         spider.sink.handle(item)
         return item
-
-
-def _article_url(result: Extraction, fetched_url: str) -> str:
-    """The page's own canonical link wins, if it is http(s) and on the same site."""
-    canonical = result.canonical_url
-    if canonical and is_http_url(canonical) and same_site(canonical, fetched_url):
-        return canonicalize(canonical)
-    return fetched_url
-
-
-def _content(result: Extraction, hints: dict[str, Any]) -> PageContent:
-    return PageContent(
-        title=result.title or str(hints.get("title") or ""),
-        text=result.text,
-        authors=result.authors,
-        published=_date(result.published) or _date(hints.get("published")),
-        modified=_date(result.modified),
-        language=result.language or hints.get("language"),
-        site_name=result.site_name,
-    )
-
-
-def _date(value: Any) -> datetime | None:
-    """An ISO date or datetime as an aware datetime; dates without a zone are taken as UTC."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from scrapy.crawler import CrawlerProcess
 
 from crawler.config import Config, SourceConfig
+from crawler.entities import KnowledgeBase
 from crawler.errors import CrawlRunError
 from crawler.pipelines import PageSink
 from crawler.settings import scrapy_settings
@@ -66,7 +67,8 @@ def run_crawl(
         for source in sources:
             ensure_source(session, source.name, source.kind, source.url)
         run_id = start_run(session, trigger, [source.name for source in sources])
-    sink = PageSink(db, run_id, on_progress=on_progress)
+    kb = KnowledgeBase.default().with_entities(config.entities)
+    sink = PageSink(db, run_id, config, kb, on_progress=on_progress)
     status = "failed"
     try:
         process = CrawlerProcess(scrapy_settings(config.crawl, log_level))

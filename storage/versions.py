@@ -15,6 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from storage.changes import Change, ChangeRules, Verdict, judge
+from storage.entities import EntityRecord, record_mentions
+from storage.events import add_event
 from storage.fingerprint import fingerprint
 from storage.models import Article, FetchState, HtmlBlob, Source, Version
 
@@ -23,6 +26,23 @@ class Outcome(StrEnum):
     NEW_ARTICLE = "new_article"
     NEW_VERSION = "new_version"
     UNCHANGED = "unchanged"
+    REFUSED = "refused"  # e.g. a paywall stub where an article was: a failed fetch
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What record_page did, for the run's tallies."""
+
+    outcome: Outcome
+    version: int | None = None
+    change_kind: str | None = None
+    reason: str = ""
+    new_entities: int = 0
+
+
+NO_RULES = ChangeRules()
+# An article is flagged removed after this many 404/410 answers in a row (one may be a blip).
+GONE_CHECKS = 2
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,7 @@ class FetchedPage:
     etag: str | None = None
     last_modified: str | None = None
     hints: dict[str, Any] = field(default_factory=dict)
+    entities: tuple[EntityRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,12 +106,24 @@ def validators_for(session: Session, url: str) -> Validators | None:
     return Validators(state.etag, state.last_modified, state.html_sha256)
 
 
-def record_page(session: Session, page: FetchedPage, run_id: int | None = None) -> Outcome:
-    """Store `page` as a new version of its article unless its content is unchanged."""
+def record_page(
+    session: Session,
+    page: FetchedPage,
+    run_id: int | None = None,
+    rules: ChangeRules = NO_RULES,
+) -> Recorded:
+    """Store `page` as a new version of its article, unless the change rules say otherwise."""
     source = session.scalar(select(Source).where(Source.name == page.source))
     if source is None:
         raise ValueError(f"source {page.source!r} is not stored; call ensure_source first")
     article = session.scalar(select(Article).where(Article.url == page.article_url))
+    content = page.content
+    history = list(article.versions) if article is not None else []
+    verdict = judge(history, content.title, content.text, rules) if history else Verdict("store")
+    if verdict.action == "refuse":
+        _update_state(session, page.url, page.fetched_at, status=200, error=verdict.reason)
+        return Recorded(Outcome.REFUSED, reason=verdict.reason)
+
     outcome = Outcome.UNCHANGED
     if article is None:
         article = Article(
@@ -102,37 +135,35 @@ def record_page(session: Session, page: FetchedPage, run_id: int | None = None) 
         session.add(article)
         session.flush()
         outcome = Outcome.NEW_ARTICLE
-    article.last_checked = max(article.last_checked, page.fetched_at)
-
-    content = page.content
-    digest = fingerprint(content.title, content.text)
-    latest = session.scalar(
-        select(Version).where(Version.article_id == article.id).order_by(Version.number.desc())
-    )
+    _seen_alive(session, article, page.fetched_at, run_id)
+    recorded = Recorded(outcome, reason=verdict.reason)
     sha = html_sha256(page.html)
-    if latest is None or latest.fingerprint != digest:
-        number = (latest.number + 1) if latest else 1
-        session.add(
-            Version(
+    if verdict.action == "store":
+        version = _add_version(session, article, history, page, sha, verdict.change, run_id)
+        if outcome is Outcome.NEW_ARTICLE:
+            add_event(
+                session,
+                "new_article",
+                page.fetched_at,
                 article_id=article.id,
-                number=number,
-                fetched_at=page.fetched_at,
-                fetched_url=page.url,
-                title=content.title,
-                text=content.text,
-                authors=list(content.authors),
-                published=content.published,
-                modified=content.modified,
-                language=_fitting(content.language, Version.__table__.c.language),
-                site_name=content.site_name,
-                fingerprint=digest,
-                hints=page.hints,
-                html_id=_store_html(session, page.html, sha).id,
+                version_id=version.id,
                 run_id=run_id,
             )
-        )
-        if outcome is Outcome.UNCHANGED:
+        else:
             outcome = Outcome.NEW_VERSION
+            kind = verdict.change.kind if verdict.change else None
+            add_event(
+                session,
+                "edited",
+                page.fetched_at,
+                article_id=article.id,
+                version_id=version.id,
+                edit_kind=kind,
+                run_id=run_id,
+            )
+        session.flush()  # the article's event first, then those of the entities it brings
+        new_entities = record_mentions(session, version, page.entities, run_id)
+        recorded = Recorded(outcome, version.number, version.change_kind, new_entities=new_entities)
     _update_state(
         session,
         page.url,
@@ -143,23 +174,88 @@ def record_page(session: Session, page: FetchedPage, run_id: int | None = None) 
         last_modified=page.last_modified,
         sha=sha,
     )
-    return outcome
+    return recorded
 
 
-def record_check(session: Session, url: str, fetched_at: datetime, status: int) -> None:
+def _add_version(
+    session: Session,
+    article: Article,
+    history: list[Version],
+    page: FetchedPage,
+    sha: str,
+    change: Change | None,
+    run_id: int | None,
+) -> Version:
+    content = page.content
+    diff = change.diff if change else None
+    version = Version(
+        article_id=article.id,
+        number=(history[-1].number + 1) if history else 1,
+        fetched_at=page.fetched_at,
+        fetched_url=page.url,
+        title=content.title,
+        text=content.text,
+        authors=list(content.authors),
+        published=content.published,
+        modified=content.modified,
+        language=_fitting(content.language, Version.__table__.c.language),
+        site_name=content.site_name,
+        fingerprint=fingerprint(content.title, content.text),
+        hints=page.hints,
+        html_id=_store_html(session, page.html, sha).id,
+        run_id=run_id,
+        change_kind=change.kind if change else None,
+        revert_to=change.revert_to if change else None,
+        sentences_added=len(diff.added) if diff else 0,
+        sentences_removed=len(diff.removed) if diff else 0,
+        sentences_edited=len(diff.edited) if diff else 0,
+        sentences_moved=len(diff.moved) if diff else 0,
+        chars_changed=diff.chars_changed if diff else 0,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def record_check(
+    session: Session, url: str, fetched_at: datetime, status: int, run_id: int | None = None
+) -> None:
     """A fetch that proved the page unchanged (304 or same HTML): only "last checked" moves."""
     state = _update_state(session, url, fetched_at, status=status)
-    if state.article_id is not None:
-        article = session.get(Article, state.article_id)
-        if article is not None:
-            article.last_checked = max(article.last_checked, fetched_at)
+    article = session.get(Article, state.article_id) if state.article_id is not None else None
+    if article is not None:
+        _seen_alive(session, article, fetched_at, run_id)
 
 
 def record_failure(
-    session: Session, url: str, fetched_at: datetime, status: int | None, reason: str
+    session: Session,
+    url: str,
+    fetched_at: datetime,
+    status: int | None,
+    reason: str,
+    run_id: int | None = None,
 ) -> None:
-    """A fetch or extraction that failed: remembered on the URL, never stored as a version."""
-    _update_state(session, url, fetched_at, status=status, error=reason)
+    """A fetch or extraction that failed: remembered on the URL, never stored as a version.
+
+    A known article answering 404 or 410 on GONE_CHECKS checks in a row is flagged removed.
+    """
+    state = _update_state(session, url, fetched_at, status=status, error=reason)
+    if status not in (404, 410) or state.article_id is None:
+        return
+    article = session.get_one(Article, state.article_id)
+    article.gone_checks += 1
+    if article.gone_checks >= GONE_CHECKS and article.removed_at is None:
+        article.removed_at = fetched_at
+        add_event(session, "removed", fetched_at, article_id=article.id, run_id=run_id)
+
+
+def _seen_alive(session: Session, article: Article, when: datetime, run_id: int | None) -> None:
+    """The article answered: it is checked, and if it had been flagged removed, restored."""
+    article.last_checked = max(article.last_checked, when)
+    article.gone_checks = 0
+    if article.removed_at is not None:
+        article.removed_at = None
+        add_event(session, "restored", when, article_id=article.id, run_id=run_id)
 
 
 def _store_html(session: Session, html: bytes, sha: str) -> HtmlBlob:

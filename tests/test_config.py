@@ -199,7 +199,8 @@ CRAWL_KEYS = "user_agent, obey_robots, delay, concurrency, timeout, max_page_byt
         pytest.param(
             "# labscope test config",
             "verbose = true",
-            "config.toml:1: unknown section 'verbose'; allowed: storage, crawl, sources, changes",
+            "config.toml:1: unknown section 'verbose'; "
+            "allowed: storage, crawl, sources, changes, entities",
             id="unknown-top-level-key",
         ),
         pytest.param(
@@ -526,7 +527,7 @@ def test_changes_and_source_noise_rules(tmp_path: Path) -> None:
     [
         (
             "[changes]\nignore = ['(unclosed']\n",
-            "config.toml:2: [changes]: ignore \"(unclosed\" is not a valid regex "
+            'config.toml:2: [changes]: ignore "(unclosed" is not a valid regex '
             "(missing ), unterminated subpattern at position 0)",
         ),
         (
@@ -540,7 +541,7 @@ def test_changes_and_source_noise_rules(tmp_path: Path) -> None:
         ),
         (
             '[[sources]]\nname = "a"\nkind = "page"\nurl = "https://a.example/"\nignore = "x"\n',
-            "config.toml:5: source \"a\": ignore must be an array of strings; "
+            'config.toml:5: source "a": ignore must be an array of strings; '
             "write ignore = ['regex', ...] (got string \"x\")",
         ),
     ],
@@ -551,3 +552,25 @@ def test_noise_rule_errors(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert str(info.value).replace(str(path), "config.toml") == message
+
+
+def test_user_entities(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[entities]]\nname = "Manus"\ntype = "company"\naliases = ["蝴蝶效应"]\n\n'
+        '[[entities]]\nname = "Xiao Hong"\ntype = "person"\nparent = "Manus"\n'
+    )
+    manus, xiao = load_config(path).entities
+    assert (manus.name, manus.type, manus.aliases) == ("Manus", "company", ("蝴蝶效应",))
+    assert (xiao.type, xiao.parent) == ("person", "Manus")
+
+
+def test_user_entity_errors(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[[entities]]\nname = "Manus"\ntype = "startup"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).replace(str(path), "config.toml") == (
+        'config.toml:3: entity "Manus": type must be one of '
+        'lab, company, model, person, institution, place (got "startup")'
+    )

@@ -95,7 +95,7 @@ def page(
 
 def record(db: Database, p: FetchedPage) -> Outcome:
     with db.transaction() as session:
-        return record_page(session, p)
+        return record_page(session, p).outcome
 
 
 def fill(db: Database) -> None:

@@ -59,7 +59,7 @@ def page(
 
 def record(db: Database, p: FetchedPage) -> Outcome:
     with db.transaction() as session:
-        return record_page(session, p)
+        return record_page(session, p).outcome
 
 
 def test_migrations_match_the_models(db: Database) -> None:

@@ -1,0 +1,125 @@
+"""How the CLI shows things: tables, JSON and the live progress line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from storage.runs import RunCounts
+
+# Piped output is read by people too: wider than rich's 80-column default for non-terminals.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False)
+
+
+def print_run(run_id: int, status: str, counts: RunCounts, as_json: bool) -> None:
+    summary = {
+        "run_id": run_id,
+        "status": status,
+        **{k: v for k, v in dataclasses.asdict(counts).items() if k != "errors"},
+        "errors": counts.errors,
+    }
+    if as_json:
+        print_json(summary)
+        return
+    table = Table(title=f"Crawl run {run_id} ({status})", title_justify="left")
+    labels = {
+        "fetched": "Fetched",
+        "new_articles": "New articles",
+        "new_versions": "New versions",
+        "unchanged": "Unchanged",
+        "not_modified": "  of which 304",
+        "skipped": "Skipped (robots.txt, non-http)",
+        "failed": "Failed",
+    }
+    table.add_column("")
+    table.add_column("Pages", justify="right")
+    for key, label in labels.items():
+        table.add_row(label, str(summary[key]))
+    out.print(table)
+    for error in counts.errors[:10]:
+        out.print(f"  [red]failed[/red] {escape(error['url'])}: {escape(error['reason'])}")
+    if len(counts.errors) > 10:
+        out.print(f"  ... and {len(counts.errors) - 10} more (labscope runs --json)")
+
+
+def print_articles(rows: list[Any]) -> None:
+    table = Table(
+        "ID",
+        "Published",
+        "Source",
+        "Title",
+        "V",
+        title=f"{len(rows)} articles",
+        title_justify="left",
+    )
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            when(row.published or row.first_seen),
+            row.source,
+            escape(row.title),
+            str(row.versions),
+        )
+    out.print(table)
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=json_default))
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+@contextmanager
+def progress(quiet: bool) -> Iterator[Callable[[RunCounts], None] | None]:
+    """A live line of counts on stderr while a crawl runs (only on a terminal)."""
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("crawling")
+
+        def update(counts: RunCounts) -> None:
+            progress.update(
+                task,
+                description=(
+                    f"fetched {counts.fetched} · new articles {counts.new_articles} · "
+                    f"new versions {counts.new_versions} · unchanged {counts.unchanged} · "
+                    f"failed {counts.failed}"
+                ),
+            )
+
+        yield update
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file and a rename, so a reader never sees half a digest."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)

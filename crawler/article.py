@@ -1,0 +1,68 @@
+"""From fetched HTML to a storable page: extraction, the article's own URL, dates, entities.
+
+The middle of the data flow (fetched page -> extraction -> entities -> storage), kept apart
+from the Scrapy pipeline so it can be called and tested without a crawl.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from crawler.entities import KnowledgeBase, find_entities
+from crawler.extract import Extraction, ExtractionFailure, extract
+from crawler.items import PageFetched
+from crawler.urls import canonicalize, is_http_url, same_site
+from storage.entities import EntityRecord
+from storage.versions import FetchedPage, PageContent
+
+
+def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | ExtractionFailure:
+    """Extract the article in `item` and the entities it names, or say why there is none."""
+    result = extract(item.html, item.final_url)
+    if isinstance(result, ExtractionFailure):
+        return result
+    mentions = find_entities(result.text, kb, title=result.title)
+    return FetchedPage(
+        source=item.source,
+        url=item.url,
+        article_url=_article_url(result, item.final_url),
+        fetched_at=item.fetched_at,
+        html=item.body,
+        content=_content(result, item.hints),
+        etag=item.etag,
+        last_modified=item.last_modified,
+        hints=item.hints,
+        entities=tuple(EntityRecord(m.name, m.type, m.known, m.context, m.count) for m in mentions),
+    )
+
+
+def _article_url(result: Extraction, fetched_url: str) -> str:
+    """The page's own canonical link wins, if it is http(s) and on the same site."""
+    canonical = result.canonical_url
+    if canonical and is_http_url(canonical) and same_site(canonical, fetched_url):
+        return canonicalize(canonical)
+    return fetched_url
+
+
+def _content(result: Extraction, hints: dict[str, Any]) -> PageContent:
+    return PageContent(
+        title=result.title or str(hints.get("title") or ""),
+        text=result.text,
+        authors=result.authors,
+        published=_date(result.published) or _date(hints.get("published")),
+        modified=_date(result.modified),
+        language=result.language or hints.get("language"),
+        site_name=result.site_name,
+    )
+
+
+def _date(value: Any) -> datetime | None:
+    """An ISO date or datetime as an aware datetime; dates without a zone are taken as UTC."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

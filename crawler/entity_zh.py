@@ -1,0 +1,214 @@
+"""Unknown people, organisations and places in Chinese text, from jieba's part-of-speech tags.
+
+jieba tags person names ``nr``, organisations ``nt`` and places ``ns``, but loosely: 深度
+("depth") and 普及 ("popularise") come out as places, 云千帆 as a person. So a tag is a
+candidate and the rules here decide, favouring precision as the English rules do:
+
+- a person: tagged ``nr``, two to four characters, a common family name first, and a cue
+  beside it (创始人 before, 表示 after);
+- an organisation: tagged ``nt``, or a run of nouns ending in 公司/集团/研究院/大学/...
+  ("北京星河智能科技有限公司"), not made only of generic words ("互联网科技公司");
+- a place: a dictionary place name (not one jieba guessed) with a locative cue (位于, 市).
+
+jieba is imported on first use (its dictionary takes about a second to load) and its own
+tokenizer instance learns the knowledge base's Chinese aliases, so 月之暗面 stays one word.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import warnings
+from functools import cache
+from typing import Any
+
+from crawler.entity_kb import EntityType, Found, KnowledgeBase, is_cjk, words
+
+_PERSON_BEFORE = words(
+    "创始人 联合创始人 创办人 首席执行官 CEO 董事长 总裁 副总裁 总经理 首席科学家 首席技术官 "
+    "CTO 教授 研究员 分析师 负责人 主任 院长 校长 记者 工程师 科学家 专家 合伙人 投资人 "
+    "发言人 部长 经理 博士 掌门人 兼 主席 副主席 董事 高管 执行官 总统 总理 首相 州长 市长 省长"
+)
+_PERSON_AFTER = words(
+    "表示 说 称 认为 指出 介绍 透露 坦言 强调 提到 告诉 解释 回应 预计 博士 教授 研究员 等人 "
+    "先生 女士 创立 创办 领导 带领 曾 此前 直言 分析 宣布"
+)
+_HONORIFICS = ("先生", "女士", "小姐", "老师", "师傅", "同学", "某")
+"""王先生 ("Mr Wang") is no name to announce."""
+_INSTITUTE_SUFFIX = words("研究院 研究所 实验室 大学 学院 协会 基金会")
+_ORG_SUFFIX = words(
+    "有限公司 股份有限公司 公司 集团 研究院 实验室 研究所 大学 学院 银行 基金会 协会 科技"
+)
+_COMPANY_SUFFIX = words("有限公司 股份有限公司 公司 集团 银行 科技")
+_GENERIC_HEAD = words(
+    "科技 互联网 人工智能 智能 技术 信息 网络 投资 创业 国内 国际 大型 初创 模型 大模型 数据 "
+    "软件 硬件 芯片 半导体 汽车 电商 游戏 视频 云计算 平台 机构 上市 头部 金融 咨询 证券 基金 "
+    "研究 医药 能源 电子 通信 传媒 媒体 教育 物流 中小 新兴 知名 领先 相关 其他 多家 各家 "
+    "一家 两家 这家 该 美国 中国 国有 民营 外资 合资 科研 高校 重点 创新 应用 服务 开发 算力 "
+    "机器人 自动驾驶"
+)
+_NOUNISH = words("n nz ns nt nr nrt nrfg j eng vn l")
+_PROPER = words("nz ns nt nr nrt nrfg j eng")
+_NAMED = words("名为 名叫 叫做 取名")
+_ORG_NOUNS = words("公司 企业 创业公司 初创公司 初创企业 机构 团队 实验室 研究院")
+_PLACE_BEFORE = words("位于 在 来自 落户 总部 地处 前往 赴 扎根")
+_PLACE_AFTER = words("市 省 一家 本地 当地 地区 市场 总部")
+_PLACE_SUFFIX = "市省县区州镇村岛湾"
+_CJK_WORD = re.compile("[\u3400-\u9fff]+")
+_lock = threading.Lock()
+
+
+@cache
+def _tokenizer() -> Any:
+    """jieba's part-of-speech tokenizer, loaded once per process, quietly."""
+    with warnings.catch_warnings():
+        # jieba 0.42 imports pkg_resources (deprecated by setuptools, a UserWarning on import
+        # with recent versions) and its sources have invalid escapes ("\." in plain strings),
+        # which warn when compiled. Neither is ours to fix; pytest turns warnings into errors.
+        warnings.simplefilter("ignore")
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict..." on stderr
+        tokenizer = jieba.posseg.POSTokenizer(jieba.Tokenizer())
+        tokenizer.tokenizer.initialize()
+    return tokenizer
+
+
+_learned: set[str] = set()
+
+
+def _learn(tokenizer: Any, kb: KnowledgeBase) -> None:
+    """Teach the tokenizer the knowledge base's Chinese names, so they are not split up."""
+    words = {
+        a
+        for e in kb.entities
+        for a in (e.name, *e.aliases)
+        if len(a) > 1 and all(is_cjk(c) for c in a) and a not in e.contextual
+    }
+    with _lock:
+        for word in sorted(words - _learned):
+            tokenizer.tokenizer.add_word(word, 100_000, "nz")
+            _learned.add(word)
+
+
+def load() -> None:
+    """Load jieba's dictionary now rather than on the first Chinese text (tests, services)."""
+    _tokenizer()
+
+
+def find_chinese(text: str, kb: KnowledgeBase) -> list[Found]:
+    """Unknown-looking Chinese people, organisations and places, each at one occurrence."""
+    tokenizer = _tokenizer()
+    _learn(tokenizer, kb)
+    found: list[Found] = []
+    for paragraph in re.finditer(r"[^\n]+", text):
+        if not _CJK_WORD.search(paragraph.group()):
+            continue
+        tokens, pos = [], paragraph.start()
+        for pair in tokenizer.cut(paragraph.group()):
+            start = text.find(pair.word, pos)
+            pos = start + len(pair.word)
+            tokens.append((pair.word, pair.flag, start))
+        found += _candidates(tokens, tokenizer, kb)
+    return found
+
+
+def _candidates(
+    tokens: list[tuple[str, str, int]], tokenizer: Any, kb: KnowledgeBase
+) -> list[Found]:
+    rules, found = kb.rules, []
+
+    def word(i: int) -> str:
+        return tokens[i][0] if 0 <= i < len(tokens) else ""
+
+    def usable(name: str) -> bool:
+        return (
+            len(name) >= 2
+            and _CJK_WORD.fullmatch(name) is not None
+            and name not in rules.zh_not_names
+            and kb.lookup(name) is None
+        )
+
+    for i, (name, flag, start) in enumerate(tokens):
+        kind: EntityType | None = None
+        if (
+            len(name) == 1
+            and name in rules.zh_surnames
+            and word(i + 1)
+            and tokens[i + 1][1].startswith("nr")
+            and len(word(i + 1)) <= 2
+        ):
+            full = name + word(i + 1)  # jieba cuts 刘志远 into 刘 + 志远
+            if usable(full) and (word(i - 1) in _PERSON_BEFORE or word(i + 2) in _PERSON_AFTER):
+                found.append(Found(start, start + len(full), full, "person", False))
+        elif flag in ("nr", "nrfg") and 2 <= len(name) <= 4 and usable(name):
+            # a common family name first, or a longer (transliterated) name: 特朗普
+            named = name[0] in rules.zh_surnames or name[:2] in rules.zh_compound_surnames
+            cued = word(i - 1) in _PERSON_BEFORE or word(i + 1) in _PERSON_AFTER
+            if (named or len(name) >= 3) and cued and not name.endswith(_HONORIFICS):
+                kind = "person"
+        elif flag == "nt" and len(name) >= 3 and usable(name):
+            kind = "company" if name.endswith(("公司", "集团")) else "institution"
+        elif (
+            flag == "ns"
+            and usable(name)
+            and tokenizer.word_tag_tab.get(name) == "ns"
+            and (
+                name[-1] in _PLACE_SUFFIX
+                or word(i - 1) in _PLACE_BEFORE
+                or word(i + 1) in _PLACE_AFTER
+            )
+        ):
+            kind = "place"
+        elif name in _NAMED:
+            org = _named(tokens, i, usable)
+            if org is not None:
+                found.append(org)
+        elif name in _ORG_SUFFIX and word(i + 1) not in _ORG_SUFFIX:  # 科技|有限公司
+            org = _organisation(tokens, i, usable)
+            if org is not None:
+                found.append(org)
+        if kind is not None:
+            found.append(Found(start, start + len(name), name, kind, False))
+    return found
+
+
+def _named(tokens: list[tuple[str, str, int]], cue: int, usable: Any) -> Found | None:
+    """The name between 名为 and 的, before an organisation noun: 一家名为极光数智的创业公司."""
+    end = cue + 1
+    while end < len(tokens) and end - cue <= 4 and tokens[end][1] in _NOUNISH:
+        end += 1
+    after = [w for w, _, _ in tokens[end : end + 3]]
+    if end == cue + 1 or not after or after[0] != "的" or not _ORG_NOUNS & set(after[1:]):
+        return None
+    name = "".join(w for w, _, _ in tokens[cue + 1 : end])
+    if not usable(name):
+        return None
+    return Found(tokens[cue + 1][2], tokens[cue + 1][2] + len(name), name, "company", False)
+
+
+def _organisation(tokens: list[tuple[str, str, int]], suffix: int, usable: Any) -> Found | None:
+    """Nouns ending in an organisation word: 北京 星河 智能 科技 有限公司."""
+    first = suffix
+    while (
+        first > 0
+        and suffix - first < 6
+        and tokens[first - 1][1] in _NOUNISH
+        and _CJK_WORD.fullmatch(tokens[first - 1][0])
+    ):
+        first -= 1
+    head = tokens[first:suffix]
+    generic = all(w in _GENERIC_HEAD for w, _, _ in head)
+    if not head or (generic and (len(head) < 3 or tokens[suffix][0] not in _INSTITUTE_SUFFIX)):
+        return None  # 互联网科技公司 is generic; 中国信息通信研究院 is a name
+    if len(head) < 2 and head[0][1] not in _PROPER:
+        return None
+    start = head[0][2]
+    end = tokens[suffix][2] + len(tokens[suffix][0])
+    name = "".join(w for w, _, _ in tokens[first : suffix + 1])
+    if not usable(name):
+        return None
+    kind: EntityType = "company" if tokens[suffix][0] in _COMPANY_SUFFIX else "institution"
+    return Found(start, end, name, kind, False)

@@ -1,0 +1,126 @@
+"""Digests and diffs as JSON-ready dicts: the contract scripts and other tools read.
+
+The keys are a contract (tests elsewhere pin them), so they are spelled out here once, by hand,
+rather than derived from the dataclasses: renaming a field in `storage/digest.py` must not
+silently rename a key. Text is returned as stored (no cleaning): JSON escapes what it must, and
+the consumer decides how to display it. Minor edits are included in full; only the human formats
+collapse them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storage.digest import (
+    Digest,
+    EditedArticle,
+    EditedSentence,
+    NewArticle,
+    NewEntity,
+    RemovedArticle,
+    TitleChange,
+)
+from storage.digest_view import utc
+
+
+def digest_json(digest: Digest) -> dict[str, Any]:
+    """The whole digest; times are ISO 8601 in UTC, like every other `--json` output."""
+    return {
+        "since": _iso(digest.since),
+        "until": _iso(digest.until),
+        "new_articles": [_new_article(a) for a in digest.new_articles],
+        "edited_articles": [_edited_article(c) for c in digest.edited_articles],
+        "new_entities": [_new_entity(e) for e in digest.new_entities],
+        "removed_articles": [_removed_article(r) for r in digest.removed_articles],
+    }
+
+
+def diff_json(change: EditedArticle) -> dict[str, Any]:
+    """One edit in full; each edited sentence also carries its redline as [op, text] pairs."""
+    return {
+        "id": change.article_id,
+        "url": change.url,
+        "from": change.from_version,
+        "to": change.to_version,
+        "kind": change.kind,
+        "revert_to": change.revert_to,
+        "seen": _iso(change.seen),
+        "title": _title_change(change.title_change),
+        "added": list(change.added),
+        "removed": list(change.removed),
+        "edited": [
+            {**_sentence(s), "redline": [[op, text] for op, text in s.redline]}
+            for s in change.edited
+        ],
+        "moved": list(change.moved),
+        "entities_added": list(change.entities_added),
+        "entities_removed": list(change.entities_removed),
+    }
+
+
+def _new_article(article: NewArticle) -> dict[str, Any]:
+    return {
+        "id": article.article_id,
+        "url": article.url,
+        "title": article.title,
+        "source": article.source,
+        "published": _iso(article.published) if article.published else None,
+        "seen": _iso(article.seen),
+        "entities": list(article.entities),
+    }
+
+
+def _edited_article(change: EditedArticle) -> dict[str, Any]:
+    return {
+        "id": change.article_id,
+        "url": change.url,
+        "title": change.title,
+        "from": change.from_version,
+        "to": change.to_version,
+        "kind": change.kind,
+        "revert_to": change.revert_to,
+        "seen": _iso(change.seen),
+        # "title" is the article's current title here, so the change gets its own key.
+        "title_change": _title_change(change.title_change),
+        "added": list(change.added),
+        "removed": list(change.removed),
+        "edited": [_sentence(s) for s in change.edited],
+        "moved": list(change.moved),
+        "entities_added": list(change.entities_added),
+        "entities_removed": list(change.entities_removed),
+    }
+
+
+def _new_entity(entity: NewEntity) -> dict[str, Any]:
+    return {
+        "name": entity.name,
+        "type": entity.type,
+        "known": entity.known,
+        "first_url": entity.first_url,
+        "first_title": entity.first_title,
+        "context": entity.context,
+        "seen": _iso(entity.seen),
+    }
+
+
+def _removed_article(removed: RemovedArticle) -> dict[str, Any]:
+    return {
+        "id": removed.article_id,
+        "url": removed.url,
+        "title": removed.title,
+        "restored": removed.restored,
+        "seen": _iso(removed.seen),
+    }
+
+
+def _sentence(sentence: EditedSentence) -> dict[str, str]:
+    return {"old": sentence.old, "new": sentence.new}
+
+
+def _title_change(change: TitleChange | None) -> dict[str, str] | None:
+    return {"old": change.old, "new": change.new} if change else None
+
+
+def _iso(moment: datetime) -> str:
+    return utc(moment).isoformat()

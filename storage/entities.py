@@ -1,0 +1,115 @@
+"""Entities in the archive: which versions mention them, and when each was first seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from storage.events import add_event
+from storage.models import Article, Entity, Mention, Version
+
+MAX_NAME = 256
+
+
+@dataclass(frozen=True)
+class EntityRecord:
+    """One entity an extracted text names, as the crawler's entity stage hands it over."""
+
+    name: str
+    type: str
+    known: bool
+    context: str  # the sentence it first appears in
+    count: int = 1
+
+
+def record_mentions(
+    session: Session, version: Version, records: tuple[EntityRecord, ...], run_id: int | None
+) -> int:
+    """Link `version` to the entities it names; an entity never seen before raises an event.
+
+    Returns how many entities were new to the archive.
+    """
+    new = 0
+    seen: set[int] = set()
+    for record in records:
+        name = record.name.strip()[:MAX_NAME]
+        if not name:
+            continue
+        entity = session.scalar(select(Entity).where(Entity.name == name))
+        if entity is None:
+            entity = Entity(
+                name=name,
+                type=record.type,
+                known=record.known,
+                first_seen=version.fetched_at,
+                first_version_id=version.id,
+                context=record.context,
+            )
+            session.add(entity)
+            session.flush()
+            add_event(
+                session,
+                "new_entity",
+                version.fetched_at,
+                article_id=version.article_id,
+                version_id=version.id,
+                entity_id=entity.id,
+                run_id=run_id,
+            )
+            new += 1
+        if entity.id not in seen:
+            seen.add(entity.id)
+            session.add(Mention(version_id=version.id, entity_id=entity.id, count=record.count))
+    return new
+
+
+def entity_names(session: Session, version_id: int) -> set[str]:
+    """The names of the entities one version mentions."""
+    query = select(Entity.name).join(Mention, Mention.entity_id == Entity.id)
+    return set(session.scalars(query.where(Mention.version_id == version_id)))
+
+
+@dataclass(frozen=True)
+class EntitySummary:
+    name: str
+    type: str
+    known: bool
+    first_seen: datetime
+    first_url: str
+    articles: int  # articles whose versions mention it
+
+
+def list_entities(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    type: str | None = None,
+    unrecognised: bool = False,
+) -> list[EntitySummary]:
+    """Entities, newest first: when and where each was first seen, and how widely it is named."""
+    articles = (
+        select(Mention.entity_id, func.count(distinct(Version.article_id)).label("articles"))
+        .join(Version, Version.id == Mention.version_id)
+        .group_by(Mention.entity_id)
+        .subquery()
+    )
+    query = (
+        select(Entity, Article.url, articles.c.articles)
+        .join(Version, Version.id == Entity.first_version_id)
+        .join(Article, Article.id == Version.article_id)
+        .join(articles, articles.c.entity_id == Entity.id)
+        .order_by(Entity.first_seen.desc(), Entity.name)
+    )
+    if since is not None:
+        query = query.where(Entity.first_seen >= since)
+    if type is not None:
+        query = query.where(Entity.type == type)
+    if unrecognised:
+        query = query.where(Entity.known.is_(False))
+    return [
+        EntitySummary(e.name, e.type, e.known, e.first_seen, url, count)
+        for e, url, count in session.execute(query)
+    ]

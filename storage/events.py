@@ -1,0 +1,36 @@
+"""Events: the things a user is told about, written in the same transaction as their cause."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from storage.models import Event
+
+EventKind = Literal["new_article", "edited", "removed", "restored", "new_entity"]
+
+
+def add_event(
+    session: Session,
+    kind: EventKind,
+    at: datetime,
+    *,
+    article_id: int | None = None,
+    version_id: int | None = None,
+    entity_id: int | None = None,
+    edit_kind: str | None = None,
+    run_id: int | None = None,
+) -> None:
+    session.add(
+        Event(
+            kind=kind,
+            at=at,
+            article_id=article_id,
+            version_id=version_id,
+            entity_id=entity_id,
+            edit_kind=edit_kind,
+            run_id=run_id,
+        )
+    )

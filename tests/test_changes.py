@@ -1,0 +1,310 @@
+"""Change tracking end to end: real crawls of edited pages, then the stored events, the diff
+and the digest in every format, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import pytest
+from conftest import FIXTURES, Labscope, source
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.site_server import SiteServer
+
+DEEPSEEK = "/news/2025/deepseek-emerges.html"
+ERNIE = "/news/2025/baidu-ernie.gbk.html"
+EXPECTED = json.loads(
+    (FIXTURES / "edited" / "deepseek-emerges-v2.expected.json").read_text(encoding="utf-8")
+)
+
+
+def original(site: SiteServer, path: str = DEEPSEEK) -> bytes:
+    return (site.root / path.lstrip("/")).read_bytes()
+
+
+def edited() -> bytes:
+    return (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes()
+
+
+def events(labscope: Labscope) -> list[tuple[str, str | None]]:
+    with sqlite3.connect(labscope.db) as conn:
+        return conn.execute("select kind, edit_kind from events order by id").fetchall()
+
+
+def crawl(labscope: Labscope) -> dict[str, object]:
+    result = labscope("crawl", "--json")
+    assert result.code == 0, result.stderr
+    summary: dict[str, object] = result.json()
+    return summary
+
+
+@pytest.fixture
+def deepseek(site: SiteServer, labscope: Labscope) -> Labscope:
+    """The DeepSeek article crawled once, as version 1."""
+    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)))
+    crawl(labscope)
+    return labscope
+
+
+def test_the_edited_article_is_described_exactly(site: SiteServer, deepseek: Labscope) -> None:
+    site.set_page(DEEPSEEK, edited())
+    assert crawl(deepseek)["new_versions"] == 1
+
+    diff = deepseek("diff", site.url(DEEPSEEK), "--format", "json").json()
+    assert (diff["from"], diff["to"], diff["kind"]) == (1, 2, "correction")
+    assert diff["title"] == EXPECTED["title"]
+    assert [(e["old"], e["new"]) for e in diff["edited"]] == [
+        (EXPECTED["reworded"]["old"], EXPECTED["reworded"]["new"])
+    ]
+    assert diff["removed"] == EXPECTED["removed"]
+    assert diff["added"] == EXPECTED["added"]
+    assert diff["moved"] == []
+    assert set(EXPECTED["new_entities"]) <= set(diff["entities_added"])
+    assert diff["entities_removed"] == []
+
+    kinds = events(deepseek)
+    assert kinds[0] == ("new_article", None)
+    assert ("edited", "correction") in kinds
+    assert kinds.count(("edited", "correction")) == 1
+
+    digest = deepseek("digest", "--format", "json").json()
+    (change,) = digest["edited_articles"]
+    assert set(change) >= {
+        "url",
+        "title",
+        "from",
+        "to",
+        "kind",
+        "added",
+        "removed",
+        "edited",
+        "entities_added",
+        "entities_removed",
+    }
+    assert change["added"] == EXPECTED["added"] and change["removed"] == EXPECTED["removed"]
+    assert change["kind"] == "correction"
+    new_entities = {e["name"]: e for e in digest["new_entities"]}
+    for name in EXPECTED["new_entities"]:
+        assert name in new_entities
+        assert name in new_entities[name]["context"]
+        assert new_entities[name]["first_url"] == site.url(DEEPSEEK)
+    assert [a["title"] for a in digest["new_articles"]] == [EXPECTED["title"]["old"]]
+
+    text = deepseek("digest").stdout
+    assert "[-Consequently, there-] {+As a result, China+}" in text
+    assert "+ " + EXPECTED["added"][1] in text
+    assert "- " + EXPECTED["removed"][0] in text
+    assert "CORRECTION" in text
+
+    markdown = deepseek("digest", "--format", "md").stdout
+    assert "StepFun" in markdown and "<del>" in markdown and "<ins>" in markdown
+
+    page = deepseek("digest", "--format", "html").stdout
+    document = lxml_html.fromstring(page)
+    assert "Step-2" in document.text_content()
+    assert document.xpath("//del") and document.xpath("//ins")
+
+    atom = etree.fromstring(deepseek("digest", "--format", "atom").stdout.encode())
+    entries = atom.findall("{http://www.w3.org/2005/Atom}entry")
+    ids = [e.findtext("{http://www.w3.org/2005/Atom}id") for e in entries]
+    assert len(ids) == len(set(ids)) >= 3
+
+
+def test_digest_file_output(site: SiteServer, deepseek: Labscope) -> None:
+    site.set_page(DEEPSEEK, edited())
+    crawl(deepseek)
+    target = deepseek.config.parent / "digest.html"
+    result = deepseek("digest", "--hours", "2", "--format", "html", "--output", str(target))
+    assert result.code == 0 and result.stdout == ""
+    assert "Wrote the html digest" in result.stderr
+    assert "StepFun" in target.read_text(encoding="utf-8")
+    missing = deepseek("digest", "--output", str(target.parent / "no" / "such" / "x.html"))
+    assert missing.code == 2 and "cannot write" in missing.stderr
+
+
+def test_noise_is_never_an_edit(site: SiteServer, deepseek: Labscope) -> None:
+    site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-cosmetic.html").read_bytes())
+    summary = crawl(deepseek)
+    assert (summary["new_versions"], summary["unchanged"]) == (0, 1)
+    assert events(deepseek) == [("new_article", None)] + [
+        ("new_entity", None) for _ in events(deepseek)[1:]
+    ]
+
+
+def test_ignore_patterns_silence_timestamps(site: SiteServer, labscope: Labscope) -> None:
+    def with_stamp(stamp: str) -> bytes:
+        note = f'<p>Last updated: {stamp} Beijing time.</p><p class="source-note">'
+        return original(site).replace(b'<p class="source-note">', note.encode())
+
+    site.set_page(DEEPSEEK, with_stamp("09:14"))
+    labscope.write_config(
+        "[changes]\nignore = ['Last updated: \\d\\d:\\d\\d']\n\n"
+        + source("deepseek", "page", site.url(DEEPSEEK))
+    )
+    crawl(labscope)
+    site.set_page(DEEPSEEK, with_stamp("17:52"))
+    assert crawl(labscope)["new_versions"] == 0
+
+    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)))  # no ignore rule
+    site.set_page(DEEPSEEK, with_stamp("18:03"))
+    assert crawl(labscope)["new_versions"] == 1
+    diff = labscope("diff", site.url(DEEPSEEK), "--format", "json").json()
+    assert diff["kind"] == "minor"
+    assert [(e["old"], e["new"]) for e in diff["edited"]] == [
+        ("Last updated: 09:14 Beijing time.", "Last updated: 18:03 Beijing time.")
+    ]
+    assert "minor edit" in labscope("digest").stdout
+
+
+def test_error_pages_and_stubs_are_failed_fetches(site: SiteServer, deepseek: Labscope) -> None:
+    site.set_page(
+        DEEPSEEK,
+        b"<html><head><title>Oops</title></head><body><h1>Page not found</h1></body></html>",
+    )
+    assert crawl(deepseek)["failed"] == 1
+    stub = (
+        "<html><head><title>How China’s DeepSeek Emerged as a Major Player</title></head><body>"
+        "<article><h1>How China’s DeepSeek Emerged as a Major Player in the AI Landscape</h1>"
+        "<p>Chinese start-up DeepSeek has unveiled two language models that rival those of major "
+        "U.S. corporations. This article is for subscribers only. Subscribe now to continue "
+        "reading, or sign in to your account if you are already a subscriber to Asia Tech Ledger."
+        "</p></article></body></html>"
+    )
+    site.set_page(DEEPSEEK, stub.encode())
+    summary = crawl(deepseek)
+    assert summary["failed"] == 1 and summary["new_versions"] == 0
+    assert "paywall or error page" in summary["errors"][0]["reason"]  # type: ignore[index]
+    site.set_page(DEEPSEEK, b"")
+    assert crawl(deepseek)["failed"] == 1
+    shown = deepseek("show", site.url(DEEPSEEK), "--json").json()
+    assert len(shown["versions"]) == 1
+    assert [kind for kind, _ in events(deepseek)].count("edited") == 0
+
+
+def test_revert_and_alternating_headlines(site: SiteServer, deepseek: Labscope) -> None:
+    a = original(site)
+    b = a.replace(b"Emerged as a Major Player", b"Became a Major Player")
+    site.set_page(DEEPSEEK, b)
+    assert crawl(deepseek)["new_versions"] == 1
+    site.set_page(DEEPSEEK, a)
+    assert crawl(deepseek)["new_versions"] == 1
+    diff = deepseek("diff", site.url(DEEPSEEK), "--format", "json").json()
+    assert (diff["kind"], diff["to"]) == ("revert", 3)
+    assert (
+        "Reverted to version 1" in deepseek("digest").stdout
+        or "reverted to version 1" in deepseek("digest").stdout.lower()
+    )
+    for page in (b, a, b):  # the A/B test goes on: reported once, not at every crawl
+        site.set_page(DEEPSEEK, page)
+        assert crawl(deepseek)["new_versions"] == 0
+    assert [k for k in events(deepseek) if k[0] == "edited"] == [
+        ("edited", "substantive"),
+        ("edited", "revert"),
+    ]
+
+
+def test_removed_then_restored(site: SiteServer, deepseek: Labscope) -> None:
+    body = original(site)
+    site.set_page(DEEPSEEK, b"<h1>Gone</h1>", status=404)
+    crawl(deepseek)
+    assert "removed" not in [kind for kind, _ in events(deepseek)]  # one 404 may be a blip
+    crawl(deepseek)
+    assert [kind for kind, _ in events(deepseek)].count("removed") == 1
+    crawl(deepseek)
+    assert [kind for kind, _ in events(deepseek)].count("removed") == 1
+    site.set_page(DEEPSEEK, body)
+    crawl(deepseek)
+    assert [kind for kind, _ in events(deepseek)][-1] == "restored"
+    digest = deepseek("digest", "--format", "json").json()
+    restored = [a.get("restored") for a in digest["removed_articles"]]
+    assert restored == [False, True]
+
+
+def test_chinese_edit_is_a_sentence_diff(site: SiteServer, labscope: Labscope) -> None:
+    labscope.write_config(source("ernie", "page", site.url(ERNIE)))
+    crawl(labscope)
+    page = original(site, ERNIE).decode("gbk")
+    sentences = re.findall(r"[^。！？<>]*月之暗面[^。！？<>]*。", page)
+    assert sentences, "the fixture mentions 月之暗面 in a sentence"
+    target = sentences[0]
+    changed = target.replace("月之暗面", "月之暗面和阶跃星辰")
+    site.set_page(ERNIE, page.replace(target, changed).encode("gbk"), "text/html; charset=gbk")
+    assert crawl(labscope)["new_versions"] == 1
+    diff = labscope("diff", site.url(ERNIE), "--format", "json").json()
+    assert [(e["old"], e["new"]) for e in diff["edited"]] == [(target.strip(), changed.strip())]
+    assert diff["added"] == [] and diff["removed"] == []
+    assert "StepFun" in diff["entities_added"]
+
+
+def test_hostile_article_text_is_escaped_in_the_html_digest(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    hostile = original(site).replace(
+        b'<p class="source-note">',
+        b"<p>Readers saw &lt;script&gt;alert(1)&lt;/script&gt; and "
+        b'&lt;a href="javascript:alert(2)"&gt;click&lt;/a&gt; and '
+        b"&lt;img src=x onerror=alert(3)&gt;"
+        b' in a comment that was quoted.</p><p class="source-note">',
+    )
+    site.set_page(DEEPSEEK, hostile)
+    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)))
+    crawl(labscope)
+    shown = labscope("show", site.url(DEEPSEEK), "--json").json()
+    assert "<script>alert(1)</script>" in shown["text"]  # stored exactly
+    site.set_page(DEEPSEEK, hostile.replace(b"quoted.", b"quoted again."))
+    crawl(labscope)
+    page = labscope("digest", "--format", "html").stdout
+    assert "<script" not in page.lower()
+    assert "javascript:" not in " ".join(lxml_html.fromstring(page).xpath("//@href"))
+    assert not lxml_html.fromstring(page).xpath("//*[@onerror]")
+    assert "&lt;script&gt;" in page
+
+
+def test_relevance_entities_keeps_only_articles_naming_a_known_entity(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    paragraph = (
+        "<p>The village bakery opened its doors at dawn, as it has every morning for forty "
+        "years. Flour, water, salt and a starter older than the baker make the loaves that "
+        "the neighbours queue for, and the recipe has not changed since the first day.</p>"
+    )
+    unrelated = (
+        f"<html><head><title>A bakery at dawn</title></head><body><article>"
+        f"<h1>A bakery at dawn</h1>{paragraph * 3}</article></body></html>"
+    )
+    site.set_page("/unrelated.html", unrelated.encode())
+    labscope.write_config(
+        source("deepseek", "page", site.url(DEEPSEEK))
+        + source("unrelated", "page", site.url("/unrelated.html"))
+        + 'relevance = "entities"\n'
+    )
+    summary = crawl(labscope)
+    assert summary["new_articles"] == 1 and summary["skipped"] == 1
+
+
+def test_entities_command(site: SiteServer, deepseek: Labscope) -> None:
+    listed = deepseek("entities", "--json").json()
+    names = {e["name"]: e for e in listed}
+    assert {"DeepSeek", "Liang Wenfeng", "Hangzhou", "Qwen2.5-Max"} <= set(names)
+    assert set(listed[0]) == {"name", "type", "known", "first_seen", "first_url", "articles"}
+    assert names["Liang Wenfeng"]["type"] == "person"
+    assert names["DeepSeek"]["first_url"] == site.url(DEEPSEEK)
+    people = deepseek("entities", "--type", "person", "--json").json()
+    assert people and all(e["type"] == "person" for e in people)
+    unknown = deepseek("entities", "--unrecognised", "--json").json()
+    assert all(not e["known"] for e in unknown)
+
+
+def test_diff_errors(site: SiteServer, deepseek: Labscope) -> None:
+    only_one = deepseek("diff", site.url(DEEPSEEK))
+    assert only_one.code == 2
+    assert "nothing to compare it with yet" in only_one.stderr
+    site.set_page(DEEPSEEK, edited())
+    crawl(deepseek)
+    missing = deepseek("diff", site.url(DEEPSEEK), "--from", "1", "--to", "7")
+    assert missing.code == 2 and "has no version 7" in missing.stderr
+    both = deepseek("digest", "--since", "1d", "--hours", "3")
+    assert both.code == 2 and "--since or --hours" in both.stderr

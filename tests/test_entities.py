@@ -1,0 +1,373 @@
+"""crawler.entities: known entities by alias, unknown ones by rule, in English and Chinese.
+
+The DeepSeek article's expected entities live beside it in
+``tests/fixtures/deepseek-china-ai-landscape.entities.json``: ``must_find`` and
+``must_not_find`` are the requirements, ``all`` pins the extractor's whole current output
+(name, type, known) so any change to it is seen. After a deliberate change, review the new list
+by hand (every entry a real entity) and regenerate it with
+
+    LABSCOPE_REGEN=1 python -m pytest tests/test_entities.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler import entity_zh
+from crawler.entities import Entity, KnowledgeBase, Mention, find_entities
+from crawler.extract import Extraction, extract
+
+ROOT = Path(__file__).parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+DEMO_NEWS = ROOT / "crawler" / "demo_site" / "news" / "2025"
+ARTICLE = FIXTURES / "deepseek-china-ai-landscape.txt"
+EXPECTED = FIXTURES / "deepseek-china-ai-landscape.entities.json"
+
+CHINESE = (
+    "总部位于杭州的深度求索发布了新模型。月之暗面创始人杨植麟表示，通义千问是阿里巴巴的重要产品。"
+    "北京星河智能科技有限公司的创始人王建国说，他们也在开发大模型。"
+    "清华大学的张伟教授认为竞争很激烈。"
+)
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    entity_zh.load()  # jieba's dictionary, once for the whole run (about a second)
+    return KnowledgeBase.default()
+
+
+def article() -> tuple[str, str]:
+    """The fixture without its page chrome: the title, then the text."""
+    lines = [line for line in ARTICLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert lines[0] == "Loading Now" and lines[-1].startswith("Post Comment")
+    return lines[1], "\n".join(lines[2:-1])
+
+
+def names(mentions: list[Mention]) -> list[str]:
+    return [m.name for m in mentions]
+
+
+def by_name(mentions: list[Mention]) -> dict[str, Mention]:
+    return {m.name: m for m in mentions}
+
+
+# ----------------------------------------------------------------------- the DeepSeek article
+
+
+def test_deepseek_article_matches_its_expected_entities(kb: KnowledgeBase) -> None:
+    title, text = article()
+    mentions = find_entities(text, kb, title)
+    current = [{"name": m.name, "type": m.type, "known": m.known} for m in mentions]
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    if os.environ.get("LABSCOPE_REGEN") == "1":
+        expected["all"] = current
+        EXPECTED.write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", "utf-8")
+
+    found = set(names(mentions))
+    assert not set(expected["must_find"]) - found
+    for bad in expected["must_not_find"]:
+        assert not [m for m in mentions if bad in (m.name, m.surface)], bad
+    assert current == expected["all"], "regenerate deliberately: see this module's docstring"
+
+
+def test_deepseek_article_mentions_carry_surface_context_and_count(kb: KnowledgeBase) -> None:
+    title, text = article()
+    mentions = by_name(find_entities(text, kb, title))
+    assert names(list(mentions.values()))[:2] == ["China", "DeepSeek"]  # the title comes first
+    v3 = mentions["DeepSeek-V3"]
+    assert (v3.surface, v3.known, v3.parent) == ("DeepSeek’s V3", True, "DeepSeek")
+    assert v3.context.startswith("Evidence of this growing competition surfaced")
+    assert mentions["Yunji Chen"].context.startswith("Yunji Chen, a computer scientist, remarked")
+    assert mentions["Kimi 1.5"].context.startswith("Additionally, the emergence of new reasoning")
+    assert mentions["DeepSeek"].count == 11
+    assert mentions["Janus-Pro-7B"].count == 2
+    assert mentions["United States"].surface == "U.S."
+    assert mentions["Center for Security and Emerging Technology"].surface.endswith("Technologies")
+    person = mentions["Jacob Feldgoise"]
+    assert (person.type, person.known, person.count) == ("person", False, 1)
+
+
+def test_the_edited_article_brings_in_stepfun_and_step_2(kb: KnowledgeBase) -> None:
+    """The fixture's new_entities: its labs and models (Shanghai, a place, is new too)."""
+    old = _demo("deepseek-emerges.html")
+    new = _page(FIXTURES / "edited" / "deepseek-emerges-v2.html", "deepseek-emerges.html")
+    before = set(names(find_entities(old.text, kb, old.title)))
+    after = find_entities(new.text, kb, new.title)
+    added = [m for m in after if m.name not in before]
+    expected = json.loads((FIXTURES / "edited" / "deepseek-emerges-v2.expected.json").read_text())
+    assert [m.name for m in added if m.type != "place"] == expected["new_entities"]
+    assert [m.name for m in added if m.type == "place"] == ["Shanghai"]
+
+
+# -------------------------------------------------------------------------------- Chinese
+
+
+def test_chinese_text_resolves_aliases_and_finds_unknown_names(kb: KnowledgeBase) -> None:
+    mentions = find_entities(CHINESE, kb)
+    known = [m.name for m in mentions if m.known]
+    assert known == [
+        "Hangzhou", "DeepSeek", "Moonshot AI", "Yang Zhilin", "Qwen", "Alibaba", "Beijing",
+        "Tsinghua University",
+    ]  # fmt: skip
+    unknown = {m.name: m.type for m in mentions if not m.known}
+    assert unknown == {"北京星河智能科技有限公司": "company", "王建国": "person", "张伟": "person"}
+    assert by_name(mentions)["王建国"].context == (
+        "北京星河智能科技有限公司的创始人王建国说，他们也在开发大模型。"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a surname cut off by jieba, a company introduced by 名为, a title before the name
+        ("合肥一家名为极光数智的创业公司加入竞争。该公司首席执行官刘志远指出，价格将下调。",
+         {"极光数智": "company", "刘志远": "person"}),
+        ("位于武汉的华中科技大学也发布了相关研究。",
+         {"武汉": "place", "华中科技大学": "institution"}),
+        # a transliterated name after a title; an honorific is no name; generic words before
+        # 研究院 can name an institute, never a company
+        ("美国总统特朗普宣布新措施。王先生告诉记者。中国信息通信研究院发布报告。美国人工智能芯片公司也受影响。",
+         {"特朗普": "person", "中国信息通信研究院": "institution"}),
+        # generic words, no cue, and jieba's false places (深度 "depth") are no names
+        ("国内互联网科技公司纷纷下调价格，深度学习持续普及。王明今天去了学校。", {}),
+    ],
+)  # fmt: skip
+def test_chinese_unknown_names(kb: KnowledgeBase, text: str, expected: dict[str, str]) -> None:
+    assert {m.name: m.type for m in find_entities(text, kb) if not m.known} == expected
+
+
+def test_chinese_ordinary_words_are_not_models(kb: KnowledgeBase) -> None:
+    text = "星火燎原，可灵活调整。书生气和盘古开天的故事与文心雕龙、海纳百川无关。"
+    assert find_entities(text, kb) == []
+    text = "快手的可灵2.0上线了，可灵可以生成视频；华为盘古5.0和讯飞星火4.0 Turbo同日发布。"
+    assert names(find_entities(text, kb)) == [
+        "Kuaishou", "Kling 2.0", "Kling", "Huawei", "Pangu 5.0", "iFlytek Spark 4.0 Turbo",
+    ]  # fmt: skip
+
+
+def test_importing_jieba_raises_no_warning(tmp_path: Path) -> None:
+    """jieba's sources warn when compiled (pip precompiles them, so force it here)."""
+    code = "from crawler.entity_zh import load; load()"
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no "Building prefix dict" chatter either
+
+
+# ------------------------------------------------------------------------ knowledge base
+
+
+def test_aliases_resolve_to_one_canonical_entity(kb: KnowledgeBase) -> None:
+    for alias, name in [
+        ("深度求索", "DeepSeek"), ("qwen 2.5 max", "Qwen2.5-Max"), ("DALL·E 3", "DALL-E 3"),
+        ("Kimi k1.5", "Kimi 1.5"), ("通义千问", "Qwen"), ("文心一言", "ERNIE"),
+        ("李开复", "Kai-Fu Lee"), ("U.S.", "United States"), ("零一万物", "01.AI"),
+    ]:  # fmt: skip
+        entity = kb.lookup(alias)
+        assert entity is not None and entity.name == name, alias
+    assert kb.lookup("Qwen3-Coder") is None
+    text = "深度求索 and DeepSeek and Deepseek, then DEEPSEEK’s app"
+    [deepseek] = find_entities(text, kb)
+    assert (deepseek.name, deepseek.surface, deepseek.count) == ("DeepSeek", "深度求索", 4)
+
+
+def test_every_entry_is_consistent(kb: KnowledgeBase) -> None:
+    for entity in kb.entities:
+        assert entity.parent is None or kb.lookup(entity.parent) is not None, entity.name
+        assert set(entity.contextual) <= set(entity.case_sensitive), entity.name
+    required = [
+        "DeepSeek", "DeepSeek-V3", "DeepSeek-R1", "Janus-Pro", "Janus-Pro-7B", "Alibaba", "Qwen",
+        "Qwen2.5-Max", "Moonshot AI", "Kimi", "Kimi 1.5", "ByteDance", "Doubao", "Zhipu AI",
+        "GLM", "ChatGLM", "MiniMax", "MiniMax-01", "Baidu", "ERNIE", "Tencent", "Hunyuan",
+        "StepFun", "Step-2", "01.AI", "Yi", "Baichuan", "iFlytek", "iFlytek Spark", "SenseTime",
+        "Huawei", "Pangu", "Kuaishou", "Kling", "Shanghai AI Lab", "InternLM", "BAAI",
+        "Liang Wenfeng", "Yang Zhilin", "Yan Junjie", "Zhang Peng", "Kai-Fu Lee",
+        "Wang Xiaochuan", "Robin Li", "Jiang Daxin", "OpenAI", "o1", "GPT-4o", "DALL-E 3",
+        "Anthropic", "Claude", "Google DeepMind", "Gemini", "Meta", "Llama", "Stability AI",
+        "Stable Diffusion", "Mistral AI", "Nvidia", "Hangzhou", "Beijing", "Shanghai", "Shenzhen",
+    ]  # fmt: skip
+    assert [n for n in required if kb.lookup(n) is None] == []
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[[entity]]\nname = "X"\ntype = "robot"', "type must be one of lab, company"),
+        ('[[entity]]\nname = "X"\ntype = "lab"\nalias = ["Y"]', "unknown key 'alias'"),
+        ('[[entity]]\nname = "X"\ntype = "model"\nparent = "Nobody"', "unknown parent 'Nobody'"),
+        ('[[entity]]\nname = "X"\ntype = "lab"\n[[entity]]\nname = "Y"\ntype = "lab"\n'
+         'aliases = ["x"]', "'x' names both 'X' and 'Y'"),
+        ('[rules]\nignored = []', "unknown key 'ignored'"),
+    ],
+)  # fmt: skip
+def test_a_bad_knowledge_base_file_is_refused(toml: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        KnowledgeBase.from_toml(toml)
+
+
+def test_user_entities_are_added_and_extend_known_ones(kb: KnowledgeBase) -> None:
+    text = "Zhipu AI's rival Acme Robotics hired Jane Roe. Deepseek-chan posted."
+    assert "Acme Robotics" not in names(find_entities(text, kb))
+    mine = kb.with_entities(
+        [
+            Entity("Acme Robotics", "company", ("艾克米",)),
+            Entity("Jane Roe", "person", parent="Acme Robotics"),
+            Entity("DeepSeek", "lab", ("Deepseek-chan",)),
+        ]
+    )
+    mentions = by_name(find_entities(text + " 艾克米发布新品。", mine))
+    assert mentions["Acme Robotics"].known and mentions["Acme Robotics"].count == 2
+    assert mentions["Jane Roe"].known and mentions["Jane Roe"].parent == "Acme Robotics"
+    assert mentions["DeepSeek"].surface == "Deepseek-chan"
+    deepseek = mine.lookup("深度求索")  # the built-in aliases stay
+    assert deepseek is not None and deepseek.name == "DeepSeek"
+    assert kb.lookup("Acme Robotics") is None  # the default knowledge base is untouched
+
+    taken = kb.with_entities([Entity("Kimi Labs", "company", ("Kimi",))])
+    assert names(find_entities("Kimi Labs makes Kimi.", taken)) == ["Kimi Labs"]
+    kimi = taken.lookup("Kimi")
+    assert kimi is not None and kimi.name == "Kimi Labs"
+
+
+# ------------------------------------------------------------------ boundaries and ambiguity
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Yields rose and the Yiddish press noticed.", []),
+        ("Check the spark plugs; Apache Spark 3.5 is out. Step 2: install it.", []),
+        ("A meta-analysis of GLM regressions used the minimax algorithm.", []),
+        ("Meta-analysis of a moonshot project; Claude Monet painted.", []),
+        ("01.AI’s Yi and Yi-Lightning", ["01.AI", "Yi"]),
+        ("iFlytek’s Spark, Kuaishou’s Kling", ["iFlytek", "iFlytek Spark", "Kuaishou", "Kling"]),
+        ("Zhipu AI’s GLM family", ["Zhipu AI", "GLM"]),
+        ("OpenAI’s o1 and GPT-4o; Meta’s Llama", ["OpenAI", "o1", "GPT-4o", "Meta", "Llama"]),
+        ("Qwen2.5-Max beat Qwen", ["Qwen2.5-Max", "Qwen"]),
+        ("Hangzhou-based DeepSeek", ["Hangzhou", "DeepSeek"]),
+        ("Visit deepseek.com or email info@moonshot.ai.", []),
+    ],
+)
+def test_word_boundaries_and_contextual_aliases(
+    kb: KnowledgeBase, text: str, expected: list[str]
+) -> None:
+    assert names(find_entities(text, kb)) == expected
+
+
+def test_new_models_of_known_families(kb: KnowledgeBase) -> None:
+    text = (
+        "Alibaba released Qwen3-Coder; DeepSeek-V3.2-Exp and DeepSeek-R1-0528 followed. "
+        "Moonshot AI’s Kimi K2, Zhipu's GLM-4.5, MiniMax-M1, Step-3, Doubao-1.5-pro, "
+        "o3-mini, GPT-5, Gemini 2.5 Pro and Claude 3.5 Sonnet. DeepSeek’s V4 model and "
+        "MiniCPM3 too, but not DeepSeek 2025, Kimi 128,000, COVID-19 or RTX4090."
+    )
+    mentions = find_entities(text, kb)
+    new = {m.name: m.parent for m in mentions if not m.known}
+    assert new == {
+        "Qwen3-Coder": "Alibaba", "DeepSeek-V3.2-Exp": "DeepSeek", "DeepSeek-R1-0528": "DeepSeek",
+        "Kimi K2": "Moonshot AI", "GLM-4.5": "Zhipu AI", "MiniMax-M1": "MiniMax",
+        "Step-3": "StepFun", "Doubao-1.5-pro": "ByteDance", "o3-mini": "OpenAI",
+        "GPT-5": "OpenAI", "Gemini 2.5 Pro": "Google DeepMind",
+        "Claude 3.5 Sonnet": "Anthropic", "DeepSeek-V4": "DeepSeek", "MiniCPM3": None,
+    }  # fmt: skip
+    assert all(m.type == "model" for m in mentions if not m.known)
+
+
+def test_people_need_a_cue_and_sentence_openers_are_never_names(kb: KnowledgeBase) -> None:
+    text = (
+        "Shortly after, Evidence Lab said nothing. Original Source: Reuters. Chinese AI firms "
+        "and Generative AI. “It is a sign,” said Jane Doe, an analyst at a Beijing bank. "
+        "Founder and CEO Xu Li said so. However, Analysts Said More. Wang Tao went home."
+    )
+    mentions = find_entities(text, kb)
+    assert [(m.name, m.type) for m in mentions if not m.known] == [
+        ("Jane Doe", "person"), ("Xu Li", "person"),
+    ]  # fmt: skip
+
+
+def test_organisations_by_their_words(kb: KnowledgeBase) -> None:
+    text = (
+        "Researchers at Tsinghua University and Carnegie Mellon University, the U.S. Commerce "
+        "Department and Sequoia Capital; an engineer at a Hangzhou AI start-up disagreed."
+    )
+    mentions = find_entities(text, kb)
+    assert [(m.name, m.type) for m in mentions if not m.known] == [
+        ("Carnegie Mellon University", "institution"),
+        ("U.S. Commerce Department", "institution"),
+        ("Sequoia Capital", "company"),
+    ]
+
+
+# ------------------------------------------------------------------------- the demo site
+
+
+def _page(path: Path, name: str) -> Extraction:
+    raw = path.read_bytes()
+    html = raw.decode("gb18030" if ".gbk." in path.name else "utf-8")
+    result = extract(html.replace("{{BASE}}", "127.0.0.1:8000"), f"http://127.0.0.1:8000/{name}")
+    assert isinstance(result, Extraction), result
+    return result
+
+
+def _demo(name: str) -> Extraction:
+    return _page(DEMO_NEWS / name, f"news/2025/{name}")
+
+
+DEMO: list[tuple[str, list[str], dict[str, str]]] = [
+    (
+        "baidu-ernie.gbk.html",
+        ["Baidu", "ERNIE", "DeepSeek", "DeepSeek-R1", "Moonshot AI", "Robin Li", "Kimi", "Doubao"],
+        {"ERNIE 4.5": "model", "ERNIE X1": "model"},
+    ),
+    (
+        "minimax-01-long-context.html",
+        ["MiniMax", "MiniMax-01", "Yan Junjie", "SenseTime", "Hailuo", "Alibaba", "Tencent"],
+        {"MiniMax-Text-01": "model", "MiniMax-VL-01": "model", "Qwen2.5": "model"},
+    ),
+    (
+        "moonshot-kimi-k15.html",
+        ["Moonshot AI", "Kimi 1.5", "Kimi", "Yang Zhilin", "OpenAI", "o1", "DeepSeek-R1"],
+        {"Carnegie Mellon University": "institution"},
+    ),
+    (
+        "qwen-25-max-launch.html",
+        ["Alibaba", "Qwen2.5-Max", "DeepSeek-V3", "Alibaba Cloud", "Qwen", "Doubao"],
+        {"Qwen2.5": "model", "Qwen2.5-VL": "model", "Qwen2.5-1M": "model", "Eddie Wu": "person"},
+    ),
+    (
+        "zhipu-glm-open-models.html",
+        ["Zhipu AI", "GLM", "ChatGLM", "Zhang Peng", "Tsinghua University", "Beijing"],
+        {
+            "GLM-4": "model", "GLM-Z1": "model", "GLM-4-32B": "model", "GLM-Z1-32B": "model",
+            "GLM-Z1-Rumination": "model", "Knowledge Engineering Group": "company",
+            "U.S. Commerce Department": "institution",
+        },
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("page", "known", "unknown"), DEMO, ids=[d[0] for d in DEMO])
+def test_demo_articles_yield_their_labs_and_models_and_no_garbage(
+    kb: KnowledgeBase, page: str, known: list[str], unknown: dict[str, str]
+) -> None:
+    extraction = _demo(page)
+    mentions = find_entities(extraction.text, kb, extraction.title)
+    found = [m.name for m in mentions if m.known]
+    assert [n for n in known if n not in found] == []
+    assert {m.name: m.type for m in mentions if not m.known} == unknown
+
+
+def test_the_demo_deepseek_page_gives_the_fixture_entities(kb: KnowledgeBase) -> None:
+    extraction = _demo("deepseek-emerges.html")
+    expected: list[dict[str, Any]] = json.loads(EXPECTED.read_text(encoding="utf-8"))["all"]
+    got = find_entities(extraction.text, kb, extraction.title)
+    assert [{"name": m.name, "type": m.type, "known": m.known} for m in got] == expected
