@@ -36,6 +36,15 @@ class TitleChange:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """A metadata field that changed between versions: authors, published or modified."""
+
+    name: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
 class NewArticle:
     article_id: int
     url: str
@@ -58,6 +67,7 @@ class EditedArticle:
     kind: str  # substantive | minor | correction | revert
     revert_to: int | None = None
     title_change: TitleChange | None = None
+    fields: list[FieldChange] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     edited: list[EditedSentence] = field(default_factory=list)
@@ -184,6 +194,7 @@ def compare_versions(
         kind=kind or "substantive",
         revert_to=new.revert_to if adjacent else None,
         title_change=TitleChange(old.title, new.title) if title_changed else None,
+        fields=_field_changes(old, new),
         added=[c.new or "" for c in diff.added],
         removed=[c.old or "" for c in diff.removed],
         edited=[EditedSentence(c.old or "", c.new or "", c.redline) for c in diff.edited],
@@ -191,6 +202,20 @@ def compare_versions(
         entities_added=sorted(new_entities - old_entities),
         entities_removed=sorted(old_entities - new_entities),
     )
+
+
+def _field_changes(old: Version, new: Version) -> list[FieldChange]:
+    """Authors and dates that differ: shown beside the text diff, never a version on their own."""
+    pairs = [
+        ("authors", ", ".join(old.authors), ", ".join(new.authors)),
+        ("published", _iso(old.published), _iso(new.published)),
+        ("modified", _iso(old.modified), _iso(new.modified)),
+    ]
+    return [FieldChange(name, a, b) for name, a, b in pairs if a != b]
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
 
 
 def _new_article(session: Session, article: Article, version: Version, at: datetime) -> NewArticle:

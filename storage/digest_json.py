@@ -47,6 +47,7 @@ def diff_json(change: EditedArticle) -> dict[str, Any]:
         "revert_to": change.revert_to,
         "seen": _iso(change.seen),
         "title": _title_change(change.title_change),
+        "fields": _fields(change),
         "added": list(change.added),
         "removed": list(change.removed),
         "edited": [
@@ -83,6 +84,7 @@ def _edited_article(change: EditedArticle) -> dict[str, Any]:
         "seen": _iso(change.seen),
         # "title" is the article's current title here, so the change gets its own key.
         "title_change": _title_change(change.title_change),
+        "fields": _fields(change),
         "added": list(change.added),
         "removed": list(change.removed),
         "edited": [_sentence(s) for s in change.edited],
@@ -116,6 +118,10 @@ def _removed_article(removed: RemovedArticle) -> dict[str, Any]:
 
 def _sentence(sentence: EditedSentence) -> dict[str, str]:
     return {"old": sentence.old, "new": sentence.new}
+
+
+def _fields(change: EditedArticle) -> list[dict[str, str]]:
+    return [{"name": f.name, "old": f.old, "new": f.new} for f in change.fields]
 
 
 def _title_change(change: TitleChange | None) -> dict[str, str] | None:

@@ -102,6 +102,9 @@ def edited_markdown(change: EditedArticle) -> list[str]:
     if change.title_change:
         old, new = md(change.title_change.old), md(change.title_change.new)
         lines += ["", f"Title: <del>{old}</del> → <ins>{new}</ins>"]
+    for field in change.fields:
+        old, new = md(field.old or "none"), md(field.new or "none")
+        lines += ["", f"{field.name.capitalize()}: <del>{old}</del> → <ins>{new}</ins>"]
     items = [f"- Edited: {_redline(s)}" for s in change.edited]
     items += [f"- Added: <ins>{md(s)}</ins>" for s in change.added]
     items += [f"- Removed: <del>{md(s)}</del>" for s in change.removed]

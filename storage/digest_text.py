@@ -94,6 +94,9 @@ def edited_lines(change: EditedArticle, paint: Paint) -> list[str]:
     if change.title_change:
         old, new = clean(change.title_change.old), clean(change.title_change.new)
         lines.append(f"  Title: {paint(f'“{old}”', RED)} → {paint(f'“{new}”', GREEN)}")
+    for field in change.fields:
+        old, new = clean(field.old or "none"), clean(field.new or "none")
+        lines.append(f"  {field.name.capitalize()}: {paint(old, RED)} → {paint(new, GREEN)}")
     lines += [f"  ± {_redline(sentence, paint)}" for sentence in change.edited]
     lines += [f"  {paint('+ ' + clean(s), GREEN)}" for s in change.added]
     lines += [f"  {paint('- ' + clean(s), RED)}" for s in change.removed]

@@ -62,6 +62,8 @@ def test_the_edited_article_is_described_exactly(site: SiteServer, deepseek: Lab
     assert diff["removed"] == EXPECTED["removed"]
     assert diff["added"] == EXPECTED["added"]
     assert diff["moved"] == []
+    modified = [f for f in diff["fields"] if f["name"] == "modified"]
+    assert modified and modified[0]["new"].startswith("2025-01-29")  # the page says so
     assert set(EXPECTED["new_entities"]) <= set(diff["entities_added"])
     assert diff["entities_removed"] == []
 
@@ -98,6 +100,7 @@ def test_the_edited_article_is_described_exactly(site: SiteServer, deepseek: Lab
     assert "+ " + EXPECTED["added"][1] in text
     assert "- " + EXPECTED["removed"][0] in text
     assert "CORRECTION" in text
+    assert "Modified: " in text
 
     markdown = deepseek("digest", "--format", "md").stdout
     assert "StepFun" in markdown and "<del>" in markdown and "<ins>" in markdown
