@@ -38,6 +38,15 @@ def digest_json(digest: Digest) -> dict[str, Any]:
 
 def diff_json(change: EditedArticle) -> dict[str, Any]:
     """One edit in full; each edited sentence also carries its redline as [op, text] pairs."""
+    data = {"title": _title_change(change.title_change), **_change(change)}
+    data["edited"] = [
+        {**_sentence(s), "redline": [[op, text] for op, text in s.redline]} for s in change.edited
+    ]
+    return data
+
+
+def _change(change: EditedArticle) -> dict[str, Any]:
+    """What an edit changed: the part a diff and a digest's edited article share."""
     return {
         "id": change.article_id,
         "url": change.url,
@@ -46,14 +55,10 @@ def diff_json(change: EditedArticle) -> dict[str, Any]:
         "kind": change.kind,
         "revert_to": change.revert_to,
         "seen": _iso(change.seen),
-        "title": _title_change(change.title_change),
         "fields": _fields(change),
         "added": list(change.added),
         "removed": list(change.removed),
-        "edited": [
-            {**_sentence(s), "redline": [[op, text] for op, text in s.redline]}
-            for s in change.edited
-        ],
+        "edited": [_sentence(s) for s in change.edited],
         "moved": list(change.moved),
         "entities_added": list(change.entities_added),
         "entities_removed": list(change.entities_removed),
@@ -73,24 +78,11 @@ def _new_article(article: NewArticle) -> dict[str, Any]:
 
 
 def _edited_article(change: EditedArticle) -> dict[str, Any]:
+    # "title" is the article's current title here, so the change gets its own key.
     return {
-        "id": change.article_id,
-        "url": change.url,
         "title": change.title,
-        "from": change.from_version,
-        "to": change.to_version,
-        "kind": change.kind,
-        "revert_to": change.revert_to,
-        "seen": _iso(change.seen),
-        # "title" is the article's current title here, so the change gets its own key.
         "title_change": _title_change(change.title_change),
-        "fields": _fields(change),
-        "added": list(change.added),
-        "removed": list(change.removed),
-        "edited": [_sentence(s) for s in change.edited],
-        "moved": list(change.moved),
-        "entities_added": list(change.entities_added),
-        "entities_removed": list(change.entities_removed),
+        **_change(change),
     }
 
 
