@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import sys
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from cli_format import (
 from crawler.config import Config, load_config
 from crawler.entity_kb import ENTITY_TYPES
 from crawler.errors import ConfigError, CrawlerError
+from crawler.schedule_config import default_recheck
 from crawler.urls import canonicalize, is_http_url
 from storage.changes import ChangeRules
 from storage.db import Database, open_database
@@ -32,7 +34,9 @@ from storage.digest import NO_RULES, build_digest, compare_versions
 from storage.digest_formats import FORMATS, render_diff, render_digest
 from storage.entities import list_entities
 from storage.errors import NotFoundError, StorageError
+from storage.health import source_health
 from storage.queries import article_detail, find_article, list_articles, list_runs
+from storage.rechecks import next_check
 
 
 @dataclasses.dataclass
@@ -49,22 +53,27 @@ class Context:
     def database(self) -> Database:
         return open_database(self.db_url or self.config().storage.url)
 
+    def recheck_steps(self) -> list[tuple[timedelta, timedelta]]:
+        """The [recheck] schedule, or the default one when --db is used without a config."""
+        try:
+            steps = self.config().recheck.steps
+        except ConfigError:
+            if not self.db_url:
+                raise
+            steps = default_recheck().steps
+        return [(step.interval, step.until) for step in steps]
+
     def change_rules(self) -> dict[str, ChangeRules]:
         """Each source's noise rules, so diffs show what the stored summaries counted.
 
         With --db and no readable config, there are none: the diff is then of the exact texts.
         """
         try:
-            config = self.config()
+            return self.config().change_rules()
         except ConfigError:
             if self.db_url:
                 return {}
             raise
-        changes = config.changes
-        return {
-            source.name: ChangeRules(changes.ignore + source.ignore, changes.min_change)
-            for source in config.sources
-        }
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -178,8 +187,10 @@ def show(obj: Context, ref: str, version: int | None, as_json: bool) -> None:
     variants = [canonicalize(ref)] if is_http_url(ref) else []
     with db.reading() as session:
         detail = article_detail(session, find_article(session, ref, *variants), version)
+    changed = max(v.fetched_at for v in detail.versions)
+    due = next_check(detail.first_seen, changed, detail.last_checked, obj.recheck_steps())
     if as_json:
-        print_json(dataclasses.asdict(detail))
+        print_json({**dataclasses.asdict(detail), "next_check": due})
         return
     out.print(f"[bold]{escape(detail.title)}[/bold]")
     out.print(escape(detail.url))
@@ -190,6 +201,7 @@ def show(obj: Context, ref: str, version: int | None, as_json: bool) -> None:
         ("Language", detail.language or "-"),
         ("First seen", when(detail.first_seen)),
         ("Last checked", when(detail.last_checked)),
+        ("Next check", when(due) if due else "none (too old to recheck)"),
         ("Version", f"{detail.version} of {len(detail.versions)}"),
     ]
     for label, value in facts:
@@ -334,6 +346,81 @@ def entities(
             when(row.first_seen),
             str(row.articles),
             escape(row.first_url),
+        )
+    out.print(table)
+
+
+@cli.command()
+@click.option(
+    "--list", "list_jobs", is_flag=True, help="Print the jobs and their next runs, then exit."
+)
+@click.pass_obj
+def schedule(obj: Context, list_jobs: bool) -> None:
+    """Run the scheduler in the foreground: crawls, rechecks and digests (Ctrl-C stops it)."""
+    from crawler.jobs import JobContext
+    from crawler.schedule import plan
+
+    config = obj.config()
+    context = JobContext(config, obj.config_path, obj.db_url or config.storage.url)
+    open_database(context.db_url).close()  # a bad database is a one-line error now, not later
+    if not list_jobs:
+        import scheduler
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        scheduler.run(context)
+        return
+    jobs, unscheduled = plan(context, datetime.now(UTC))
+    table = Table("Job", "Trigger", "Next run", title=f"{len(jobs)} jobs", title_justify="left")
+    for job in jobs:
+        table.add_row(job.id, str(job.trigger), when(job.next_run))
+    for name in unscheduled:
+        table.add_row(f"crawl:{name}", "no schedule or every: not scheduled", "-")
+    out.print(table)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.pass_obj
+def recheck(obj: Context, as_json: bool) -> None:
+    """Fetch again the known articles that are due on the [recheck] schedule, once."""
+    from crawler.run import run_recheck
+
+    config = obj.config()
+    db = open_database(obj.db_url or config.storage.url)
+    with progress(quiet=as_json) as on_progress:
+        result = run_recheck(config, db, on_progress=on_progress, log_level=_log_level(obj))
+    if result is None:
+        if as_json:
+            print_json(None)
+        else:
+            out.print("No article is due for a recheck.")
+        return
+    print_run(result.run_id, result.status, result.counts, as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def sources(obj: Context, as_json: bool) -> None:
+    """Each configured source's health: last success, last error, articles found."""
+    config = obj.config()
+    db = open_database(obj.db_url or config.storage.url)
+    with db.reading() as session:
+        rows = source_health(session, [source.name for source in config.sources])
+    if as_json:
+        print_json([dataclasses.asdict(row) for row in rows])
+        return
+    table = Table("Source", "Health", "Articles", "Last run", "Last success", "Note / last error")
+    for row in rows:
+        style = {"ok": "green", "failing": "red", "empty": "yellow"}.get(row.health, "dim")
+        table.add_row(
+            row.name,
+            f"[{style}]{row.health}[/{style}]",
+            str(row.articles),
+            when(row.last_run),
+            when(row.last_success),
+            escape(row.note or row.last_error or ""),
         )
     out.print(table)
 

@@ -10,30 +10,40 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 from os.path import abspath
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 from urllib.parse import urlsplit
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from crawler.entity_kb import ENTITY_TYPES, Entity, EntityType
 from crawler.errors import ConfigError
+from crawler.schedule_config import (
+    DIGEST_KEYS,
+    RECHECK_KEYS,
+    DigestConfig,
+    RecheckConfig,
+    default_recheck,
+    parse_digest,
+    parse_recheck,
+)
 from crawler.toml_checks import (
     TOML_POS_RE,
     Locator,
     Where,
     check_keys,
+    cron,
     get,
     opt,
+    parse_interval,
     q,
     section_table,
     show,
 )
+from storage.changes import ChangeRules
 
 SourceKind = Literal["feed", "sitemap", "listing", "page"]
 SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
@@ -43,8 +53,6 @@ DEFAULT_USER_AGENT = "labscope/0.1 (+https://github.com/labscope/labscope)"
 DEFAULT_DB_URL = "sqlite:///labscope.db"
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_INTERVAL_RE = re.compile(r"([0-9]{1,6})([smhd])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,7 @@ class CrawlConfig:
     timeout: float = 30.0  # seconds, > 0
     max_page_bytes: int = 10_000_000  # >= 1024
     schedule: str | None = None  # default 5-field cron for sources without their own
+    time_limit: str = "1h"  # a scheduled crawl running longer is stopped and recorded as failed
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,17 @@ class Config:
     sources: tuple[SourceConfig, ...]
     changes: ChangesConfig = ChangesConfig()
     entities: tuple[Entity, ...] = ()  # the user's own, added to the bundled knowledge base
+    recheck: RecheckConfig = field(default_factory=default_recheck)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+
+    def change_rules(self) -> dict[str, ChangeRules]:
+        """Each source's noise rules: the global ignore patterns, then its own."""
+        return {source.name: self.rules_for(source.name) for source in self.sources}
+
+    def rules_for(self, name: str) -> ChangeRules:
+        """One source's noise rules (only the global ones for a source no longer configured)."""
+        own = next((source.ignore for source in self.sources if source.name == name), ())
+        return ChangeRules(self.changes.ignore + own, self.changes.min_change)
 
     def source(self, name: str) -> SourceConfig:
         """Look a source up by name; an unknown name lists the known ones so the user can fix it."""
@@ -127,18 +147,9 @@ _SECTION_KEYS = {
     "sources": _keys(SourceConfig),
     "changes": _keys(ChangesConfig),
     "entities": ("name", "type", "aliases", "parent"),
+    "recheck": RECHECK_KEYS,
+    "digest": DIGEST_KEYS,
 }
-
-
-def parse_interval(text: str) -> timedelta:
-    """Turn "30s", "15m", "2h" or "1d" into a timedelta; the error reads well after 'every '."""
-    match = _INTERVAL_RE.fullmatch(text)
-    if match is None or int(match[1]) == 0:
-        raise ValueError(
-            f"{q(text)} is not a valid interval; use a positive whole number followed by"
-            ' s, m, h or d, like "30s", "15m", "2h" or "1d"'
-        )
-    return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
 
 
 def resolve_db_url(url: str, base_dir: Path) -> str:
@@ -155,21 +166,6 @@ def resolve_db_url(url: str, base_dir: Path) -> str:
         return url
     absolute = abspath(base_dir / Path(db).expanduser())
     return parsed.set(database=absolute).render_as_string(hide_password=False)
-
-
-def _cron(table: Mapping[str, Any], where: Where) -> str | None:
-    """Validate a 5-field cron string now, so a typo fails at load time and not at 3 a.m."""
-    text = opt(table, "schedule", str, where)
-    try:
-        if text is not None:
-            CronTrigger.from_crontab(text, timezone="UTC")
-            # A weekday number would silently shift by one day, so only names are accepted.
-            if any(c.isdigit() for c in re.sub(r"/\d+", "", text.split()[4])):
-                raise ValueError("cron counts weekdays from Sunday = 0, APScheduler 3 from Monday")
-    except ValueError as exc:
-        fix = 'use "minute hour day month weekday" with weekday names, like "0 6 * * mon-fri"'
-        raise where.error(f"schedule {q(text)} is invalid ({exc}); {fix}", "schedule") from None
-    return text
 
 
 def _check_url(url: str, where: Where) -> None:
@@ -221,7 +217,7 @@ def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
     url = get(table, "url", str, where, "")
     _check_url(url, where)
     follow = _follow(table, kind, where)
-    schedule = _cron(table, where)
+    schedule = cron(table, where)
     every = opt(table, "every", str, where)
     if every is not None:
         try:
@@ -317,8 +313,13 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         concurrency=get(table, "concurrency", int, where, d.concurrency),
         timeout=get(table, "timeout", float, where, d.timeout),
         max_page_bytes=get(table, "max_page_bytes", int, where, d.max_page_bytes),
-        schedule=_cron(table, where),
+        schedule=cron(table, where),
+        time_limit=get(table, "time_limit", str, where, d.time_limit),
     )
+    try:
+        parse_interval(crawl.time_limit)
+    except ValueError as exc:
+        raise where.error(f"time_limit {exc}", "time_limit") from None
     for key, ok, rule in (
         ("user_agent", crawl.user_agent.strip() != "", "must not be empty"),
         ("delay", 0 <= crawl.delay < math.inf, "must be 0 or more seconds"),
@@ -351,7 +352,10 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
     crawl = _parse_crawl(section_table(data, "crawl", top), where["crawl"])
     changes = _parse_changes(section_table(data, "changes", top), where["changes"])
     entities = _parse_entities(data, top)
-    return Config(path, storage, crawl, _parse_sources(data, top), changes, entities)
+    recheck = parse_recheck(section_table(data, "recheck", top), where["recheck"])
+    digest = parse_digest(section_table(data, "digest", top), where["digest"], base_dir)
+    sources = _parse_sources(data, top)
+    return Config(path, storage, crawl, sources, changes, entities, recheck, digest)
 
 
 def _parse_entities(data: Mapping[str, Any], top: Where) -> tuple[Entity, ...]:

@@ -17,7 +17,6 @@ from crawler.entities import KnowledgeBase
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
 from crawler.spiders.base import SourceSpider
-from storage.changes import ChangeRules
 from storage.db import Database
 from storage.runs import RunCounts
 from storage.versions import Outcome, Recorded, record_check, record_failure, record_page
@@ -37,8 +36,9 @@ class PageSink:
     on_progress: Callable[[RunCounts], None] | None = None
     claimed: set[str] = field(default_factory=set)
 
-    def claim(self, url: str) -> bool:
+    def claim(self, url: str, source: str) -> bool:
         """True the first time `url` is claimed in this run: one fetch per URL across spiders."""
+        self.counts.add(source, "found")
         if url in self.claimed:
             return False
         self.claimed.add(url)
@@ -50,10 +50,8 @@ class PageSink:
             self._handle(item)
         except Exception as exc:
             logger.exception("internal error while storing %s", getattr(item, "url", item))
-            self.counts.failed += 1
-            self.counts.errors.append(
-                {"url": getattr(item, "url", "?"), "reason": f"internal error: {exc!r}"[:300]}
-            )
+            reason = f"internal error: {exc!r}"[:300]
+            self.counts.fail(getattr(item, "source", "?"), getattr(item, "url", "?"), reason)
         if self.on_progress:
             self.on_progress(self.counts)
 
@@ -62,73 +60,69 @@ class PageSink:
             case PageFetched():
                 self._store(item)
             case PageUnchanged():
-                self.counts.fetched += 1
-                self.counts.unchanged += 1
+                self.counts.add(item.source, "fetched")
+                self.counts.add(item.source, "unchanged")
                 if item.status == 304:
-                    self.counts.not_modified += 1
+                    self.counts.add(item.source, "not_modified")
                 self._write(
+                    item.source,
                     item.url,
                     lambda s: record_check(s, item.url, item.fetched_at, item.status, self.run_id),
                 )
             case PageFailed():
                 if item.status is not None and not item.discovery:
-                    self.counts.fetched += 1
-                self._fail(item.url, item.fetched_at, item.status, item.reason)
+                    self.counts.add(item.source, "fetched")
+                self._fail(item.source, item.url, item.fetched_at, item.status, item.reason)
             case PageSkipped():
-                self.counts.skipped += 1
+                self.counts.add(item.source, "skipped")
                 logger.info("skipped %s: %s", item.url, item.reason)
 
     def _store(self, item: PageFetched) -> None:
-        self.counts.fetched += 1
+        self.counts.add(item.source, "fetched")
         page = build_page(item, self.kb)
         if isinstance(page, ExtractionFailure):
-            self._fail(item.url, item.fetched_at, 200, page.reason)
+            self._fail(item.source, item.url, item.fetched_at, 200, page.reason)
             return
-        source = self.config.source(item.source)
-        if source.relevance == "entities" and not any(e.known for e in page.entities):
-            self.counts.skipped += 1
+        relevance = next((s.relevance for s in self.config.sources if s.name == item.source), "all")
+        if relevance == "entities" and not any(e.known for e in page.entities):
+            self.counts.add(item.source, "skipped")
             logger.info("skipped %s: names no known entity (relevance = entities)", item.url)
             return
-        rules = self.rules(item.source)
+        rules = self.config.rules_for(item.source)
         results: list[Recorded] = []
         if not self._write(
-            item.url, lambda s: results.append(record_page(s, page, self.run_id, rules))
+            item.source,
+            item.url,
+            lambda s: results.append(record_page(s, page, self.run_id, rules)),
         ):
             return
         recorded = results[0]
         match recorded.outcome:
             case Outcome.NEW_ARTICLE:
-                self.counts.new_articles += 1
-                self.counts.new_versions += 1
+                self.counts.add(item.source, "new_articles")
+                self.counts.add(item.source, "new_versions")
             case Outcome.NEW_VERSION:
-                self.counts.new_versions += 1
+                self.counts.add(item.source, "new_versions")
             case Outcome.UNCHANGED:
-                self.counts.unchanged += 1
+                self.counts.add(item.source, "unchanged")
             case Outcome.REFUSED:
-                self.counts.failed += 1
-                self.counts.errors.append({"url": item.url, "reason": recorded.reason})
+                self.counts.fail(item.source, item.url, recorded.reason)
 
-    def rules(self, source: str) -> ChangeRules:
-        """The change rules of one source: its ignore patterns after the global ones."""
-        own = self.config.source(source).ignore
-        changes = self.config.changes
-        return ChangeRules(changes.ignore + own, changes.min_change)
-
-    def _fail(self, url: str, when: datetime, status: int | None, reason: str) -> None:
-        self.counts.failed += 1
-        self.counts.errors.append({"url": url, "reason": reason})
+    def _fail(self, source: str, url: str, when: datetime, status: int | None, reason: str) -> None:
+        self.counts.fail(source, url, reason)
         logger.warning("failed %s: %s", url, reason)
-        self._write(url, lambda s: record_failure(s, url, when, status, reason, self.run_id))
+        self._write(
+            source, url, lambda s: record_failure(s, url, when, status, reason, self.run_id)
+        )
 
-    def _write(self, url: str, work: Callable[[Any], object]) -> bool:
+    def _write(self, source: str, url: str, work: Callable[[Any], object]) -> bool:
         """Run `work` in its own transaction; a database error fails this page, not the crawl."""
         try:
             with self.db.transaction() as session:
                 work(session)
         except SQLAlchemyError as exc:
             reason = "database error: " + " ".join(str(getattr(exc, "orig", exc)).split())[:200]
-            self.counts.failed += 1
-            self.counts.errors.append({"url": url, "reason": reason})
+            self.counts.fail(source, url, reason)
             logger.error("could not store %s: %s", url, reason)
             return False
         return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from scrapy.crawler import CrawlerProcess
 
@@ -20,8 +21,10 @@ from crawler.spiders.base import SourceSpider
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.listing import ListingSpider
 from crawler.spiders.page import PageSpider
+from crawler.spiders.recheck import RecheckSpider
 from crawler.spiders.sitemap import SitemapSpider
 from storage.db import Database
+from storage.rechecks import due_articles
 from storage.runs import RunCounts, finish_run, start_run
 from storage.versions import Validators, ensure_source, validators_for
 
@@ -58,36 +61,83 @@ def run_crawl(
     names: list[str] | None = None,
     *,
     trigger: str = "manual",
+    run_id: int | None = None,
+    recheck: dict[str, list[str]] | None = None,
     on_progress: Callable[[RunCounts], None] | None = None,
     log_level: str = "ERROR",
 ) -> CrawlResult:
-    """Crawl the selected sources once, record the run, and return its tallies."""
-    sources = select_sources(config, names)
+    """Crawl the selected sources once (or, with `recheck`, fetch those articles of each source
+    again), record the run (a new one, or `run_id` when the caller opened it), return its tallies.
+    """
+    sources = (
+        [config.source(name) for name in recheck] if recheck else select_sources(config, names)
+    )
     with db.transaction() as session:
         for source in sources:
             ensure_source(session, source.name, source.kind, source.url)
-        run_id = start_run(session, trigger, [source.name for source in sources])
+        if run_id is None:
+            run_id = start_run(session, trigger, [source.name for source in sources])
     kb = KnowledgeBase.default().with_entities(config.entities)
     sink = PageSink(db, run_id, config, kb, on_progress=on_progress)
     status = "failed"
     try:
         process = CrawlerProcess(scrapy_settings(config.crawl, log_level))
-        crawlers = [process.create_crawler(SPIDERS[source.kind]) for source in sources]
-        for crawler, source in zip(crawlers, sources, strict=True):
+        crawlers = []
+        for source in sources:
+            spider = RecheckSpider if recheck else SPIDERS[source.kind]
+            crawler = process.create_crawler(spider)
+            extra = {"urls": recheck[source.name]} if recheck else {}
             process.crawl(
                 crawler,
                 source=source,
                 sink=sink,
                 validators=lambda url: _validators(db, url),
                 max_bytes=config.crawl.max_page_bytes,
+                **extra,
             )
+            crawlers.append(crawler)
         process.start()
         reasons = {crawler.stats.get_value("finish_reason") for crawler in crawlers}
         status = "interrupted" if "shutdown" in reasons else "finished"
     finally:
         with db.transaction() as session:
-            finish_run(session, run_id, sink.counts, status)
+            finish_run(session, run_id, sink.counts, status, [source.name for source in sources])
     return CrawlResult(run_id, status, [source.name for source in sources], sink.counts)
+
+
+def run_recheck(
+    config: Config,
+    db: Database,
+    *,
+    trigger: str = "recheck",
+    run_id: int | None = None,
+    now: datetime | None = None,
+    on_progress: Callable[[RunCounts], None] | None = None,
+    log_level: str = "ERROR",
+) -> CrawlResult | None:
+    """Fetch again the articles due on the [recheck] schedule; None when none is due."""
+    steps = [(step.interval, step.until) for step in config.recheck.steps]
+    with db.reading() as session:
+        due = due_articles(session, steps, now or datetime.now(UTC), config.recheck.batch)
+    configured = {source.name for source in config.sources}
+    urls: dict[str, list[str]] = {}
+    for article in due:
+        if article.source in configured:  # a source removed from the config is not rechecked
+            urls.setdefault(article.source, []).append(article.url)
+    if not urls:
+        if run_id is not None:
+            with db.transaction() as session:
+                finish_run(session, run_id, RunCounts(), "finished", [])
+        return None
+    return run_crawl(
+        config,
+        db,
+        trigger=trigger,
+        run_id=run_id,
+        recheck=urls,
+        on_progress=on_progress,
+        log_level=log_level,
+    )
 
 
 def _validators(db: Database, url: str) -> Validators | None:

@@ -9,7 +9,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
+
+from apscheduler.triggers.cron import CronTrigger
 
 from crawler.errors import ConfigError
 
@@ -18,6 +21,8 @@ HEADER_RE = re.compile(r"\s*\[\[?([^\[\]]+)\]\]?\s*(?:#.*)?$")
 KEY_RE = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
 TYPE_WORDS = {str: "a string", bool: "true or false", int: "an integer", float: "a number"}
 TOML_TYPES = ((bool, "boolean"), (str, "string"), (int, "integer"), (float, "float"))
+_INTERVAL_RE = re.compile(r"([0-9]{1,6})([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 T = TypeVar("T")
 
 
@@ -108,3 +113,29 @@ def section_table(data: Mapping[str, Any], section: str, where: Where) -> dict[s
     if not isinstance(value, dict):
         raise where.error(f"{section} must be a table [{section}] (got {show(value)})", section)
     return value
+
+
+def parse_interval(text: str) -> timedelta:
+    """Turn "30s", "15m", "2h" or "1d" into a timedelta; the error reads well after 'every '."""
+    match = _INTERVAL_RE.fullmatch(text)
+    if match is None or int(match[1]) == 0:
+        raise ValueError(
+            f"{q(text)} is not a valid interval; use a positive whole number followed by"
+            ' s, m, h or d, like "30s", "15m", "2h" or "1d"'
+        )
+    return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+
+
+def cron(table: Mapping[str, Any], where: Where, key: str = "schedule") -> str | None:
+    """Validate a 5-field cron string now, so a typo fails at load time and not at 3 a.m."""
+    text = opt(table, key, str, where)
+    try:
+        if text is not None:
+            CronTrigger.from_crontab(text, timezone="UTC")
+            # A weekday number would silently shift by one day, so only names are accepted.
+            if any(c.isdigit() for c in re.sub(r"/\d+", "", text.split()[4])):
+                raise ValueError("cron counts weekdays from Sunday = 0, APScheduler 3 from Monday")
+    except ValueError as exc:
+        fix = 'use "minute hour day month weekday" with weekday names, like "0 6 * * mon-fri"'
+        raise where.error(f"{key} {q(text)} is invalid ({exc}); {fix}", key) from None
+    return text

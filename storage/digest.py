@@ -117,11 +117,19 @@ def build_digest(
     since: datetime,
     until: datetime,
     rules: Mapping[str, ChangeRules] | None = None,
+    event_ids: tuple[int, int] | None = None,
 ) -> Digest:
-    """Everything that happened in [since, until): each event in exactly one digest period."""
-    events = session.scalars(
-        select(Event).where(Event.at >= since, Event.at < until).order_by(Event.at, Event.id)
-    )
+    """Everything that happened in [since, until).
+
+    Scheduled digests pass `event_ids` (after, up to): event ids, unlike the times pages were
+    fetched, follow commit order, so consecutive digests neither miss nor repeat an event.
+    """
+    query = select(Event).order_by(Event.at, Event.id)
+    if event_ids is None:
+        query = query.where(Event.at >= since, Event.at < until)
+    else:
+        query = query.where(Event.id > event_ids[0], Event.id <= event_ids[1])
+    events = session.scalars(query)
     new_articles: list[NewArticle] = []
     edited: list[EditedArticle] = []
     entities: list[NewEntity] = []

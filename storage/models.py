@@ -171,6 +171,8 @@ class CrawlRun(Base):
     skipped: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # Per source: {"found", "fetched", "new_articles", "new_versions", "failed"}, for health.
+    source_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
 
 
 class Entity(Base):
@@ -213,3 +215,20 @@ class Event(Base):
     entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
     edit_kind: Mapped[str | None] = mapped_column(String(16))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+
+class DigestRecord(Base):
+    """A digest that was written: its period, its files and whom it reached.
+
+    The next digest starts where the last one ended, so no event is missed or repeated.
+    """
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    since: Mapped[datetime]
+    until: Mapped[datetime] = mapped_column(index=True)
+    created: Mapped[datetime]
+    last_event_id: Mapped[int]  # the digest covers events after the previous one's, up to this
+    files: Mapped[list[str]] = mapped_column(JSON)
+    deliveries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

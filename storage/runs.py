@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import CrawlRun
@@ -34,21 +35,75 @@ class RunCounts:
     skipped: int = 0
     failed: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Per source: "found" (article URLs discovered), "fetched", "new_articles", "new_versions",
+    # "failed"; what `labscope sources` judges a source's health by.
+    by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, source: str, key: str, n: int = 1) -> None:
+        """Count `n` more of `key`, in total (when it is a total) and for `source`."""
+        if key in COUNTERS:
+            setattr(self, key, getattr(self, key) + n)
+        tallies = self.by_source.setdefault(source, {})
+        tallies[key] = tallies.get(key, 0) + n
+
+    def fail(self, source: str, url: str, reason: str) -> None:
+        self.add(source, "failed")
+        self.errors.append({"url": url, "reason": reason, "source": source})
 
 
 def start_run(session: Session, trigger: str, sources: list[str]) -> int:
     run = CrawlRun(
-        started=datetime.now(UTC), status="running", trigger=trigger, sources=sources, errors=[]
+        started=datetime.now(UTC),
+        status="running",
+        trigger=trigger,
+        sources=sources,
+        errors=[],
+        source_counts={},
     )
     session.add(run)
     session.flush()
     return run.id
 
 
-def finish_run(session: Session, run_id: int, counts: RunCounts, status: str) -> None:
+def finish_run(
+    session: Session,
+    run_id: int,
+    counts: RunCounts,
+    status: str,
+    sources: list[str] | None = None,
+) -> None:
     run = session.get_one(CrawlRun, run_id)
+    if sources is not None:
+        run.sources = sources
     run.finished = datetime.now(UTC)
     run.status = status
     for name in COUNTERS:
         setattr(run, name, getattr(counts, name))
     run.errors = counts.errors[:MAX_STORED_ERRORS]
+    run.source_counts = counts.by_source
+
+
+def close_stale_run(session: Session, run_id: int, status: str, problem: str | None) -> str:
+    """Close a run its crawl process left open (killed, timed out, crashed); returns its status.
+
+    A run the crawl closed itself is left as it is.
+    """
+    run = session.get_one(CrawlRun, run_id)
+    if run.status == "running":
+        run.status = status
+        run.finished = datetime.now(UTC)
+        if problem:
+            run.errors = [*run.errors, {"url": "", "reason": problem, "source": ""}]
+    return run.status
+
+
+def last_started(session: Session, recent: int = 2000) -> dict[str, datetime]:
+    """When each source was last crawled (any trigger), from the most recent runs."""
+    latest: dict[str, datetime] = {}
+    runs = session.execute(
+        select(CrawlRun.sources, CrawlRun.started).order_by(CrawlRun.id.desc()).limit(recent)
+    )
+    for sources, started in runs:
+        for name in sources:
+            latest.setdefault(name, started)
+    return latest

@@ -172,7 +172,9 @@ CRON_FIX = 'use "minute hour day month weekday" with weekday names, like "0 6 * 
 INTERVAL_FIX = (
     'use a positive whole number followed by s, m, h or d, like "30s", "15m", "2h" or "1d"'
 )
-CRAWL_KEYS = "user_agent, obey_robots, delay, concurrency, timeout, max_page_bytes, schedule"
+CRAWL_KEYS = (
+    "user_agent, obey_robots, delay, concurrency, timeout, max_page_bytes, schedule, time_limit"
+)
 
 
 @pytest.mark.parametrize(
@@ -200,7 +202,7 @@ CRAWL_KEYS = "user_agent, obey_robots, delay, concurrency, timeout, max_page_byt
             "# labscope test config",
             "verbose = true",
             "config.toml:1: unknown section 'verbose'; "
-            "allowed: storage, crawl, sources, changes, entities",
+            "allowed: storage, crawl, sources, changes, entities, recheck, digest",
             id="unknown-top-level-key",
         ),
         pytest.param(

@@ -68,7 +68,7 @@ class SourceSpider(scrapy.Spider):
         url = canonicalize(url)
         if len(url) > MAX_URL_LENGTH:
             return PageSkipped(self.source.name, url[:200], f"URL longer than {MAX_URL_LENGTH}")
-        if not self.sink.claim(url):
+        if not self.sink.claim(url, self.source.name):
             return None
         known = self.validators(url)
         headers = {}

@@ -1,0 +1,66 @@
+"""labscope's scheduler: crawl each source on its schedule, recheck articles, write digests.
+
+`labscope schedule` runs this in the foreground (what a systemd unit or a container runs). The
+jobs live in crawler/schedule.py and crawler/jobs.py; this module only starts and stops them.
+SIGINT/SIGTERM stop cleanly (running crawls finish the page in hand); SIGHUP reloads the config.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import UTC, datetime
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from crawler.config import load_config
+from crawler.errors import ConfigError
+from crawler.jobs import JobContext, stop_children
+from crawler.schedule import add_jobs, plan
+
+logger = logging.getLogger("labscope.scheduler")
+
+# Crawls run in child processes; this many at once keeps a small server responsive.
+PARALLEL_JOBS = 4
+
+
+def run(context: JobContext) -> None:
+    """Schedule the jobs and block until SIGINT or SIGTERM."""
+    scheduler = BlockingScheduler(
+        executors={"default": ThreadPoolExecutor(PARALLEL_JOBS)}, timezone=UTC
+    )
+    jobs, unscheduled = plan(context, datetime.now(UTC))
+    add_jobs(scheduler, jobs)
+    for name in unscheduled:
+        logger.warning(
+            "source %s has no schedule or every, and [crawl] no default: not crawled", name
+        )
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        logger.info(
+            "stopping (%s): no new crawls; running ones finish their page",
+            signal.Signals(signum).name,
+        )
+        stop_children()
+        scheduler.shutdown(wait=False)
+
+    def reload(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal context
+        try:
+            config = load_config(context.config_path)
+        except ConfigError as exc:
+            logger.error("config not reloaded: %s", exc)
+            return
+        context = JobContext(config, context.config_path, context.db_url)
+        scheduler.remove_all_jobs()
+        add_jobs(scheduler, plan(context, datetime.now(UTC))[0])
+        logger.info("config reloaded from %s", context.config_path)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, reload)
+    logger.info("scheduler started with %d jobs", len(jobs))
+    scheduler.start()
+    logger.info("scheduler stopped")

@@ -1,0 +1,89 @@
+"""Source health, read from the run history: is a source failing, or suddenly finding nothing?
+
+Those are the usual signs that a site changed its layout or started blocking us; a source that
+fails once is not flagged (networks blip), one that fails FAILING_RUNS runs in a row is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, CrawlRun, Source
+
+FAILING_RUNS = 3
+Health = Literal["ok", "failing", "empty", "never crawled"]
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    name: str
+    health: Health
+    note: str
+    articles: int  # articles this source found first
+    last_run: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    failed_in_a_row: int
+    found_last: int | None  # article URLs its last run found
+
+
+def source_health(session: Session, names: Sequence[str], recent: int = 500) -> list[SourceHealth]:
+    """The health of each named source, judged on its last `recent` discovery runs."""
+    runs = session.scalars(
+        select(CrawlRun)
+        .where(CrawlRun.trigger != "recheck", CrawlRun.status != "running")
+        .order_by(CrawlRun.id.desc())
+        .limit(recent)
+    ).all()
+    counts = dict(
+        session.execute(
+            select(Source.name, func.count(Article.id))
+            .join(Article, Article.source_id == Source.id)
+            .group_by(Source.name)
+        ).all()
+    )
+    return [
+        _judge(name, [r for r in runs if name in r.sources], counts.get(name, 0)) for name in names
+    ]
+
+
+def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
+    if not runs:
+        return SourceHealth(name, "never crawled", "", articles, None, None, None, 0, None)
+    outcomes = [_outcome(run, name) for run in runs]  # newest first
+    failed_in_a_row = next((i for i, (ok, _, _) in enumerate(outcomes) if ok), len(outcomes))
+    pairs = zip(runs, outcomes, strict=True)
+    last_success = next((run.started for run, (ok, _, _) in pairs if ok), None)
+    last_error = next((error for _, _, error in outcomes if error), None)
+    found_last = outcomes[0][1]
+    health: Health = "ok"
+    note = ""
+    if failed_in_a_row >= FAILING_RUNS:
+        health = "failing"
+        note = f"failed the last {failed_in_a_row} runs: {last_error}"
+    elif found_last == 0 and any(found for _, found, _ in outcomes[1:]):
+        health = "empty"
+        earlier = next(found for _, found, _ in outcomes[1:] if found)
+        note = (
+            f"found no articles in its last run (it found {earlier} before): "
+            "the site may have changed its layout or be blocking us"
+        )
+    return SourceHealth(
+        name, health, note, articles, runs[0].started, last_success, last_error,
+        failed_in_a_row, found_last,
+    )  # fmt: skip
+
+
+def _outcome(run: CrawlRun, name: str) -> tuple[bool, int, str | None]:
+    """(succeeded, article URLs found, its last error) for one source in one run."""
+    tallies = run.source_counts.get(name, {})
+    found = int(tallies.get("found", 0))
+    errors = [e.get("reason") for e in run.errors if e.get("source") in (name, "")]
+    failed = run.status == "failed" or (found == 0 and int(tallies.get("failed", 0)) > 0)
+    return (not failed, found, errors[-1] if errors else None)
