@@ -367,7 +367,8 @@ def schedule(obj: Context, list_jobs: bool) -> None:
         import scheduler
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        for noisy in ("apscheduler", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         scheduler.run(context)
         return
     jobs, unscheduled = plan(context, datetime.now(UTC))

@@ -44,7 +44,8 @@ def run(context: JobContext) -> None:
             signal.Signals(signum).name,
         )
         stop_children()
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
 
     def reload(_signum: int, _frame: FrameType | None) -> None:
         nonlocal context

@@ -78,7 +78,9 @@ def stop_children() -> None:
         for child in _children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-    threading.Timer(STOP_GRACE, _kill_children).start()
+    timer = threading.Timer(STOP_GRACE, _kill_children)
+    timer.daemon = True
+    timer.start()
 
 
 def _kill_children() -> None:

@@ -2,7 +2,7 @@
 
 Every job has max_instances=1 (a source's crawls never overlap) and coalesce=True (missed runs
 collapse into one). After downtime, a source whose last crawl is older than its last scheduled
-time is crawled at once, from the run history in the database rather than pickled job state.
+time is crawled at once, judged from the run history in the database, not pickled job state.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from crawler.toml_checks import parse_interval
 from storage.db import open_database
 from storage.runs import last_started
 
-# A run missed by less than this (downtime, a busy machine) still happens, once.
+# A run delayed by less than this (all workers busy, a suspended machine) still happens, once.
 MISFIRE_GRACE = timedelta(hours=6)
 
 
@@ -62,14 +62,10 @@ def plan(context: JobContext, now: datetime) -> tuple[list[PlannedJob], list[str
         trigger = _trigger(None, config.recheck.every)
         assert trigger is not None
         jobs.append(PlannedJob("recheck", recheck_job, (context,), trigger, now))
-    if config.digest.schedule:
-        trigger = _trigger(config.digest.schedule, None)
-        assert trigger is not None
-        jobs.append(
-            PlannedJob(
-                "digest", digest_job, (context,), trigger, trigger.get_next_fire_time(None, now)
-            )
-        )
+    trigger = _trigger(config.digest.schedule, config.digest.every)
+    if trigger is not None:
+        first = trigger.get_next_fire_time(None, now)
+        jobs.append(PlannedJob("digest", digest_job, (context,), trigger, first))
     return jobs, unscheduled
 
 
@@ -98,13 +94,15 @@ def _trigger(cron: str | None, every: str | None) -> BaseTrigger | None:
 
 
 def _first_run(trigger: BaseTrigger, last: datetime | None, now: datetime) -> datetime | None:
-    """Now, if a scheduled time passed since the last crawl (within the grace); else the next."""
+    """Now, if a scheduled time passed since the last crawl (missed runs collapse into one);
+    else the next scheduled time."""
     if last is None:
         return now
-    missed = trigger.get_next_fire_time(None, last + timedelta(seconds=1))
     if isinstance(trigger, IntervalTrigger):
-        missed = last + trigger.interval
-    if missed is not None and now - MISFIRE_GRACE <= missed <= now:
+        missed: datetime | None = last + trigger.interval
+    else:
+        missed = trigger.get_next_fire_time(None, last + timedelta(seconds=1))
+    if missed is not None and missed <= now:
         return now
     upcoming: datetime | None = trigger.get_next_fire_time(None, now)
     return upcoming

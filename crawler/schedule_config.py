@@ -41,7 +41,8 @@ class RecheckConfig:
 class DigestConfig:
     """When digests are written, in which formats, where, and who is told."""
 
-    schedule: str | None = None  # cron; None: no scheduled digest
+    schedule: str | None = None  # cron; None (and no every): no scheduled digest
+    every: str | None = None  # or an interval, like "12h"
     formats: tuple[DigestFormat, ...] = ("html", "md", "json")
     output: Path = Path("digests")
     webhooks: tuple[WebhookTarget, ...] = ()
@@ -49,7 +50,7 @@ class DigestConfig:
 
 
 RECHECK_KEYS = ("steps", "every", "batch", "enabled")
-DIGEST_KEYS = ("schedule", "formats", "output", "webhooks", "email")
+DIGEST_KEYS = ("schedule", "every", "formats", "output", "webhooks", "email")
 WEBHOOK_KEYS = ("url", "headers", "timeout")
 EMAIL_KEYS = ("host", "port", "security", "username", "password_env", "sender", "to", "timeout")
 
@@ -115,8 +116,18 @@ def parse_digest(table: Mapping[str, Any], where: Where, base_dir: Path) -> Dige
         _email(entry, replace(where, section="digest.email", index=i, scope=f"email #{i + 1}"))
         for i, entry in enumerate(_tables(table, "email", where))
     )
+    every = opt(table, "every", str, where)
+    if every is not None:
+        try:
+            parse_interval(every)
+        except ValueError as exc:
+            raise where.error(f"every {exc}", "every") from None
+    schedule = cron(table, where)
+    if schedule and every:
+        raise where.error("set schedule or every, not both; remove one of them", "every")
     return DigestConfig(
-        schedule=cron(table, where),
+        schedule=schedule,
+        every=every,
         formats=tuple(cast(DigestFormat, f) for f in dict.fromkeys(formats)),
         output=output if output.is_absolute() else base_dir / output,
         webhooks=webhooks,
