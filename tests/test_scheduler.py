@@ -9,10 +9,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,30 @@ def scheduler(labscope: Labscope) -> Iterator[subprocess.Popen[str]]:
         assert "Traceback" not in stderr, stderr
 
 
+@contextmanager
+def webhook_receiver() -> Iterator[tuple[str, list[dict[str, object]]]]:
+    """A webhook endpoint on 127.0.0.1 that keeps every JSON body POSTed to it."""
+    received: list[dict[str, object]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 45) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -80,24 +106,28 @@ def runs_of(labscope: Labscope, name: str, status: str = "finished") -> list[tup
 def test_two_ticks_an_edit_and_the_digest_that_reports_it(
     site: SiteServer, labscope: Labscope, tmp_path: Path
 ) -> None:
-    labscope.write_config(
-        NO_RECHECK
-        + '[digest]\nevery = "2s"\nformats = ["json", "html"]\noutput = "digests"\n\n'
-        + source("deepseek", "page", site.url(DEEPSEEK))
-        + 'every = "3s"\n'
-    )
-    with scheduler(labscope):
-        wait_for(lambda: len(runs_of(labscope, "deepseek")) >= 1)
-        site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes())
-        wait_for(lambda: len(runs_of(labscope, "deepseek")) >= 2)
-        wait_for(
-            lambda: bool(
-                query(
-                    labscope,
-                    "select 1 from digests where last_event_id >= (select max(id) from events)",
+    with webhook_receiver() as (hook, posted):
+        labscope.write_config(
+            NO_RECHECK
+            + '[digest]\nevery = "2s"\nformats = ["json", "html"]\noutput = "digests"\n\n'
+            + f'[[digest.webhooks]]\nurl = "{hook}"\n\n'
+            + source("deepseek", "page", site.url(DEEPSEEK))
+            + 'every = "3s"\n'
+        )
+        with scheduler(labscope):
+            wait_for(lambda: len(runs_of(labscope, "deepseek")) >= 1)
+            site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes())
+            wait_for(lambda: len(runs_of(labscope, "deepseek")) >= 2)
+            wait_for(
+                lambda: bool(
+                    query(
+                        labscope,
+                        "select 1 from digests where last_event_id >= (select max(id) from events)",
+                    )
                 )
             )
-        )
+    posted_edits = [edit for body in posted for edit in body["edited_articles"]]  # type: ignore[attr-defined]
+    assert len(posted_edits) == 1  # the webhook got the edit once, in the JSON digest
     assert query(labscope, "select trigger from crawl_runs where sources = '[\"deepseek\"]'")[
         0
     ] == ("schedule",)
@@ -263,3 +293,45 @@ def test_stopping_an_idle_scheduler_is_quiet(labscope: Labscope, signame: str) -
         time.sleep(2)
         process.send_signal(getattr(signal, signame))
         process.wait(timeout=20)
+
+
+def test_source_health_flags_failing_and_suddenly_empty_sources(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    links = '<a href="/news/2025/deepseek-emerges.html">How China’s DeepSeek emerged</a>'
+    site.set_page("/list.html", f"<html><body>{links}</body></html>".encode())
+    labscope.write_config(
+        source("broken", "feed", site.url("/no-such-feed.xml"))
+        + source("listing", "listing", site.url("/list.html"), r"/news/")
+        + source("new", "page", site.url(DEEPSEEK))
+        + "enabled = false\n"
+    )
+    for _ in range(3):
+        assert labscope("crawl").code == 0
+    site.set_page("/list.html", b"<html><body>We have moved! Nothing here.</body></html>")
+    assert labscope("crawl").code == 0
+    health = {row["name"]: row for row in labscope("sources", "--json").json()}
+    assert health["broken"]["health"] == "failing"
+    assert health["broken"]["failed_in_a_row"] == 4
+    assert "HTTP 404" in health["broken"]["note"]
+    assert health["listing"]["health"] == "empty"
+    assert health["listing"]["articles"] == 1
+    assert "changed its layout" in health["listing"]["note"]
+    assert health["new"]["health"] == "never crawled"
+    table = labscope("sources").stdout
+    assert "failing" in table and "empty" in table
+
+
+def test_sighup_reloads_the_config(site: SiteServer, labscope: Labscope) -> None:
+    labscope.write_config(NO_RECHECK)
+    with scheduler(labscope) as process:
+        time.sleep(2)
+        labscope.write_config(
+            NO_RECHECK + source("late", "page", site.url(DEEPSEEK)) + 'every = "1h"\n'
+        )
+        process.send_signal(signal.SIGHUP)
+        wait_for(lambda: len(runs_of(labscope, "late")) >= 1)
+        labscope.config.write_text("[crawl]\ndelay = -1\n")  # a broken edit keeps the old jobs
+        process.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert process.poll() is None
