@@ -6,8 +6,10 @@ import dataclasses
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -17,14 +19,17 @@ from cli_format import (
     err,
     out,
     print_articles,
+    print_hits,
     print_json,
     print_run,
+    print_stats,
     progress,
     when,
     write_atomically,
+    write_lines,
 )
 from crawler.config import Config, load_config
-from crawler.entity_kb import ENTITY_TYPES
+from crawler.entity_kb import ENTITY_TYPES, KnowledgeBase
 from crawler.errors import ConfigError, CrawlerError
 from crawler.schedule_config import default_recheck
 from crawler.urls import canonicalize, is_http_url
@@ -34,9 +39,20 @@ from storage.digest import NO_RULES, build_digest, compare_versions
 from storage.digest_formats import FORMATS, render_diff, render_digest
 from storage.entities import list_entities
 from storage.errors import NotFoundError, StorageError
+from storage.export import as_csv, as_jsonl, export_records
+from storage.filters import Filters
 from storage.health import source_health
-from storage.queries import article_detail, find_article, list_articles, list_runs
+from storage.queries import (
+    SORTS,
+    article_detail,
+    find_article,
+    list_articles,
+    list_runs,
+    version_at,
+)
 from storage.rechecks import next_check
+from storage.search import search as search_articles
+from storage.stats import archive_stats
 
 
 @dataclasses.dataclass
@@ -62,6 +78,15 @@ class Context:
                 raise
             steps = default_recheck().steps
         return [(step.interval, step.until) for step in steps]
+
+    def entity_name(self, name: str) -> str:
+        """The canonical name of an entity given by any alias ("月之暗面" -> "Moonshot AI")."""
+        try:
+            extra = self.config().entities
+        except ConfigError:
+            extra = ()
+        entity = KnowledgeBase.default().with_entities(extra).lookup(name)
+        return entity.name if entity else name
 
     def change_rules(self) -> dict[str, ChangeRules]:
         """Each source's noise rules, so diffs show what the stored summaries counted.
@@ -151,23 +176,89 @@ def demo(obj: Context, port: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--source", "sources", multiple=True, help="Only articles from this source (repeatable)."
-)
-@click.option(
-    "--since", type=str, help="Published (or first seen) on or after: 2025-01-28, 7d, 24h."
-)
-@click.option("--limit", type=click.IntRange(1, 1_000_000), help="At most this many articles.")
+@click.option("--since", default="7d", show_default=True, help="Period for the busiest entities.")
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def articles(
-    obj: Context, sources: tuple[str, ...], since: str | None, limit: int | None, as_json: bool
-) -> None:
-    """List stored articles, newest first."""
-    when = _parse_since(since) if since else None
+def stats(obj: Context, since: str, top: int, as_json: bool) -> None:
+    """Counts of sources, articles, versions, edits by kind, entities; the busiest entities."""
     db = obj.database()
     with db.reading() as session:
-        rows = list_articles(session, sources=list(sources) or None, since=when, limit=limit)
+        result = archive_stats(session, _parse_since(since), top)
+    if as_json:
+        print_json(dataclasses.asdict(result))
+        return
+    print_stats(result)
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option("--all-versions", is_flag=True, help="One record per version, not per article.")
+@click.option("--since", help="Only versions fetched on or after: 2025-01-28, 7d.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (not stdout)."
+)
+@click.pass_obj
+def export(
+    obj: Context, fmt: str, all_versions: bool, since: str | None, output: Path | None
+) -> None:
+    """Export articles (or every version) with metadata, text and entities, streamed."""
+    start = _parse_since(since) if since else None
+    db = obj.database()
+    with db.reading() as session:
+        written = 0
+
+        def counted() -> Iterator[dict[str, Any]]:
+            nonlocal written
+            for record in export_records(session, all_versions=all_versions, since=start):
+                written += 1
+                yield record
+
+        lines = as_csv(counted()) if fmt == "csv" else as_jsonl(counted())
+        try:
+            write_lines(output, lines)
+        except OSError as exc:
+            message = f"cannot write {output}: {exc.strerror}"
+            raise click.BadParameter(message, param_hint="--output") from None
+    if output is not None:
+        err.print(f"Exported {written} records to {escape(str(output))}")
+
+
+def filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The filters `articles` and `search` share, gathered into one Filters by `_filters`."""
+    options = [
+        click.option("--source", "sources", multiple=True, help="Only this source (repeatable)."),
+        click.option("--entity", help="Only articles naming this entity (any alias)."),
+        click.option("--since", help="Published (else first seen) on or after: 2025-01-28, 7d."),
+        click.option("--until", help="... and before this date."),
+        click.option("--language", help="Only this language: en, zh, ..."),
+        click.option("--edited", is_flag=True, help="Only articles with a substantive edit."),
+        click.option("--limit", type=click.IntRange(1, 1_000_000), help="At most this many."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command()
+@filter_options
+@click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    default="published",
+    show_default=True,
+    help="Newest first by publication, first seen, last change; or most edited first.",
+)
+@click.pass_obj
+def articles(obj: Context, /, sort: str, limit: int | None, as_json: bool, **options: Any) -> None:
+    """List stored articles, newest first."""
+    db = obj.database()
+    filters = _filters(obj, **options)
+    with db.reading() as session:
+        rows = list_articles(session, filters=filters, sort=sort, limit=limit)  # type: ignore[arg-type]
     if as_json:
         print_json([dataclasses.asdict(row) for row in rows])
     else:
@@ -175,18 +266,53 @@ def articles(
 
 
 @cli.command()
+@click.argument("query")
+@click.option(
+    "--all-versions", is_flag=True, help="Search every stored version, not just the latest."
+)
+@filter_options
+@click.pass_obj
+def search(
+    obj: Context,
+    /,
+    query: str,
+    all_versions: bool,
+    limit: int | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Full-text search: words, "phrases", prefix*, AND / OR / NOT, Chinese too."""
+    db = obj.database()
+    filters = _filters(obj, **options)
+    with db.reading() as session:
+        hits = search_articles(
+            session, query, all_versions=all_versions, filters=filters, limit=limit or 20
+        )
+    if as_json:
+        print_json([dataclasses.asdict(hit) for hit in hits])
+        return
+    print_hits(hits, all_versions)
+
+
+@cli.command()
 @click.argument("ref", metavar="ID|URL")
 @click.option(
     "--version", "version", type=click.IntRange(min=1), help="Show this version (default: latest)."
 )
+@click.option("--at", "at", help="Show it as it was at this time: 2025-01-28T12:00, 3d.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def show(obj: Context, ref: str, version: int | None, as_json: bool) -> None:
+def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: bool) -> None:
     """Show one article: metadata, text and the list of its versions."""
+    if version and at:
+        raise click.UsageError("give --version or --at, not both")
     db = obj.database()
     variants = [canonicalize(ref)] if is_http_url(ref) else []
     with db.reading() as session:
-        detail = article_detail(session, find_article(session, ref, *variants), version)
+        article = find_article(session, ref, *variants)
+        if at:
+            version = version_at(article, _parse_since(at, "--at"))
+        detail = article_detail(session, article, version)
     changed = max(v.fetched_at for v in detail.versions)
     due = next_check(detail.first_seen, changed, detail.last_checked, obj.recheck_steps())
     if as_json:
@@ -426,7 +552,26 @@ def sources(obj: Context, as_json: bool) -> None:
     out.print(table)
 
 
-def _parse_since(text: str) -> datetime:
+def _filters(
+    obj: Context,
+    sources: tuple[str, ...],
+    entity: str | None,
+    since: str | None,
+    until: str | None,
+    language: str | None,
+    edited: bool,
+) -> Filters:
+    return Filters(
+        sources=list(sources) or None,
+        entity=obj.entity_name(entity) if entity else None,
+        since=_parse_since(since) if since else None,
+        until=_parse_since(until, "--until") if until else None,
+        language=language,
+        edited=edited,
+    )
+
+
+def _parse_since(text: str, option: str = "--since") -> datetime:
     """A date, an ISO datetime, or an age like 7d / 24h / 30m."""
     units = {"d": "days", "h": "hours", "m": "minutes"}
     if text[-1:] in units and text[:-1].isdigit():
@@ -436,7 +581,7 @@ def _parse_since(text: str) -> datetime:
     except ValueError:
         raise click.BadParameter(
             f"{text!r} is not a date; use e.g. 2025-01-28, 2025-01-28T09:00, 7d or 24h",
-            param_hint="--since",
+            param_hint=option,
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -76,6 +76,23 @@ def print_articles(rows: list[Any]) -> None:
     out.print(table)
 
 
+def print_hits(hits: list[Any], all_versions: bool) -> None:
+    """Search results: title, where it is, and the snippet with its matches highlighted."""
+    if not hits:
+        out.print("No match.")
+        return
+    for hit in hits:
+        published = when(hit.published) if hit.published else "undated"
+        found_in = (
+            f" · matches in versions {', '.join(map(str, hit.versions))}" if all_versions else ""
+        )
+        where = f"#{hit.id} · {escape(hit.source)} · {published}{found_in}"
+        out.print(f"[bold]{escape(hit.title)}[/bold]  [dim]{where}[/dim]")
+        out.print(f"  [dim]{escape(hit.url)}[/dim]")
+        marked = escape(hit.snippet).replace("«", "[reverse]").replace("»", "[/reverse]")
+        out.print(f"  {marked}\n")
+
+
 def print_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=json_default))
 
@@ -122,4 +139,39 @@ def write_atomically(path: Path, text: str) -> None:
     """Write via a temporary file and a rename, so a reader never sees half a digest."""
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def print_stats(stats: Any) -> None:
+    table = Table("", "Count", title="Archive", title_justify="left")
+    for label, value in (
+        ("Sources", stats.sources),
+        ("Articles", stats.articles),
+        ("Versions", stats.versions),
+        ("Removed articles", stats.removed),
+        *((f"Edits: {kind}", n) for kind, n in stats.edits.items()),
+        *((f"Entities: {kind}", n) for kind, n in stats.entities.items()),
+    ):
+        table.add_row(label, str(value))
+    out.print(table)
+    busiest = Table(
+        "Entity",
+        "Type",
+        "Articles",
+        title=f"Busiest since {when(stats.since)}",
+        title_justify="left",
+    )
+    for entity in stats.busiest:
+        busiest.add_row(escape(entity.name), entity.type, str(entity.articles))
+    out.print(busiest)
+
+
+def write_lines(path: Path | None, lines: Iterator[str]) -> None:
+    """Stream `lines` to stdout, or to `path` through a temporary file (whole or not at all)."""
+    if path is None:
+        sys.stdout.writelines(lines)
+        return
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("w", encoding="utf-8", newline="") as handle:
+        handle.writelines(lines)
     temporary.replace(path)

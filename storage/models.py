@@ -83,6 +83,9 @@ class Article(Base):
     last_checked: Mapped[datetime]
     gone_checks: Mapped[int] = mapped_column(default=0, server_default="0")
     removed_at: Mapped[datetime | None]  # set while the article answers 404/410
+    # The newest version's id (no foreign key: versions point at articles already); it lets
+    # search and lists read the latest versions without a max() per article.
+    latest_version_id: Mapped[int | None] = mapped_column(index=True)
 
     source: Mapped[Source] = relationship()
     versions: Mapped[list[Version]] = relationship(

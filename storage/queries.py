@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.errors import NotFoundError
+from storage.filters import EDIT_KINDS, NO_FILTERS, Filters
 from storage.models import Article, CrawlRun, FetchState, Source, Version
 
 # Ids are INTEGER columns: PostgreSQL refuses a larger number ("integer out of range") where
 # SQLite would find nothing, so a larger number is no id; it is still looked up as a URL.
 MAX_ID = 2**31 - 1
+Sort = Literal["published", "first_seen", "last_changed", "edits"]
+SORTS: tuple[str, ...] = get_args(Sort)
 
 
 @dataclass(frozen=True)
@@ -82,24 +86,31 @@ def _latest_versions() -> Select[int, int, int]:
 def list_articles(
     session: Session,
     *,
-    sources: list[str] | None = None,
-    since: datetime | None = None,
+    filters: Filters = NO_FILTERS,
+    sort: Sort = "published",
     limit: int | None = None,
 ) -> list[ArticleSummary]:
-    """Articles newest first (by publication date, else first seen), with their latest title."""
-    latest = _latest_versions().subquery()
-    when = func.coalesce(Version.published, Article.first_seen)
-    query = (
-        select(Article, Version, Source.name, latest.c.count)
-        .join(latest, latest.c.article_id == Article.id)
-        .join(Version, (Version.article_id == Article.id) & (Version.number == latest.c.number))
-        .join(Source, Source.id == Article.source_id)
-        .order_by(when.desc(), Article.id.desc())
+    """Articles with their latest title, newest first by `sort`, narrowed by `filters`."""
+    other = aliased(Version)
+    count = select(func.count(other.id)).where(other.article_id == Article.id).scalar_subquery()
+    edits = (
+        select(func.count(other.id))
+        .where(other.article_id == Article.id, other.change_kind.in_(EDIT_KINDS))
+        .scalar_subquery()
     )
-    if sources:
-        query = query.where(Source.name.in_(sources))
-    if since is not None:
-        query = query.where(when >= since)
+    order = {
+        "published": func.coalesce(Version.published, Article.first_seen),
+        "first_seen": Article.first_seen,
+        "last_changed": Version.fetched_at,
+        "edits": edits,
+    }[sort]
+    query = (
+        select(Article, Version, Source.name, count)
+        .join(Version, Version.id == Article.latest_version_id)
+        .join(Source, Source.id == Article.source_id)
+        .where(*filters.conditions(Version))
+        .order_by(order.desc(), Article.id.desc())
+    )
     if limit is not None:
         query = query.limit(limit)
     return [
@@ -111,9 +122,9 @@ def list_articles(
             published=version.published,
             first_seen=article.first_seen,
             last_checked=article.last_checked,
-            versions=count,
+            versions=versions,
         )
-        for article, version, source, count in session.execute(query)
+        for article, version, source, versions in session.execute(query)
     ]
 
 
@@ -135,6 +146,18 @@ def find_article(session: Session, ref: str, *urls: str) -> Article:
     if article is None:
         raise NotFoundError(f"no article {ref!r} is stored; list them with: labscope articles")
     return article
+
+
+def version_at(article: Article, when: datetime) -> int:
+    """The number of the version the article showed at `when`."""
+    shown = [v.number for v in article.versions if v.fetched_at <= when]
+    if not shown:
+        first = article.versions[0].fetched_at if article.versions else article.first_seen
+        raise NotFoundError(
+            f"article {article.id} was not seen yet at {when:%Y-%m-%d %H:%M} UTC; "
+            f"its first version is from {first:%Y-%m-%d %H:%M} UTC"
+        )
+    return shown[-1]
 
 
 def article_detail(session: Session, article: Article, version: int | None = None) -> ArticleDetail:

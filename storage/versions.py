@@ -20,6 +20,7 @@ from storage.entities import EntityRecord, record_mentions
 from storage.events import add_event
 from storage.fingerprint import fingerprint
 from storage.models import Article, FetchState, HtmlBlob, Source, Version
+from storage.search import index_version
 
 
 class Outcome(StrEnum):
@@ -161,6 +162,8 @@ def record_page(
                 edit_kind=kind,
                 run_id=run_id,
             )
+        article.latest_version_id = version.id
+        index_version(session, version)
         session.flush()  # the article's event first, then those of the entities it brings
         new_entities = record_mentions(session, version, page.entities, run_id)
         recorded = Recorded(outcome, version.number, version.change_kind, new_entities=new_entities)

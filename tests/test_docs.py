@@ -43,3 +43,13 @@ def test_shipped_config_is_valid() -> None:
     names = [source.name for source in config.sources]
     assert "deepseek-news" in names
     assert all(source.url.startswith("https://") for source in config.sources if source.enabled)
+
+
+def test_every_table_and_column_is_documented() -> None:
+    from storage.models import Base
+
+    schema = (ROOT / "docs" / "database.md").read_text(encoding="utf-8")
+    for table in Base.metadata.sorted_tables:
+        assert f"## {table.name}" in schema, f"table {table.name} is missing from docs/database.md"
+        for column in table.columns:
+            assert f"| `{column.name}` |" in schema, f"{table.name}.{column.name} is not documented"

@@ -26,6 +26,7 @@ from test_crawl import ARTICLE_PATHS, DEEPSEEK, EXPECTED
 from crawler.site_server import SiteServer
 from storage.db import MIGRATIONS, Database, open_database
 from storage.errors import DatabaseError, NotFoundError
+from storage.filters import Filters
 from storage.models import Article, Base, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles, list_runs
 from storage.runs import RunCounts, finish_run, start_run
@@ -260,10 +261,12 @@ def test_queries(db: Database) -> None:
         assert (a.title, a.versions, a.source, a.published) == ("New title", 2, "s", T0)
         assert (b.published, b.first_seen, b.source) == (None, T0 + timedelta(days=1), "other")
         since = datetime(2025, 1, 28, 17, tzinfo=BEIJING)  # = T0
-        assert [x.id for x in list_articles(session, since=since)] == [b.id, a.id]
-        assert list_articles(session, since=T0 + timedelta(days=2)) == []
-        assert [x.id for x in list_articles(session, sources=["other"])] == [b.id]
-        assert [x.id for x in list_articles(session, sources=["s", "nope"], limit=1)] == [a.id]
+        assert [x.id for x in list_articles(session, filters=Filters(since=since))] == [b.id, a.id]
+        assert list_articles(session, filters=Filters(since=T0 + timedelta(days=2))) == []
+        assert [x.id for x in list_articles(session, filters=Filters(sources=["other"]))] == [b.id]
+        assert [
+            x.id for x in list_articles(session, filters=Filters(sources=["s", "nope"]), limit=1)
+        ] == [a.id]
         assert [x.id for x in list_articles(session, limit=2)] == [b.id, a.id]
 
         article = find_article(session, "https://s.example/a")
@@ -306,7 +309,7 @@ def test_queries_answer_as_on_sqlite(db: Database, tmp_path: Path) -> None:
                 answers.append(
                     (
                         list_articles(session),
-                        list_articles(session, since=T0, limit=5),
+                        list_articles(session, filters=Filters(since=T0), limit=5),
                         [article_detail(session, find_article(session, str(i))) for i in (1, 2, 3)],
                         article_detail(session, find_article(session, "1"), 1),
                     )

@@ -1,0 +1,253 @@
+"""Time search and the article list on a large archive, against the targets of the issue.
+
+    python bench/query_speed.py [--db URL] [--articles N] [--seed 7] [--keep]
+
+Without --db it first builds a fresh archive (bench/archive.py, default 100,000 articles and
+300,000 versions) in a temporary folder, removed afterwards unless --keep; with --db it reuses
+one. Then, per kind of query, it runs a few untimed warm-up queries and times at least 50 real
+ones, each call in a fresh session as the CLI makes it, wall time in this process:
+
+- ``search`` over the latest versions: target median < 50 ms, p95 < 200 ms;
+- ``search --all-versions``: target median < 200 ms;
+- ``articles --entity X --since D`` (list_articles, 20 rows): target median < 50 ms.
+
+The queries are what people type, drawn deterministically (``--seed``): English words and
+phrases of the coverage, entity names (famous and obscure), prefixes (``Qwe*``), boolean
+queries (``DeepSeek AND NOT OpenAI``) and Chinese words (月之暗面, 深度求索, 大模型). It prints
+median, p95, min and max per kind with PASS or FAIL, the slowest queries, and writes the
+figures to bench/results/query_speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bench.archive import build_archive, describe
+from storage.db import Database, open_database
+from storage.filters import Filters
+from storage.models import Article, Entity, Mention, Version
+from storage.queries import list_articles
+from storage.search import search
+
+RESULTS = Path(__file__).resolve().parent / "results" / "query_speed.json"
+WARM_UP = 5
+QUERIES = 60
+
+ENGLISH = [
+    "reasoning", "benchmark", "open-weight", "export controls", "price war", "funding round",
+    "reinforcement learning", "inference costs", "long context", "mixture-of-experts",
+    "hallucinations", "chips", "licence", "talent", "valuation", "regulators", "video generation",
+    '"reasoning model"', '"price war"', '"open-weight models"', '"technical report"',
+    "agents", "enterprise customers", "Lunar New Year", "attention", "trillion tokens",
+]  # fmt: skip
+ENTITIES = [
+    "DeepSeek", "Qwen", "Alibaba", "Moonshot AI", "Kimi", "ByteDance", "Doubao", "Zhipu",
+    "MiniMax", "Baidu", "ERNIE", "Tencent", "Hunyuan", "StepFun", "Baichuan", "iFlytek",
+    "SenseTime", "Kling", "Liang Wenfeng", "Yang Zhilin", "Kai-Fu Lee", "Nvidia", "OpenAI",
+    "DeepSeek-R1", "Qwen2.5-Max", "Hangzhou", "Tsinghua University", "Huawei",
+]  # fmt: skip
+PREFIXES = ["Qwe*", "Deep*", "Kim*", "reason*", "bench*", "GLM*", "Hun*", "Moon*", "chip*"]
+BOOLEAN = [
+    "DeepSeek AND NOT OpenAI", "Qwen OR Kimi", "(DeepSeek OR Qwen) AND price",
+    "Baidu AND ERNIE", "MiniMax NOT Hailuo", "Nvidia AND export", "Zhipu OR GLM",
+    "reasoning AND NOT DeepSeek", '"open-weight" AND Alibaba',
+]  # fmt: skip
+CHINESE = [
+    "月之暗面", "深度求索", "大模型", "通义千问", "智谱", "百度", "价格战", "开源", "推理模型",
+    "字节跳动", "豆包", "文心一言", "融资", "芯片", "阿里巴巴", "腾讯混元", "梁文锋", "杨植麟",
+]  # fmt: skip
+SINCE_DAYS = [7, 30, 90, 365]
+
+
+@dataclass(frozen=True)
+class Target:
+    median_ms: float
+    p95_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Figures:
+    kind: str
+    queries: int
+    median_ms: float
+    p95_ms: float
+    min_ms: float
+    max_ms: float
+    target: Target
+    passed: bool
+    slowest: list[tuple[str, float]]  # (query, ms), slowest first
+
+
+def search_queries(rng: random.Random, count: int) -> list[str]:
+    """A fixed mix: a third English, a fifth entity names, then prefixes, boolean, Chinese."""
+    shares = [(ENGLISH, 0.3), (ENTITIES, 0.2), (PREFIXES, 0.15), (BOOLEAN, 0.15), (CHINESE, 0.2)]
+    picked: list[str] = []
+    for pool, share in shares:
+        wanted = round(count * share)
+        picked += [pool[i % len(pool)] for i in rng.sample(range(len(pool) * 2), wanted)]
+    rng.shuffle(picked)
+    return picked
+
+
+def list_queries(session: Session, rng: random.Random, count: int) -> list[tuple[str, datetime]]:
+    """(entity, since) pairs: entities the archive names, popular and rare, over 7d-365d."""
+    named = session.execute(
+        select(Entity.name, func.count(Mention.version_id))
+        .join(Mention, Mention.entity_id == Entity.id)
+        .group_by(Entity.name)
+        .order_by(func.count(Mention.version_id).desc(), Entity.name)
+    ).all()
+    end = session.scalar(select(func.max(Version.fetched_at)))
+    assert end is not None, "the archive is empty"
+    popular = [name for name, _ in named[:30]]
+    rare = [name for name, _ in named[30:]] or popular
+    pairs = []
+    for n in range(count):
+        name = rng.choice(popular if n % 3 else rare)  # two thirds popular, as people search
+        pairs.append((name, end - timedelta(days=rng.choice(SINCE_DAYS))))
+    return pairs
+
+
+def timed(calls: list[tuple[str, Callable[[], object]]]) -> list[tuple[str, float]]:
+    """Each call's wall time in ms, after WARM_UP untimed calls of the first few."""
+    for _, call in calls[:WARM_UP]:
+        call()
+    times = []
+    for label, call in calls:
+        start = time.perf_counter()
+        call()
+        times.append((label, (time.perf_counter() - start) * 1000))
+    return times
+
+
+def figures(kind: str, times: list[tuple[str, float]], target: Target) -> Figures:
+    ms = [t for _, t in times]
+    median = statistics.median(ms)
+    p95 = statistics.quantiles(ms, n=20, method="inclusive")[18]
+    passed = median < target.median_ms and (target.p95_ms is None or p95 < target.p95_ms)
+    slowest = sorted(times, key=lambda t: t[1], reverse=True)[:3]
+    return Figures(kind, len(ms), median, p95, min(ms), max(ms), target, passed, slowest)
+
+
+def run(db: Database, seed: int) -> list[Figures]:
+    rng = random.Random(seed)
+    queries = search_queries(rng, QUERIES)
+
+    def searching(query: str, all_versions: bool) -> Callable[[], object]:
+        def call() -> object:
+            with db.reading() as session:
+                return search(session, query, all_versions=all_versions, limit=20)
+
+        return call
+
+    def listing(entity: str, since: datetime) -> Callable[[], object]:
+        def call() -> object:
+            with db.reading() as session:
+                return list_articles(session, filters=Filters(entity=entity, since=since), limit=20)
+
+        return call
+
+    with db.reading() as session:
+        pairs = list_queries(session, rng, QUERIES)
+    return [
+        figures(
+            "search (latest versions)",
+            timed([(q, searching(q, False)) for q in queries]),
+            Target(50, 200),
+        ),
+        figures(
+            "search --all-versions",
+            timed([(q, searching(q, True)) for q in queries]),
+            Target(200),
+        ),
+        figures(
+            "articles --entity X --since D",
+            timed([(f"{e} since {s:%Y-%m-%d}", listing(e, s)) for e, s in pairs]),
+            Target(50),
+        ),
+    ]
+
+
+def report(results: list[Figures]) -> str:
+    lines = [
+        f"{'query kind':<32} {'n':>3} {'median':>9} {'p95':>9} {'min':>9} {'max':>9}  target",
+    ]
+    for f in results:
+        goal = f"median < {f.target.median_ms:.0f} ms"
+        if f.target.p95_ms is not None:
+            goal += f", p95 < {f.target.p95_ms:.0f} ms"
+        cells = " ".join(f"{v:>6.1f} ms" for v in (f.median_ms, f.p95_ms, f.min_ms, f.max_ms))
+        verdict = "PASS" if f.passed else "FAIL"
+        lines.append(f"{f.kind:<32} {f.queries:>3} {cells}  {goal}: {verdict}")
+    lines.append("")
+    for f in results:
+        slow = "; ".join(f"{q} {ms:.0f} ms" for q, ms in f.slowest)
+        lines.append(f"slowest {f.kind}: {slow}")
+    return "\n".join(lines)
+
+
+def archive_size(db: Database) -> dict[str, Any]:
+    with db.reading() as session:
+        return {
+            "articles": session.scalar(select(func.count()).select_from(Article)),
+            "versions": session.scalar(select(func.count()).select_from(Version)),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", help="an archive to reuse (default: build a fresh one)")
+    parser.add_argument("--articles", type=int, default=100_000, help="size of a fresh archive")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the fresh archive's file")
+    args = parser.parse_args()
+    folder = None
+    built = None
+    url = args.db
+    if url is None:
+        folder = Path(tempfile.mkdtemp(prefix="labscope-bench-"))
+        url = f"sqlite:///{folder / 'archive.db'}"
+        print(f"building {args.articles:,} articles in {folder} ...")
+        built = build_archive(url, articles=args.articles, seed=args.seed)
+        print(describe(built))
+    db = open_database(url)
+    try:
+        size = archive_size(db)
+        print(f"archive: {size['articles']:,} articles, {size['versions']:,} versions")
+        results = run(db, args.seed)
+    finally:
+        db.close()
+        if folder is not None and not args.keep:
+            shutil.rmtree(folder)
+    print(report(results))
+    RESULTS.parent.mkdir(exist_ok=True)
+    payload = {
+        "db": url if args.db else "fresh archive",
+        **size,
+        "generated_seconds": None if built is None else built.seconds_rows + built.seconds_index,
+        "kinds": [asdict(f) for f in results],
+    }
+    RESULTS.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"figures written to {os.path.relpath(RESULTS)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Filters shared by search and the article list: source, entity, period, language, edited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.orm import aliased
+
+from storage.models import Article, Entity, Mention, Source, Version
+
+EDIT_KINDS = ("substantive", "correction")  # what --edited counts as an edit
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What search and the article list narrow by: all must hold."""
+
+    sources: list[str] | None = None
+    entity: str | None = None  # canonical name: mentioned by any version of the article
+    since: datetime | None = None  # published (else first seen) on or after
+    until: datetime | None = None  # ... and before
+    language: str | None = None  # "zh" also matches "zh-CN"
+    edited: bool = False  # at least one substantive edit (or correction)
+
+    def conditions(self, version: Any) -> list[ColumnElement[bool]]:
+        """Conditions on Article and `version` (the version row the query reads)."""
+        found: list[ColumnElement[bool]] = []
+        if self.sources:
+            ids = select(Source.id).where(Source.name.in_(self.sources)).correlate(None)
+            found.append(Article.source_id.in_(ids))
+        if self.entity:
+            other = aliased(Version)
+            named = (
+                select(Mention.version_id)
+                .join(Entity, Entity.id == Mention.entity_id)
+                .join(other, other.id == Mention.version_id)
+                .where(Entity.name == self.entity, other.article_id == Article.id)
+            )
+            found.append(exists(named))
+        when = func.coalesce(version.published, Article.first_seen)
+        if self.since:
+            found.append(when >= self.since)
+        if self.until:
+            found.append(when < self.until)
+        if self.language:
+            found.append(version.language.like(f"{self.language}%"))
+        if self.edited:
+            other = aliased(Version)
+            edits = select(other.id).where(
+                other.article_id == Article.id, other.change_kind.in_(EDIT_KINDS)
+            )
+            found.append(exists(edits))
+        return found
+
+
+NO_FILTERS = Filters()
