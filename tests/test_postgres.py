@@ -360,3 +360,16 @@ def test_crawl_into_postgresql_through_the_cli(
     runs = labscope("--db", pg_url, "runs", "--json").json()
     assert [(r["status"], r["new_articles"]) for r in runs] == [("finished", 0), ("finished", 6)]
     assert not labscope.db.exists()  # everything went to PostgreSQL, nothing to the config's SQLite
+
+    # search works without FTS5 too: the same query language as ILIKE conditions
+    def found(query: str, *args: str) -> list[str]:
+        result = labscope("--db", pg_url, "search", query, *args, "--json")
+        assert result.code == 0, result.stderr
+        return [hit["url"].rsplit("/", 1)[-1] for hit in result.json()]
+
+    assert found('"venture capital"') == ["deepseek-emerges.html"]
+    assert found("月之暗面") == ["baidu-ernie.gbk.html"]
+    assert "deepseek-emerges.html" not in found("DeepSeek NOT Feldgoise")
+    assert found("Feldgoise", "--entity", "月之暗面") == ["deepseek-emerges.html"]
+    digest = labscope("--db", pg_url, "digest", "--format", "json")
+    assert digest.code == 0 and len(digest.json()["new_articles"]) == 6
