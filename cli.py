@@ -6,10 +6,8 @@ import dataclasses
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.markup import escape
@@ -19,40 +17,23 @@ from cli_format import (
     err,
     out,
     print_articles,
-    print_hits,
     print_json,
     print_run,
-    print_stats,
     progress,
     when,
-    write_atomically,
-    write_lines,
 )
 from crawler.config import Config, load_config
-from crawler.entity_kb import ENTITY_TYPES, KnowledgeBase
+from crawler.entity_kb import KnowledgeBase
 from crawler.errors import ConfigError, CrawlerError
 from crawler.schedule_config import default_recheck
-from crawler.urls import canonicalize, is_http_url
 from storage.changes import ChangeRules
 from storage.db import Database, open_database
-from storage.digest import NO_RULES, build_digest, compare_versions
-from storage.digest_formats import FORMATS, render_diff, render_digest
-from storage.entities import list_entities
-from storage.errors import NotFoundError, StorageError
-from storage.export import as_csv, as_jsonl, export_records
-from storage.filters import Filters
+from storage.errors import StorageError
 from storage.health import source_health
 from storage.queries import (
-    SORTS,
-    article_detail,
-    find_article,
     list_articles,
     list_runs,
-    version_at,
 )
-from storage.rechecks import next_check
-from storage.search import search as search_articles
-from storage.stats import archive_stats
 
 
 @dataclasses.dataclass
@@ -176,172 +157,6 @@ def demo(obj: Context, port: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--since", default="7d", show_default=True, help="Period for the busiest entities.")
-@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
-def stats(obj: Context, since: str, top: int, as_json: bool) -> None:
-    """Counts of sources, articles, versions, edits by kind, entities; the busiest entities."""
-    db = obj.database()
-    with db.reading() as session:
-        result = archive_stats(session, _parse_since(since), top)
-    if as_json:
-        print_json(dataclasses.asdict(result))
-        return
-    print_stats(result)
-
-
-@cli.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
-)
-@click.option("--all-versions", is_flag=True, help="One record per version, not per article.")
-@click.option("--since", help="Only versions fetched on or after: 2025-01-28, 7d.")
-@click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (not stdout)."
-)
-@click.pass_obj
-def export(
-    obj: Context, fmt: str, all_versions: bool, since: str | None, output: Path | None
-) -> None:
-    """Export articles (or every version) with metadata, text and entities, streamed."""
-    start = _parse_since(since) if since else None
-    db = obj.database()
-    with db.reading() as session:
-        written = 0
-
-        def counted() -> Iterator[dict[str, Any]]:
-            nonlocal written
-            for record in export_records(session, all_versions=all_versions, since=start):
-                written += 1
-                yield record
-
-        lines = as_csv(counted()) if fmt == "csv" else as_jsonl(counted())
-        try:
-            write_lines(output, lines)
-        except OSError as exc:
-            message = f"cannot write {output}: {exc.strerror}"
-            raise click.BadParameter(message, param_hint="--output") from None
-    if output is not None:
-        err.print(f"Exported {written} records to {escape(str(output))}")
-
-
-def filter_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The filters `articles` and `search` share, gathered into one Filters by `_filters`."""
-    options = [
-        click.option("--source", "sources", multiple=True, help="Only this source (repeatable)."),
-        click.option("--entity", help="Only articles naming this entity (any alias)."),
-        click.option("--since", help="Published (else first seen) on or after: 2025-01-28, 7d."),
-        click.option("--until", help="... and before this date."),
-        click.option("--language", help="Only this language: en, zh, ..."),
-        click.option("--edited", is_flag=True, help="Only articles with a substantive edit."),
-        click.option("--limit", type=click.IntRange(1, 1_000_000), help="At most this many."),
-        click.option("--json", "as_json", is_flag=True, help="Print JSON."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-@cli.command()
-@filter_options
-@click.option(
-    "--sort",
-    type=click.Choice(SORTS),
-    default="published",
-    show_default=True,
-    help="Newest first by publication, first seen, last change; or most edited first.",
-)
-@click.pass_obj
-def articles(obj: Context, /, sort: str, limit: int | None, as_json: bool, **options: Any) -> None:
-    """List stored articles, newest first."""
-    db = obj.database()
-    filters = _filters(obj, **options)
-    with db.reading() as session:
-        rows = list_articles(session, filters=filters, sort=sort, limit=limit)  # type: ignore[arg-type]
-    if as_json:
-        print_json([dataclasses.asdict(row) for row in rows])
-    else:
-        print_articles(rows)
-
-
-@cli.command()
-@click.argument("query")
-@click.option(
-    "--all-versions", is_flag=True, help="Search every stored version, not just the latest."
-)
-@filter_options
-@click.pass_obj
-def search(
-    obj: Context,
-    /,
-    query: str,
-    all_versions: bool,
-    limit: int | None,
-    as_json: bool,
-    **options: Any,
-) -> None:
-    """Full-text search: words, "phrases", prefix*, AND / OR / NOT, Chinese too."""
-    db = obj.database()
-    filters = _filters(obj, **options)
-    with db.reading() as session:
-        hits = search_articles(
-            session, query, all_versions=all_versions, filters=filters, limit=limit or 20
-        )
-    if as_json:
-        print_json([dataclasses.asdict(hit) for hit in hits])
-        return
-    print_hits(hits, all_versions)
-
-
-@cli.command()
-@click.argument("ref", metavar="ID|URL")
-@click.option(
-    "--version", "version", type=click.IntRange(min=1), help="Show this version (default: latest)."
-)
-@click.option("--at", "at", help="Show it as it was at this time: 2025-01-28T12:00, 3d.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
-def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: bool) -> None:
-    """Show one article: metadata, text and the list of its versions."""
-    if version and at:
-        raise click.UsageError("give --version or --at, not both")
-    db = obj.database()
-    variants = [canonicalize(ref)] if is_http_url(ref) else []
-    with db.reading() as session:
-        article = find_article(session, ref, *variants)
-        if at:
-            version = version_at(article, _parse_since(at, "--at"))
-        detail = article_detail(session, article, version)
-    changed = max(v.fetched_at for v in detail.versions)
-    due = next_check(detail.first_seen, changed, detail.last_checked, obj.recheck_steps())
-    if as_json:
-        print_json({**dataclasses.asdict(detail), "next_check": due})
-        return
-    out.print(f"[bold]{escape(detail.title)}[/bold]")
-    out.print(escape(detail.url))
-    facts = [
-        ("Source", detail.source),
-        ("Published", when(detail.published)),
-        ("Authors", ", ".join(detail.authors) or "-"),
-        ("Language", detail.language or "-"),
-        ("First seen", when(detail.first_seen)),
-        ("Last checked", when(detail.last_checked)),
-        ("Next check", when(due) if due else "none (too old to recheck)"),
-        ("Version", f"{detail.version} of {len(detail.versions)}"),
-    ]
-    for label, value in facts:
-        out.print(f"[dim]{label:>12}[/dim]  {escape(value)}")
-    out.print()
-    out.print(escape(detail.text))
-    table = Table("Version", "Fetched", "Title", title="Versions", title_justify="left")
-    for v in detail.versions:
-        table.add_row(str(v.number), when(v.fetched_at), escape(v.title))
-    out.print()
-    out.print(table)
-
-
-@cli.command()
 @click.option("--limit", type=click.IntRange(1, 1_000_000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
@@ -364,114 +179,6 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
             str(r.new_articles),
             str(r.new_versions),
             str(r.failed),
-        )
-    out.print(table)
-
-
-@cli.command()
-@click.argument("ref", metavar="ID|URL")
-@click.option("--from", "old", type=click.IntRange(min=1), help="Older version (default: to - 1).")
-@click.option("--to", "new", type=click.IntRange(min=1), help="Newer version (default: latest).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "html", "json"]),
-    default="text",
-    show_default=True,
-)
-@click.pass_obj
-def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str) -> None:
-    """Show what changed between two versions of an article, sentence by sentence."""
-    db = obj.database()
-    variants = [canonicalize(ref)] if is_http_url(ref) else []
-    with db.reading() as session:
-        article = find_article(session, ref, *variants)
-        latest = article.versions[-1].number if article.versions else 0
-        new = new or latest
-        old = old or new - 1
-        if old < 1:
-            raise NotFoundError(
-                f"article {article.id} has only version {new}; nothing to compare it with yet"
-            )
-        rules = obj.change_rules().get(article.source.name, NO_RULES)
-        change = compare_versions(session, article, old, new, rules)
-    color = fmt == "text" and out.is_terminal
-    click.echo(render_diff(change, fmt, color=color), color=color)  # type: ignore[arg-type]
-
-
-@cli.command()
-@click.option("--since", type=str, help="Start of the period: 2025-01-28, 7d, 24h (default 24h).")
-@click.option("--hours", type=click.IntRange(min=1), help="The last N hours (instead of --since).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (not stdout)."
-)
-@click.pass_obj
-def digest(
-    obj: Context, since: str | None, hours: int | None, fmt: str, output: Path | None
-) -> None:
-    """What changed in a period: new and edited articles, new entities, removed articles."""
-    if since and hours:
-        raise click.UsageError("give --since or --hours, not both")
-    until = datetime.now(UTC)
-    start = _parse_since(since) if since else until - timedelta(hours=hours or 24)
-    db = obj.database()
-    with db.reading() as session:
-        result = build_digest(session, start, until, obj.change_rules())
-    color = fmt == "text" and output is None and out.is_terminal
-    text = render_digest(result, fmt, color=color)  # type: ignore[arg-type]
-    if output is None:
-        click.echo(text, color=color)
-        return
-    try:
-        write_atomically(output, text)
-    except OSError as exc:
-        message = f"cannot write {output}: {exc.strerror}"
-        raise click.BadParameter(message, param_hint="--output") from None
-    err.print(f"Wrote the {fmt} digest to {escape(str(output))}")
-
-
-@cli.command()
-@click.option("--since", type=str, help="First seen on or after: 2025-01-28, 7d, 24h.")
-@click.option("--type", "kind", type=click.Choice(ENTITY_TYPES), help="Only this type.")
-@click.option("--unrecognised", is_flag=True, help="Only names not in the knowledge base.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
-def entities(
-    obj: Context, since: str | None, kind: str | None, unrecognised: bool, as_json: bool
-) -> None:
-    """List the labs, companies, models and people the archive names, newest first."""
-    when_since = _parse_since(since) if since else None
-    db = obj.database()
-    with db.reading() as session:
-        rows = list_entities(session, since=when_since, type=kind, unrecognised=unrecognised)
-    if as_json:
-        print_json([dataclasses.asdict(row) for row in rows])
-        return
-    table = Table(
-        "Name",
-        "Type",
-        "Known",
-        "First seen",
-        "Articles",
-        "First in",
-        title=f"{len(rows)} entities",
-        title_justify="left",
-    )
-    for row in rows:
-        table.add_row(
-            escape(row.name),
-            row.type,
-            "yes" if row.known else "no",
-            when(row.first_seen),
-            str(row.articles),
-            escape(row.first_url),
         )
     out.print(table)
 
@@ -552,40 +259,6 @@ def sources(obj: Context, as_json: bool) -> None:
     out.print(table)
 
 
-def _filters(
-    obj: Context,
-    sources: tuple[str, ...],
-    entity: str | None,
-    since: str | None,
-    until: str | None,
-    language: str | None,
-    edited: bool,
-) -> Filters:
-    return Filters(
-        sources=list(sources) or None,
-        entity=obj.entity_name(entity) if entity else None,
-        since=_parse_since(since) if since else None,
-        until=_parse_since(until, "--until") if until else None,
-        language=language,
-        edited=edited,
-    )
-
-
-def _parse_since(text: str, option: str = "--since") -> datetime:
-    """A date, an ISO datetime, or an age like 7d / 24h / 30m."""
-    units = {"d": "days", "h": "hours", "m": "minutes"}
-    if text[-1:] in units and text[:-1].isdigit():
-        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not a date; use e.g. 2025-01-28, 2025-01-28T09:00, 7d or 24h",
-            param_hint=option,
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _log_level(obj: Context) -> str:
     """Per-page problems are in the run summary; Scrapy's own log only with --verbose."""
     return "INFO" if obj.verbose else "CRITICAL"
@@ -621,5 +294,10 @@ def main() -> None:
         sys.exit(1)
 
 
+# The archive commands register themselves on `cli` when imported.
+import cli_archive  # noqa: E402, F401
+
 if __name__ == "__main__":
-    main()
+    import cli as importable  # the module cli_archive registers its commands on
+
+    importable.main()

@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bench.archive import build_archive, describe
@@ -46,6 +46,7 @@ from storage.filters import Filters
 from storage.models import Article, Entity, Mention, Version
 from storage.queries import list_articles
 from storage.search import search
+from storage.search_query import parse, to_fts
 
 RESULTS = Path(__file__).resolve().parent / "results" / "query_speed.json"
 WARM_UP = 5
@@ -94,6 +95,7 @@ class Figures:
     target: Target
     passed: bool
     slowest: list[tuple[str, float]]  # (query, ms), slowest first
+    calls: list[tuple[str, float, int | None]]  # every (query, ms, versions it matches)
 
 
 def search_queries(rng: random.Random, count: int) -> list[str]:
@@ -138,13 +140,35 @@ def timed(calls: list[tuple[str, Callable[[], object]]]) -> list[tuple[str, floa
     return times
 
 
-def figures(kind: str, times: list[tuple[str, float]], target: Target) -> Figures:
+def figures(
+    kind: str,
+    times: list[tuple[str, float]],
+    target: Target,
+    matches: Callable[[str], int | None] = lambda _: None,
+) -> Figures:
     ms = [t for _, t in times]
     median = statistics.median(ms)
     p95 = statistics.quantiles(ms, n=20, method="inclusive")[18]
     passed = median < target.median_ms and (target.p95_ms is None or p95 < target.p95_ms)
     slowest = sorted(times, key=lambda t: t[1], reverse=True)[:3]
-    return Figures(kind, len(ms), median, p95, min(ms), max(ms), target, passed, slowest)
+    calls = [(query, t, matches(query)) for query, t in times]
+    return Figures(kind, len(ms), median, p95, min(ms), max(ms), target, passed, slowest, calls)
+
+
+def fts_matches(db: Database) -> Callable[[str], int]:
+    """How many versions a query matches in the FTS5 index: what a search's cost grows with.
+
+    Reads storage.search's index table directly; a diagnostic, not part of the timings."""
+
+    def count(query: str) -> int:
+        with db.reading() as session:
+            found = session.scalar(
+                text("SELECT count(*) FROM search_index WHERE search_index MATCH :match"),
+                {"match": to_fts(parse(query))},
+            )
+        return int(found or 0)
+
+    return count
 
 
 def run(db: Database, seed: int) -> list[Figures]:
@@ -172,11 +196,13 @@ def run(db: Database, seed: int) -> list[Figures]:
             "search (latest versions)",
             timed([(q, searching(q, False)) for q in queries]),
             Target(50, 200),
+            fts_matches(db),
         ),
         figures(
             "search --all-versions",
             timed([(q, searching(q, True)) for q in queries]),
             Target(200),
+            fts_matches(db),
         ),
         figures(
             "articles --entity X --since D",
@@ -201,6 +227,10 @@ def report(results: list[Figures]) -> str:
     for f in results:
         slow = "; ".join(f"{q} {ms:.0f} ms" for q, ms in f.slowest)
         lines.append(f"slowest {f.kind}: {slow}")
+        counted = sorted((m, t) for _, t, m in f.calls if m is not None)
+        if counted:
+            middle = counted[len(counted) // 2][0]
+            lines.append(f"  versions matched: median {middle:,}, most {counted[-1][0]:,}")
     return "\n".join(lines)
 
 
