@@ -34,12 +34,13 @@ class Filters:
         if self.entity:
             other = aliased(Version)
             named = (
-                select(Mention.version_id)
+                select(other.article_id)
+                .join(Mention, Mention.version_id == other.id)
                 .join(Entity, Entity.id == Mention.entity_id)
-                .join(other, other.id == Mention.version_id)
-                .where(Entity.name == self.entity, other.article_id == Article.id)
+                .where(Entity.name == self.entity)
+                .correlate(None)
             )
-            found.append(exists(named))
+            found.append(Article.id.in_(named))
         when = func.coalesce(version.published, Article.first_seen)
         if self.since:
             found.append(when >= self.since)

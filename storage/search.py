@@ -15,12 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    CTE,
-    Float,
-    Integer,
-    and_,
     func,
-    literal,
     select,
     text,
 )
@@ -32,9 +27,10 @@ from storage.models import Article, Version
 from storage.search_query import QueryError, parse, spaced, terms, to_fts, to_like
 
 SNIPPET_BEFORE, SNIPPET_AFTER = 60, 160
+# Titles weigh five times the body; ORDER BY rank with a LIMIT lets FTS5 rank in C.
 _FTS_QUERY = (
-    "SELECT rowid AS version_id, bm25(search_index, 5.0, 1.0) AS score "
-    "FROM search_index WHERE search_index MATCH :match"
+    "SELECT rowid FROM search_index WHERE search_index MATCH :match "
+    "AND rank MATCH 'bm25(5.0, 1.0)' ORDER BY rank LIMIT :window"
 )
 
 
@@ -84,67 +80,101 @@ def search(
     filters: Filters = NO_FILTERS,
     limit: int = 20,
 ) -> list[SearchHit]:
-    """Articles matching `query`, best first; QueryError for a query that cannot be read."""
+    """Articles matching `query`, best first; QueryError for a query that cannot be read.
+
+    The index is asked for its best-ranked versions only (FTS5 ranks in C, without touching
+    the tables), and the filters run on those; when too few pass, a deeper window is asked for.
+    """
     node = parse(query)
-    hits = _hits(session, node)
-    version = aliased(Version)
-    base = (
-        select(Article.id, func.min(hits.c.score).label("best"))
-        .join(version, version.id == hits.c.version_id)
-        .join(Article, Article.id == version.article_id)
-        .where(*filters.conditions(version))
-        .group_by(Article.id)
-        .order_by("best", Article.id.desc())
-        .limit(limit)
-    )
-    if not all_versions:
-        base = base.where(Article.latest_version_id == version.id)
+    window = max(200, limit * 20)
     try:
-        ranked = [article_id for article_id, _ in session.execute(base)]
-        matches = _matching_versions(session, hits, ranked, all_versions)
+        while True:
+            ranked = _ranked(session, node, window)
+            best = _best_per_article(session, ranked, filters, all_versions, limit)
+            if len(best) >= limit or len(ranked) < window:
+                break
+            window *= 10
+        matches = _matching_numbers(session, node, list(best), all_versions)
     except OperationalError as exc:  # FTS5 refuses what the parser let through
         reason = str(exc.orig).splitlines()[0]
         raise QueryError(f"the search index cannot run this query ({reason}); simplify it") from exc
-    return [_hit(session, article_id, matches[article_id], terms(node)) for article_id in ranked]
+    return [
+        _hit(session, article_id, version_id, matches.get(article_id, []), terms(node))
+        for article_id, version_id in best.items()
+    ]
 
 
-def _hits(session: Session, node: Any) -> CTE:
-    """(version_id, score) of every version matching the query; lower scores are better."""
+def _ranked(session: Session, node: Any, window: int) -> list[int]:
+    """Ids of the `window` best-matching versions, best first."""
     if session.get_bind().dialect.name == "sqlite":
-        textual = text(_FTS_QUERY).bindparams(match=to_fts(node))
-        return (
-            textual.columns(version_id=Integer, score=Float).cte("hits").prefix_with("MATERIALIZED")
-        )
-    matching = select(Version.id.label("version_id"), literal(0.0).label("score"))
-    return matching.where(to_like(node, Version.title, Version.text)).cte("hits")
+        rows = session.execute(text(_FTS_QUERY), {"match": to_fts(node), "window": window})
+        return [version_id for (version_id,) in rows]
+    newest = func.coalesce(Version.published, Version.fetched_at).desc()
+    query = select(Version.id).where(to_like(node, Version.title, Version.text))
+    return list(session.scalars(query.order_by(newest, Version.id.desc()).limit(window)))
 
 
-def _matching_versions(
-    session: Session, hits: CTE, articles: list[int], all_versions: bool
-) -> dict[int, list[tuple[int, float]]]:
-    """For each article: its matching (version number, score) pairs, best first."""
-    rows = session.execute(
-        select(Version.article_id, Version.number, hits.c.score)
-        .join(hits, hits.c.version_id == Version.id)
-        .join(Article, Article.id == Version.article_id)
-        .where(Version.article_id.in_(articles))
-        .where(and_(Article.latest_version_id == Version.id) if not all_versions else literal(True))
-        .order_by(hits.c.score, Version.number)
+def _best_per_article(
+    session: Session, ranked: list[int], filters: Filters, all_versions: bool, limit: int
+) -> dict[int, int]:
+    """article id -> its best-ranked version id, for the first `limit` articles that pass."""
+    if not ranked:
+        return {}
+    version = aliased(Version)
+    query = (
+        select(version.id, version.article_id)
+        .join(Article, Article.id == version.article_id)
+        .where(version.id.in_(ranked), *filters.conditions(version))
     )
-    found: dict[int, list[tuple[int, float]]] = {article_id: [] for article_id in articles}
-    for article_id, number, score in rows:
-        found[article_id].append((number, score))
+    if not all_versions:
+        query = query.where(Article.latest_version_id == version.id)
+    passing: dict[int, int] = {vid: aid for vid, aid in session.execute(query)}
+    best: dict[int, int] = {}
+    for version_id in ranked:
+        article_id = passing.get(version_id)
+        if article_id is not None and article_id not in best:
+            best[article_id] = version_id
+            if len(best) == limit:
+                break
+    return best
+
+
+def _matching_numbers(
+    session: Session, node: Any, articles: list[int], all_versions: bool
+) -> dict[int, list[int]]:
+    """For each article: the numbers of its versions that match (only the latest, unless all)."""
+    query = select(Version.id, Version.article_id, Version.number).where(
+        Version.article_id.in_(articles)
+    )
+    if not all_versions:
+        query = query.join(Article, Article.latest_version_id == Version.id)
+    candidates = {vid: (aid, n) for vid, aid, n in session.execute(query)}
+    if session.get_bind().dialect.name == "sqlite" and candidates:
+        ids = ",".join(str(int(vid)) for vid in candidates)  # integers from our own rows
+        rows = session.execute(
+            text(
+                f"SELECT rowid FROM search_index WHERE search_index MATCH :m AND rowid IN ({ids})"
+            ),
+            {"m": to_fts(node)},
+        )
+        matching = {vid for (vid,) in rows}
+    else:
+        like = select(Version.id).where(
+            Version.id.in_(candidates), to_like(node, Version.title, Version.text)
+        )
+        matching = set(session.scalars(like))
+    found: dict[int, list[int]] = {}
+    for vid in sorted(matching, key=lambda v: candidates[v][1]):
+        article_id, number = candidates[vid]
+        found.setdefault(article_id, []).append(number)
     return found
 
 
 def _hit(
-    session: Session, article_id: int, matches: list[tuple[int, float]], words: list[str]
+    session: Session, article_id: int, version_id: int, numbers: list[int], words: list[str]
 ) -> SearchHit:
     article = session.get_one(Article, article_id)
-    numbers = sorted(number for number, _ in matches)
-    best = next(
-        (v for v in article.versions if matches and v.number == matches[0][0]), article.versions[-1]
-    )
+    best = session.get_one(Version, version_id)
     latest = article.versions[-1]
     return SearchHit(
         id=article.id,
