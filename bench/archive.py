@@ -4,12 +4,12 @@
                             [--seed 7] [--workers N]
 
 Search and list queries must stay fast on years of crawling, which no test database has: this
-writes one in minutes. By default 100,000 articles with 300,000 versions (one version for about
-a third of the articles, five or more for an eighth), 70% English and 30% Chinese, 300-1,500
-words (Chinese: 600-3,000 characters) each, from 14 sources named like the real ones, published
-over the two years up to 2026-11-28, each naming 3-15 entities of the real knowledge base, with
-edits, their kinds, mentions, entities and events, then the search index. The words are real
-(see ``archive_text``); the same seed gives the same archive, byte for byte.
+writes one in minutes. By default 100,000 articles with 300,000 versions (a third of the articles
+have one version, a fifth have five or more, edits come within 30 days), 70% English and 30%
+Chinese, 300-1,500 words (Chinese: 600-3,000 characters) each, from 14 sources named like the
+real ones, published over the two years up to 2026-11-28, each naming 3-15 entities of the real
+knowledge base, with edit kinds, mentions, entities and events, then the search index. The words
+are real (see ``archive_text``); the same seed gives the same rows, whatever --workers is.
 
 Speed: articles are written by worker processes (one per core), the main process inserts them
 with SQLAlchemy Core executemany in batches of 5,000 versions, one transaction each, with
@@ -21,6 +21,7 @@ crawler never reads old HTML back) and crawl runs (``run_id`` is NULL).
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import math
 import multiprocessing
@@ -231,7 +232,8 @@ def _write_rows(
         writer.prepare(conn)
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=vocabulary, initargs=(seed,)) as pool:
-            texts = pool.imap(_write_article, (m.plan for m in metas), chunksize=64)
+            write = functools.partial(_write_article, seed)
+            texts = pool.imap(write, (m.plan for m in metas), chunksize=64)
             written = 0
             for when, article, number in stubs:
                 writer.add(article, number, when, texts)
@@ -244,13 +246,13 @@ def _write_rows(
     return writer.totals()
 
 
-def _write_article(plan: ArticlePlan) -> tuple[ArticleText, list[str]]:
+def _write_article(seed: int, plan: ArticlePlan) -> tuple[ArticleText, list[str]]:
     """In a worker: the article's versions and their fingerprints.
 
     The fingerprint is the SHA-256 of the exact title and text, not storage.fingerprint's
     normalised one: nothing recrawls a synthetic archive, and normalising ~6 KB costs 0.6 ms
     a version, more than writing it."""
-    article = write_article(plan, vocabulary(plan.seed // 1_000_003))
+    article = write_article(plan, vocabulary(seed))
     fingerprints = [
         hashlib.sha256(f"{v.title}\n{v.text}".encode()).hexdigest() for v in article.versions
     ]

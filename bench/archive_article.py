@@ -88,6 +88,11 @@ class _Writer:
             paragraph = [self._fill(self._next()) for _ in range(rng.randint(1, 4))]
             size += sum(s.template.size for s in paragraph)
             body.append(paragraph)
+        for _ in range(10):  # a short story may not have reached its third name yet
+            named = {n for s in (title, *(s for p in body for s in p)) for n in s.fills}
+            if len(named) >= 3:
+                break
+            body[-1].append(self._fill(self._naming(named)))
         versions = [self._version(title, body, Counter())]
         for kind in self.plan.edits:
             stats: Counter[str] = Counter()
@@ -144,8 +149,12 @@ class _Writer:
         if rng.random() < 0.1:
             cast.append(vocab.by_name["United States"])
         size = min(15, 3 + int(rng.expovariate(1 / 5)))
-        unique = [n for n in dict.fromkeys(cast) if self._usable(n)]
-        return unique[:size]
+        unique = [n for n in dict.fromkeys(cast) if self._usable(n)][:size]
+        while len(unique) < 3:  # every story names at least three
+            rival = rng.choices(vocab.focus, vocab.focus_weights)[0]
+            if rival not in unique:
+                unique.append(rival)
+        return unique
 
     def _usable(self, name: Name) -> bool:
         """Written in this language, and already in the news by the article's date."""
@@ -167,6 +176,17 @@ class _Writer:
         return tuple(f"{rng.choice(first)} {rng.choice(last)}" for _ in range(count))
 
     # ------------------------------------------------------------------------- writing
+
+    def _naming(self, named: set[Name]) -> Template:
+        """A template with a slot of a kind whose cast has someone not named yet."""
+        kinds = {n.kind for names in self.cast.values() for n in names if n not in named}
+        have = {kind: len(names) for kind, names in self.cast.items()}
+        fitting = [
+            t
+            for t in self.vocab.templates[self.lang]
+            if t.fits(have) and any(kind in kinds for kind, _ in t.needs)
+        ]
+        return self.rng.choice(fitting) if fitting else self._next()
 
     def _next(self) -> Template:
         """The next body template: each usable one once, in a shuffled order, then again.

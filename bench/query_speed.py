@@ -26,6 +26,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -99,12 +100,12 @@ class Figures:
 
 
 def search_queries(rng: random.Random, count: int) -> list[str]:
-    """A fixed mix: a third English, a fifth entity names, then prefixes, boolean, Chinese."""
+    """Different queries in a fixed mix: 30% English words and phrases, 20% entity names,
+    15% prefixes, 15% boolean, 20% Chinese."""
     shares = [(ENGLISH, 0.3), (ENTITIES, 0.2), (PREFIXES, 0.15), (BOOLEAN, 0.15), (CHINESE, 0.2)]
     picked: list[str] = []
     for pool, share in shares:
-        wanted = round(count * share)
-        picked += [pool[i % len(pool)] for i in rng.sample(range(len(pool) * 2), wanted)]
+        picked += rng.sample(pool, min(len(pool), round(count * share)))
     rng.shuffle(picked)
     return picked
 
@@ -262,21 +263,39 @@ def main() -> None:
     try:
         size = archive_size(db)
         print(f"archive: {size['articles']:,} articles, {size['versions']:,} versions")
+        load = [os.getloadavg()[0]]
         results = run(db, args.seed)
+        load.append(os.getloadavg()[0])
     finally:
         db.close()
         if folder is not None and not args.keep:
             shutil.rmtree(folder)
     print(report(results))
+    # Other work on a 2-core machine slows every figure: say how busy it was.
+    print(f"load average (1 min) before and after timing: {load[0]:.2f}, {load[1]:.2f}")
     RESULTS.parent.mkdir(exist_ok=True)
     payload = {
         "db": url if args.db else "fresh archive",
         **size,
         "generated_seconds": None if built is None else built.seconds_rows + built.seconds_index,
+        "load_average": load,
+        "commit": _commit(),
         "kinds": [asdict(f) for f in results],
     }
     RESULTS.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"figures written to {os.path.relpath(RESULTS)}")
+
+
+def _commit() -> str | None:
+    """The code measured: HEAD, marked when storage/ has changes not committed yet."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "storage"]).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+uncommitted storage changes" if dirty else "")
 
 
 if __name__ == "__main__":

@@ -29,8 +29,13 @@ from storage.search_query import QueryError, parse, spaced, terms, to_fts, to_li
 SNIPPET_BEFORE, SNIPPET_AFTER = 60, 160
 # Titles weigh five times the body; ORDER BY rank with a LIMIT lets FTS5 rank in C.
 _FTS_QUERY = (
-    "SELECT rowid FROM search_index WHERE search_index MATCH :match "
+    "SELECT rowid FROM {table} WHERE {table} MATCH :match "
     "AND rank MATCH 'bm25(5.0, 1.0)' ORDER BY rank LIMIT :window"
+)
+_INSERT = "INSERT INTO {table} (rowid, title, text) VALUES (:id, :title, :text)"
+_DELETE = (
+    "INSERT INTO search_latest (search_latest, rowid, title, text) "
+    "VALUES ('delete', :id, :title, :text)"
 )
 
 
@@ -45,30 +50,43 @@ class SearchHit:
     versions: list[int] = field(default_factory=list)  # version numbers that match
 
 
-def index_version(session: Session, version: Version) -> None:
-    """Add one version to the search index (SQLite only), in the caller's transaction."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(
-            text("INSERT INTO search_index (rowid, title, text) VALUES (:id, :title, :text)"),
-            {"id": version.id, "title": spaced(version.title), "text": spaced(version.text)},
-        )
+def index_version(session: Session, version: Version, previous: Version | None) -> None:
+    """Add a new version to the search indexes (SQLite only), in the caller's transaction.
+
+    `search_index` keeps every version; `search_latest` (rowid = article id) only the newest,
+    so a search of the latest versions ranks a third as many rows. Both are contentless, so
+    the entry of the version it replaces is removed by giving FTS5 that version's text again.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    row = {"id": version.id, "title": spaced(version.title), "text": spaced(version.text)}
+    session.execute(text(_INSERT.format(table="search_index")), row)
+    if previous is not None:
+        old = {
+            "id": version.article_id,
+            "title": spaced(previous.title),
+            "text": spaced(previous.text),
+        }
+        session.execute(text(_DELETE), old)
+    session.execute(text(_INSERT.format(table="search_latest")), {**row, "id": version.article_id})
 
 
 def rebuild_index(session: Session, batch: int = 2000) -> int:
     """Index every stored version again (after a bulk load or a damaged index)."""
     if session.get_bind().dialect.name != "sqlite":
         return 0
-    session.execute(text("DELETE FROM search_index"))
-    count = 0
-    rows = session.execute(
-        select(Version.id, Version.title, Version.text).execution_options(yield_per=batch)
+    for table in ("search_index", "search_latest"):
+        session.execute(text(f"DELETE FROM {table}"))
+    every = select(Version.id, Version.title, Version.text).order_by(Version.id)
+    newest = select(Version.article_id, Version.title, Version.text).join(
+        Article, Article.latest_version_id == Version.id
     )
-    for chunk in rows.partitions():
-        session.execute(
-            text("INSERT INTO search_index (rowid, title, text) VALUES (:id, :title, :text)"),
-            [{"id": i, "title": spaced(t), "text": spaced(b)} for i, t, b in chunk],
-        )
-        count += len(chunk)
+    count = 0
+    for table, query in (("search_index", every), ("search_latest", newest)):
+        for chunk in session.execute(query.execution_options(yield_per=batch)).partitions():
+            rows = [{"id": i, "title": spaced(t), "text": spaced(b)} for i, t, b in chunk]
+            session.execute(text(_INSERT.format(table=table)), rows)
+            count += len(rows) if table == "search_index" else 0
     return count
 
 
@@ -89,7 +107,7 @@ def search(
     window = max(200, limit * 20)
     try:
         while True:
-            ranked = _ranked(session, node, window)
+            ranked = _ranked(session, node, window, all_versions)
             best = _best_per_article(session, ranked, filters, all_versions, limit)
             if len(best) >= limit or len(ranked) < window:
                 break
@@ -104,11 +122,20 @@ def search(
     ]
 
 
-def _ranked(session: Session, node: Any, window: int) -> list[int]:
+def _ranked(session: Session, node: Any, window: int, all_versions: bool) -> list[int]:
     """Ids of the `window` best-matching versions, best first."""
     if session.get_bind().dialect.name == "sqlite":
-        rows = session.execute(text(_FTS_QUERY), {"match": to_fts(node), "window": window})
-        return [version_id for (version_id,) in rows]
+        table = "search_index" if all_versions else "search_latest"
+        params = {"match": to_fts(node), "window": window}
+        ids = [rowid for (rowid,) in session.execute(text(_FTS_QUERY.format(table=table)), params)]
+        if all_versions:
+            return ids
+        latest = dict(
+            session.execute(
+                select(Article.id, Article.latest_version_id).where(Article.id.in_(ids))
+            ).all()
+        )
+        return [v for v in (latest.get(article_id) for article_id in ids) if v is not None]
     newest = func.coalesce(Version.published, Version.fetched_at).desc()
     query = select(Version.id).where(to_like(node, Version.title, Version.text))
     return list(session.scalars(query.order_by(newest, Version.id.desc()).limit(window)))

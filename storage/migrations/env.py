@@ -12,7 +12,7 @@ context.configure(
     compare_type=True,
     # The FTS5 index and its shadow tables are made by hand in migration 0004, not by models.
     include_name=lambda name, kind, _parent: (
-        not (kind == "table" and str(name).startswith("search_index"))
+        not (kind == "table" and str(name).startswith("search_"))
     ),
 )
 with context.begin_transaction():

@@ -34,12 +34,7 @@ def upgrade() -> None:
         "WHERE v.article_id = articles.id ORDER BY v.number DESC LIMIT 1)"
     )
     if op.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.orm import Session
-
-        from storage.search import rebuild_index
-
-        op.execute(FTS_TABLE)
-        rebuild_index(Session(bind=op.get_bind()))
+        op.execute(FTS_TABLE)  # filled by 0005, with the index of the latest versions
 
 
 def downgrade() -> None:
