@@ -179,3 +179,17 @@ def test_the_search_migration_indexes_an_existing_archive(tmp_path: Path) -> Non
         (hit,) = search(session, "月之暗面")
         assert hit.url == "https://s.example/a"
         assert search(session, "Kimi")[0].id == 1
+
+
+def test_rebuilding_the_index_of_a_filled_archive(archive: Labscope) -> None:
+    from storage.search import rebuild_index, search
+
+    db = open_database(f"sqlite:///{archive.db}")
+    with db.transaction() as session:
+        assert rebuild_index(session) == 7
+    with db.reading() as session:
+        assert [hit.url.rsplit("/", 1)[-1] for hit in search(session, "月之暗面")] == [
+            "baidu-ernie.gbk.html"
+        ]
+        assert search(session, f'"{REMOVED}"') == []
+        assert search(session, f'"{REMOVED}"', all_versions=True)[0].versions == [1]
