@@ -174,3 +174,15 @@ def test_database_from_a_newer_labscope_is_refused(tmp_path: Path) -> None:
         conn.execute("update alembic_version set version_num = '9999'")
     with pytest.raises(DatabaseError, match="written by a newer labscope"):
         open_database(url)
+
+
+def test_schema_changes_roll_back_with_their_transaction(db: Database) -> None:
+    """A failed migration must not leave half a schema: DDL is inside the transaction too."""
+    from sqlalchemy import text
+
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        session.execute(text("CREATE TABLE half_done (x INTEGER)"))
+        raise RuntimeError("migration failed halfway")
+    with db.reading() as session:
+        tables = session.execute(text("SELECT name FROM sqlite_master WHERE name = 'half_done'"))
+        assert tables.all() == []
