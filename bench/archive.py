@@ -123,6 +123,7 @@ class Built:
     indexed: int | None  # None: no search index to build
     seconds_rows: float
     seconds_index: float
+    size_bytes: int  # of the database file
 
 
 def plan_archive(articles: int, versions_per_article: float, seed: int) -> list[ArticleMeta]:
@@ -211,7 +212,9 @@ def build_archive(
         counts = _write_rows(db, metas, seed, workers or os.cpu_count() or 1, say)
         rows_done = time.perf_counter()
         indexed = _build_index(db, say)
-        return Built(*counts, indexed, rows_done - began, time.perf_counter() - rows_done)
+        seconds_index = time.perf_counter() - rows_done
+        size = Path(make_url(url).database or "").stat().st_size
+        return Built(*counts, indexed, rows_done - began, seconds_index, size)
     finally:
         db.close()
 
@@ -226,9 +229,12 @@ def _write_rows(
     )
     writer = _RowWriter(metas, vocabulary(seed))
     with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA synchronous=OFF")
-        conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB: index pages stay in memory
-        conn.commit()
+        # On the DBAPI connection, before SQLAlchemy begins a transaction: `synchronous` cannot
+        # change inside one. 256 MB of cache keeps the index pages being filled in memory.
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        for pragma in ("synchronous=OFF", "cache_size=-262144"):
+            raw.execute(f"PRAGMA {pragma}")
         writer.prepare(conn)
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=vocabulary, initargs=(seed,)) as pool:
@@ -435,7 +441,8 @@ def describe(built: Built) -> str:
     return (
         f"built {built.articles:,} articles, {built.versions:,} versions, "
         f"{built.entities:,} entities, {built.mentions:,} mentions, {built.events:,} events "
-        f"in {built.seconds_rows:.0f} s; search index: {index} in {built.seconds_index:.0f} s"
+        f"in {built.seconds_rows:.0f} s; search index: {index} in {built.seconds_index:.0f} s; "
+        f"{built.size_bytes / 1e6:,.0f} MB"
     )
 
 

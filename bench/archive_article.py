@@ -216,7 +216,11 @@ class _Writer:
                 used.append(name)
                 spellings = name.en if self.lang == "en" else name.zh
                 usual = len(spellings) == 1 or rng.random() < 0.9
-                out.append(spellings[0] if usual else rng.choice(spellings[1:]))
+                spelling = spellings[0] if usual else rng.choice(spellings[1:])
+                if out and out[-1][-1:].isascii() and out[-1][-1:].isalnum() and spelling.isascii():
+                    out.append(" ")  # two Latin names side by side ("{org}{model}"), as Chinese
+                    # text writes them: "DeepSeek DeepSeek-V3", never "DeepSeekDeepSeek-V3"
+                out.append(spelling)
             elif tag == NUM:
                 out.append(self._number(part[1], part[2:]))
             elif tag == MON:

@@ -1,24 +1,21 @@
-"""The words of the synthetic archive: sentence templates, who an article names, and its edits.
+"""The vocabulary of the synthetic archive: sentence templates, and the names that fill them.
 
 Search is only worth benchmarking on text that behaves like the real archive: real English and
 Chinese sentences, the knowledge base's names spread unevenly (DeepSeek everywhere, Baichuan
-now and then), each article naming the same few entities again and again, versions that differ
-by a sentence or a number. So nothing here is random words:
+now and then), versions that differ by a sentence or a number. So nothing here is random words:
 
 - Sentences come from the repository's own texts (the DeepSeek fixture, the demo site's English
   articles and its GBK Chinese one) plus ``archive_sentences``. Every entity the real extractor
-  (``crawler.entities.find_entities``) finds in them becomes a typed slot, and every number a
-  number slot; an article fills the slots with its own entities, in its own language's spelling
-  (深度求索 in Chinese, DeepSeek in English), and new numbers and dates.
-- An article names 3-15 entities: a focus lab or company (weighted: DeepSeek and Alibaba far more
-  than StepFun), some of its models and people, rivals, Western comparators, places, and now and
-  then a name the knowledge base does not know (an analyst, a new model of a known family), as
-  the crawler would record them (``known=False``).
-- An edit changes what editors change: a sentence added, removed or reworded, a number fixed,
-  a correction notice appended. Its kind and sentence counts are returned for the versions table.
+  (``crawler.entities.find_entities``) finds in them becomes a typed slot, and every number and
+  date a slot of its own, so an article fills them with its own entities, in its own language's
+  spelling (深度求索 in Chinese, DeepSeek in English), and with new figures.
+- Each template is tagged with the topics it is about (pricing, chips, ...): a story draws from
+  its topics, so a topic's words are in part of the archive, not in every long article.
+- Names: every knowledge-base entity with its English and Chinese spellings, plus names the
+  knowledge base lacks, as a real archive is full of them (analysts, investors, new models of
+  known families that appear one after another over the two years), recorded ``known=False``.
 
-Everything is drawn from a ``random.Random`` seeded per article, so an article's text does not
-depend on which process writes it or on the articles before it.
+``archive_article`` writes articles from this; the vocabulary depends only on the seed.
 """
 
 from __future__ import annotations
@@ -220,7 +217,7 @@ def _unknown_names(rng: random.Random, kb: KnowledgeBase) -> list[Name]:
             out.append(Name(name, "company", False, (name,), (stem_zh + end_zh,)))
     by_key: dict[str, tuple[str, Entity]] = {}
     for prefix, entity in sorted(kb.families.items()):  # "DeepSeek" before "Deepseek"
-        if prefix[:1].isupper() and len(prefix) > 2 and prefix.isascii():
+        if prefix[:1].isupper() and len(prefix) > 2 and prefix.isascii() and " " not in prefix:
             by_key.setdefault(prefix.rstrip("-").lower(), (prefix.rstrip("-"), entity))
     families = sorted(by_key.values())
     for n in range(160):
@@ -269,7 +266,7 @@ def _templates(sentences: list[str], kb: KnowledgeBase, lang: str) -> list[Templ
         parts += _literal(sentence[position:])
         size = len(sentence) if lang == "zh" else len(sentence.split())
         needs = frozenset((kind, min(count, 4)) for kind, count in kinds.items())
-        topics = frozenset(t for t, pattern in TOPICS.items() if pattern.search(sentence))
+        topics = frozenset(topic for topic, says in TOPICS.items() if says.search(sentence))
         out.append(Template(tuple(p for p in parts if p), needs, size, topics))
     return out
 
