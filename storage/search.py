@@ -27,10 +27,11 @@ from storage.models import Article, Version
 from storage.search_query import QueryError, parse, spaced, terms, to_fts, to_like
 
 SNIPPET_BEFORE, SNIPPET_AFTER = 60, 160
-# Titles weigh five times the body; ORDER BY rank with a LIMIT lets FTS5 rank in C.
+# Titles weigh five times the body; ordering by bm25() with a LIMIT keeps only the top rows
+# (ORDER BY rank would sort every match).
 _FTS_QUERY = (
     "SELECT rowid FROM {table} WHERE {table} MATCH :match "
-    "AND rank MATCH 'bm25(5.0, 1.0)' ORDER BY rank LIMIT :window"
+    "ORDER BY bm25({table}, 5.0, 1.0) LIMIT :window"
 )
 _INSERT = "INSERT INTO {table} (rowid, title, text) VALUES (:id, :title, :text)"
 _DELETE = (
@@ -112,7 +113,10 @@ def search(
             if len(best) >= limit or len(ranked) < window:
                 break
             window *= 10
-        matches = _matching_numbers(session, node, list(best), all_versions)
+        if all_versions:
+            matches = _matching_numbers(session, node, list(best))
+        else:  # found in the index of latest versions: the latest version is the match
+            matches = _latest_numbers(session, list(best))
     except OperationalError as exc:  # FTS5 refuses what the parser let through
         reason = str(exc.orig).splitlines()[0]
         raise QueryError(f"the search index cannot run this query ({reason}); simplify it") from exc
@@ -166,15 +170,20 @@ def _best_per_article(
     return best
 
 
-def _matching_numbers(
-    session: Session, node: Any, articles: list[int], all_versions: bool
-) -> dict[int, list[int]]:
-    """For each article: the numbers of its versions that match (only the latest, unless all)."""
+def _latest_numbers(session: Session, articles: list[int]) -> dict[int, list[int]]:
+    query = (
+        select(Article.id, Version.number)
+        .join(Version, Version.id == Article.latest_version_id)
+        .where(Article.id.in_(articles))
+    )
+    return {article_id: [number] for article_id, number in session.execute(query)}
+
+
+def _matching_numbers(session: Session, node: Any, articles: list[int]) -> dict[int, list[int]]:
+    """For each article: the numbers of its versions that match."""
     query = select(Version.id, Version.article_id, Version.number).where(
         Version.article_id.in_(articles)
     )
-    if not all_versions:
-        query = query.join(Article, Article.latest_version_id == Version.id)
     candidates = {vid: (aid, n) for vid, aid, n in session.execute(query)}
     if session.get_bind().dialect.name == "sqlite" and candidates:
         ids = ",".join(str(int(vid)) for vid in candidates)  # integers from our own rows
