@@ -6,9 +6,9 @@ from the Scrapy pipeline so it can be called and tested without a crawl.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from crawler.dates import iso_datetime
 from crawler.entities import KnowledgeBase, find_entities
 from crawler.extract import Extraction, ExtractionFailure, extract
 from crawler.items import PageFetched
@@ -50,19 +50,8 @@ def _content(result: Extraction, hints: dict[str, Any]) -> PageContent:
         title=result.title or str(hints.get("title") or ""),
         text=result.text,
         authors=result.authors,
-        published=_date(result.published) or _date(hints.get("published")),
-        modified=_date(result.modified),
+        published=iso_datetime(result.published) or iso_datetime(hints.get("published")),
+        modified=iso_datetime(result.modified),
         language=result.language or hints.get("language"),
         site_name=result.site_name,
     )
-
-
-def _date(value: Any) -> datetime | None:
-    """An ISO date or datetime as an aware datetime; dates without a zone are taken as UTC."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -14,6 +14,8 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from crawler.dates import iso_datetime
+
 _ALTERNATE = re.compile(
     rb"<link[^>]+type=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
 )
@@ -83,7 +85,7 @@ def _parse_json_feed(body: bytes, url: str) -> FeedResult:
                 FeedEntry(
                     url=urljoin(url, link),
                     title=_str_or_none(item.get("title")),
-                    published=_iso_to_datetime(item.get("date_published")),
+                    published=iso_datetime(item.get("date_published")),
                 )
             )
     return FeedResult(entries)
@@ -97,16 +99,6 @@ def _advertised_feed(body: bytes, url: str) -> str | None:
 
 def _struct_to_datetime(value: time.struct_time | None) -> datetime | None:
     return datetime.fromtimestamp(calendar.timegm(value), UTC) if value else None
-
-
-def _iso_to_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -4,11 +4,13 @@ news:language are kept as hints (Scrapy's own Sitemap class drops nested element
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 from urllib.parse import urljoin
 
 from lxml import etree
+
+from crawler.dates import iso_datetime
 
 _NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 
@@ -60,9 +62,9 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap | None:
         entries.append(
             SitemapEntry(
                 url=urljoin(url, loc),
-                lastmod=_date(_text(fields.get("lastmod"))),
+                lastmod=iso_datetime(_text(fields.get("lastmod"))),
                 title=_text(news.find(f"{_NEWS}title")) if news is not None else None,
-                published=_date(_text(news.find(f"{_NEWS}publication_date")))
+                published=iso_datetime(_text(news.find(f"{_NEWS}publication_date")))
                 if news is not None
                 else None,
                 language=_text(news.find(f"{_NEWS}publication/{_NEWS}language"))
@@ -77,13 +79,3 @@ def _text(element: etree._Element | None) -> str | None:
     if element is None or element.text is None:
         return None
     return element.text.strip() or None
-
-
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
