@@ -384,6 +384,10 @@ class _RowWriter:
             latest = latest.values(latest_version_id=bindparam("vid"))
             for ids in _chunks(sorted(self.latest.items()), BATCH):
                 conn.execute(latest, [{"aid": a, "vid": v} for a, v in ids])
+        if "dated" in {c["name"] for c in inspect(conn).get_columns("articles")}:
+            published = select(Version.published).where(Version.id == Article.latest_version_id)
+            dated = func.coalesce(published.scalar_subquery(), Article.first_seen)
+            conn.execute(update(Article).values(dated=dated))
         states = [
             {"url": self.urls[a], "article_id": a, "last_status": 200,
              "html_sha256": hashlib.sha256(SHARED_HTML).hexdigest(),

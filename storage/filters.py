@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import aliased
 
 from storage.models import Article, Entity, Mention, Source, Version
@@ -20,7 +20,7 @@ class Filters:
 
     sources: list[str] | None = None
     entity: str | None = None  # canonical name: mentioned by any version of the article
-    since: datetime | None = None  # published (else first seen) on or after
+    since: datetime | None = None  # article dated (latest published, else first seen) on/after
     until: datetime | None = None  # ... and before
     language: str | None = None  # "zh" also matches "zh-CN"
     edited: bool = False  # at least one substantive edit (or correction)
@@ -32,20 +32,20 @@ class Filters:
             ids = select(Source.id).where(Source.name.in_(self.sources)).correlate(None)
             found.append(Article.source_id.in_(ids))
         if self.entity:
+            # Correlated, so SQLite walks the article's versions into the mentions primary key
+            # instead of first collecting every version that ever named the entity.
             other = aliased(Version)
             named = (
-                select(other.article_id)
+                select(other.id)
                 .join(Mention, Mention.version_id == other.id)
                 .join(Entity, Entity.id == Mention.entity_id)
-                .where(Entity.name == self.entity)
-                .correlate(None)
+                .where(other.article_id == Article.id, Entity.name == self.entity)
             )
-            found.append(Article.id.in_(named))
-        when = func.coalesce(version.published, Article.first_seen)
+            found.append(exists(named))
         if self.since:
-            found.append(when >= self.since)
+            found.append(Article.dated >= self.since)
         if self.until:
-            found.append(when < self.until)
+            found.append(Article.dated < self.until)
         if self.language:
             found.append(version.language.like(f"{self.language}%"))
         if self.edited:

@@ -86,6 +86,9 @@ class Article(Base):
     # The newest version's id (no foreign key: versions point at articles already); it lets
     # search and lists read the latest versions without a max() per article.
     latest_version_id: Mapped[int | None] = mapped_column(index=True)
+    # The newest version's published date, else first seen: what --since, --until and the
+    # `published` sort read, indexed so that they need not visit every latest version.
+    dated: Mapped[datetime | None] = mapped_column(index=True)
 
     source: Mapped[Source] = relationship()
     versions: Mapped[list[Version]] = relationship(

@@ -99,7 +99,7 @@ def list_articles(
         .scalar_subquery()
     )
     order = {
-        "published": func.coalesce(Version.published, Article.first_seen),
+        "published": Article.dated,
         "first_seen": Article.first_seen,
         "last_changed": Version.fetched_at,
         "edits": edits,

@@ -163,6 +163,7 @@ def record_page(
                 run_id=run_id,
             )
         article.latest_version_id = version.id
+        article.dated = version.published or article.first_seen
         index_version(session, version, history[-1] if history else None)
         session.flush()  # the article's event first, then those of the entities it brings
         new_entities = record_mentions(session, version, page.entities, run_id)

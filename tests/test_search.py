@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from conftest import FIXTURES, Labscope, source
 
 from crawler.site_server import SiteServer
 from storage.db import _alembic_config, open_database
+from storage.filters import Filters
+from storage.queries import list_articles
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 ERNIE = "/news/2025/baidu-ernie.gbk.html"
@@ -179,6 +182,10 @@ def test_the_search_migration_indexes_an_existing_archive(tmp_path: Path) -> Non
         (hit,) = search(session, "月之暗面")
         assert hit.url == "https://s.example/a"
         assert search(session, "Kimi")[0].id == 1
+        # ... and its date (no published date: first seen) by migration 0006, for --since
+        day = datetime(2025, 1, 28, tzinfo=UTC)
+        assert [a.id for a in list_articles(session, filters=Filters(since=day))] == [1]
+        assert list_articles(session, filters=Filters(since=day + timedelta(days=1))) == []
 
 
 def test_rebuilding_the_index_of_a_filled_archive(archive: Labscope) -> None:
