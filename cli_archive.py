@@ -27,6 +27,7 @@ from cli_format import (
     write_atomically,
     write_lines,
 )
+from crawler.dates import parse_moment
 from crawler.entity_kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
 from storage.digest import NO_RULES, build_digest, compare_versions
@@ -335,15 +336,7 @@ def _filters(
 
 
 def _parse_since(text: str, option: str = "--since") -> datetime:
-    """A date, an ISO datetime, or an age like 7d / 24h / 30m."""
-    units = {"d": "days", "h": "hours", "m": "minutes"}
-    if text[-1:] in units and text[:-1].isdigit():
-        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not a date; use e.g. 2025-01-28, 2025-01-28T09:00, 7d or 24h",
-            param_hint=option,
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_moment(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None

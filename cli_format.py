@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from storage.digest_json import dumps
 from storage.runs import RunCounts
 
 # Piped output is read by people too: wider than rich's 80-column default for non-terminals.
@@ -94,13 +94,7 @@ def print_hits(hits: list[Any], all_versions: bool) -> None:
 
 
 def print_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=json_default))
-
-
-def json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+    click.echo(dumps(value))
 
 
 def when(value: datetime | None) -> str:

@@ -1,8 +1,9 @@
-"""Dates as pages, feeds and sitemaps write them: ISO 8601, with or without a zone."""
+"""Dates as pages, feeds and sitemaps write them (ISO 8601, with or without a zone), and as
+users type them for --since and the web app's period fields (also ages: 7d, 24h, 30m)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -16,3 +17,24 @@ def iso_datetime(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_AGE_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_moment(text: str, now: datetime | None = None) -> datetime:
+    """What a user typed for a moment: a date, an ISO datetime (no zone: UTC), or an age like
+    7d / 24h / 30m before `now`. ValueError says what to type instead."""
+    text = text.strip()
+    try:
+        if text[-1:] in _AGE_UNITS and text[:-1].isdigit():
+            age = timedelta(**{_AGE_UNITS[text[-1]]: int(text[:-1])})
+            return (now or datetime.now(UTC)) - age
+        parsed = iso_datetime(text)
+        if parsed is not None:
+            return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):  # e.g. 99999999d, or year 9999 east of UTC
+        hint = "give a date between the years 1 and 9999"
+        raise ValueError(f"{text!r} is out of range; {hint}") from None
+    example = "2025-01-28, 2025-01-28T09:00, 7d or 24h"
+    raise ValueError(f"{text!r} is not a date; use e.g. {example}")

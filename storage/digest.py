@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.changes import ChangeRules, edit_kind, visible_diff
-from storage.diffs import RedlineOp
+from storage.diffs import RedlineOp, TextDiff
 from storage.entities import entity_names
 from storage.errors import NotFoundError
 from storage.models import Article, Entity, Event, Version
@@ -177,14 +177,7 @@ def compare_versions(
     rules: ChangeRules = NO_RULES,
 ) -> EditedArticle:
     """What changed in `article` from one stored version to another, sentence by sentence."""
-    numbers = {v.number: v for v in article.versions}
-    for number in (old_number, new_number):
-        if number not in numbers:
-            last = max(numbers) if numbers else 0
-            raise NotFoundError(
-                f"article {article.id} has no version {number}; it has versions 1 to {last}"
-            )
-    old, new = numbers[old_number], numbers[new_number]
+    old, new = _pair(article, old_number, new_number)
     diff = visible_diff(old.text, new.text, rules)
     title_changed = old.title.strip() != new.title.strip()
     adjacent = new_number == old_number + 1 and new.change_kind is not None
@@ -210,6 +203,25 @@ def compare_versions(
         entities_added=sorted(new_entities - old_entities),
         entities_removed=sorted(old_entities - new_entities),
     )
+
+
+def full_diff(
+    article: Article, old_number: int, new_number: int, rules: ChangeRules = NO_RULES
+) -> TextDiff:
+    """Every sentence of two versions in reading order, for side-by-side and inline views."""
+    old, new = _pair(article, old_number, new_number)
+    return visible_diff(old.text, new.text, rules)
+
+
+def _pair(article: Article, old_number: int, new_number: int) -> tuple[Version, Version]:
+    numbers = {v.number: v for v in article.versions}
+    for number in (old_number, new_number):
+        if number not in numbers:
+            last = max(numbers) if numbers else 0
+            raise NotFoundError(
+                f"article {article.id} has no version {number}; it has versions 1 to {last}"
+            )
+    return numbers[old_number], numbers[new_number]
 
 
 def _field_changes(old: Version, new: Version) -> list[FieldChange]:

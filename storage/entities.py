@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from storage.errors import NotFoundError
 from storage.events import add_event
 from storage.models import Article, Entity, Mention, Version
 
@@ -113,3 +115,70 @@ def list_entities(
         EntitySummary(e.name, e.type, e.known, e.first_seen, url, count)
         for e, url, count in session.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    """One version that names the entity: a point on its timeline."""
+
+    article_id: int
+    url: str
+    title: str
+    version: int
+    seen: datetime
+    count: int
+
+
+@dataclass(frozen=True)
+class EntityDetail:
+    name: str
+    type: str
+    known: bool
+    aliases: list[str]
+    first_seen: datetime
+    first_article_id: int
+    first_url: str
+    first_title: str
+    context: str  # the sentence it first appeared in
+    articles: int
+    mentions: list[EntityMention]  # newest first, at most `limit`
+
+
+def entity_detail(
+    session: Session, name: str, aliases: Sequence[str] = (), limit: int = 200
+) -> EntityDetail:
+    """One entity by canonical name: where it was first seen and its latest mentions.
+
+    Aliases come from the knowledge base, which storage does not read: the caller passes them.
+    """
+    entity = session.scalar(select(Entity).where(Entity.name == name))
+    if entity is None:
+        raise NotFoundError(f"no entity {name!r} is stored; list them with: labscope entities")
+    first = session.get_one(Version, entity.first_version_id)
+    count = select(func.count(distinct(Version.article_id))).join(
+        Mention, Mention.version_id == Version.id
+    )
+    timeline = (
+        select(Version, Article.url, Mention.count)
+        .join(Mention, Mention.version_id == Version.id)
+        .join(Article, Article.id == Version.article_id)
+        .where(Mention.entity_id == entity.id)
+        .order_by(Version.fetched_at.desc(), Version.id.desc())
+        .limit(limit)
+    )
+    return EntityDetail(
+        name=entity.name,
+        type=entity.type,
+        known=entity.known,
+        aliases=[alias for alias in aliases if alias != entity.name],
+        first_seen=entity.first_seen,
+        first_article_id=first.article_id,
+        first_url=first.article.url,
+        first_title=first.title,
+        context=entity.context,
+        articles=session.scalar(count.where(Mention.entity_id == entity.id)) or 0,
+        mentions=[
+            EntityMention(v.article_id, url, v.title, v.number, v.fetched_at, n)
+            for v, url, n in session.execute(timeline)
+        ],
+    )

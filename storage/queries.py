@@ -34,9 +34,17 @@ class ArticleSummary:
 
 @dataclass(frozen=True)
 class VersionSummary:
+    """A point on an article's timeline: when it was seen and what kind of change it was."""
+
     number: int
     fetched_at: datetime
     title: str
+    change_kind: str | None  # None for version 1; substantive, minor, correction, revert
+    revert_to: int | None
+    sentences_added: int
+    sentences_removed: int
+    sentences_edited: int
+    chars_changed: int
 
 
 @dataclass(frozen=True)
@@ -189,7 +197,20 @@ def article_detail(session: Session, article: Article, version: int | None = Non
         version=shown.number,
         first_seen=article.first_seen,
         last_checked=article.last_checked,
-        versions=[VersionSummary(v.number, v.fetched_at, v.title) for v in versions],
+        versions=[
+            VersionSummary(
+                v.number,
+                v.fetched_at,
+                v.title,
+                v.change_kind,
+                v.revert_to,
+                v.sentences_added,
+                v.sentences_removed,
+                v.sentences_edited,
+                v.chars_changed,
+            )
+            for v in versions
+        ],
     )
 
 
