@@ -294,8 +294,9 @@ def main() -> None:
         sys.exit(1)
 
 
-# The archive commands register themselves on `cli` when imported.
+# The archive and web commands register themselves on `cli` when imported.
 import cli_archive  # noqa: E402, F401
+import cli_serve  # noqa: E402, F401
 
 if __name__ == "__main__":
     import cli as importable  # the module cli_archive registers its commands on

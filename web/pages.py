@@ -1,0 +1,209 @@
+"""The HTML pages: digest, articles, one article with its diffs, entities, search, sources.
+
+Server-rendered, usable without JavaScript; every page is a plain GET URL that can be
+bookmarked. The data comes from the same library calls as the API and the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from crawler.entity_kb import ENTITY_TYPES
+from storage.digest import NO_RULES, build_digest, compare_versions, full_diff
+from storage.entities import entity_detail, list_entities
+from storage.health import source_health
+from storage.queries import (
+    MAX_ID,
+    SORTS,
+    Sort,
+    article_detail,
+    find_article,
+    list_articles,
+    list_runs,
+)
+from storage.rechecks import next_check
+from storage.search import search
+from web.app import ArchiveDep, SessionDep
+from web.diff_view import diff_rows
+from web.params import InputError, filters, moment, period
+from web.render import page
+
+CallNext = Callable[[Request], Awaitable[Response]]
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str | None, Query(max_length=1000)]
+Number = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+PERIODS = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
+
+
+@router.get("/", response_class=HTMLResponse)
+def digest_page(
+    request: Request,
+    archive: ArchiveDep,
+    session: SessionDep,
+    since: Text = None,
+    until: Text = None,
+) -> HTMLResponse:
+    chosen = period(since or "7d", until, timedelta(days=7))
+    result = build_digest(session, chosen.since, chosen.until, archive.rules)
+    return page(
+        request,
+        "digest.html",
+        digest=result,
+        since=since or "7d",
+        until=until or "",
+        periods=PERIODS,
+    )
+
+
+@router.get("/articles", response_class=HTMLResponse)
+def articles_page(
+    request: Request,
+    archive: ArchiveDep,
+    session: SessionDep,
+    source: Annotated[list[str] | None, Query()] = None,
+    entity: Text = None,
+    since: Text = None,
+    until: Text = None,
+    language: Text = None,
+    edited: bool = False,
+    sort: Sort = "published",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> HTMLResponse:
+    name = archive.entity_name(entity) if entity else None
+    chosen = filters(name, source, since, until, language, edited)
+    rows = list_articles(session, filters=chosen, sort=sort, limit=limit)
+    form = {
+        "source": (source or [""])[0],
+        "entity": entity or "",
+        "since": since or "",
+        "until": until or "",
+        "language": language or "",
+        "edited": edited,
+        "sort": sort,
+    }
+    return page(
+        request,
+        "articles.html",
+        rows=rows,
+        form=form,
+        sources=archive.sources(session),
+        sorts=SORTS,
+        limit=limit,
+    )
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article_page(
+    request: Request,
+    archive: ArchiveDep,
+    session: SessionDep,
+    article_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    version: Number = None,
+    from_: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
+    to: Number = None,
+    view: Literal["inline", "side"] = "inline",
+) -> HTMLResponse:
+    found = find_article(session, str(article_id))
+    detail = article_detail(session, found, version)
+    latest = detail.versions[-1].number
+    changed = max(v.fetched_at for v in detail.versions)
+    due = next_check(detail.first_seen, changed, detail.last_checked, archive.recheck_steps)
+    change = rows = None
+    if latest > 1 or from_ or to:
+        new = to or latest
+        old = from_ or new - 1
+        if old == new or old < 1:
+            raise InputError("pick two different versions to compare")
+        old, new = min(old, new), max(old, new)
+        rules = archive.rules.get(found.source.name, NO_RULES)
+        change = compare_versions(session, found, old, new, rules)
+        rows = diff_rows(full_diff(found, old, new, rules))
+    return page(
+        request,
+        "article.html",
+        article=detail,
+        next_check=due,
+        change=change,
+        rows=rows,
+        view=view,
+        latest=latest,
+    )
+
+
+@router.get("/entities", response_class=HTMLResponse)
+def entities_page(
+    request: Request,
+    session: SessionDep,
+    since: Text = None,
+    type: Text = None,
+    unrecognised: bool = False,
+) -> HTMLResponse:
+    kind = type or None
+    if kind is not None and kind not in ENTITY_TYPES:
+        raise InputError(f"type: {kind!r} is not one of {', '.join(ENTITY_TYPES)}")
+    rows = list_entities(
+        session, since=moment(since, "since"), type=kind, unrecognised=unrecognised
+    )
+    form = {"since": since or "", "type": kind or "", "unrecognised": unrecognised}
+    return page(request, "entities.html", rows=rows, form=form, types=ENTITY_TYPES)
+
+
+@router.get("/entities/{name:path}", response_class=HTMLResponse)
+def entity_page(
+    request: Request, archive: ArchiveDep, session: SessionDep, name: str
+) -> HTMLResponse:
+    canonical = archive.entity_name(name)
+    detail = entity_detail(session, canonical, archive.aliases(canonical))
+    chosen = filters(canonical, None, None, None, None, False)
+    rows = list_articles(session, filters=chosen, limit=200)
+    return page(request, "entity.html", entity=detail, rows=rows)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    archive: ArchiveDep,
+    session: SessionDep,
+    q: Text = None,
+    all_versions: bool = False,
+    source: Text = None,
+    entity: Text = None,
+    since: Text = None,
+    until: Text = None,
+    language: Text = None,
+    edited: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> HTMLResponse:
+    form = {
+        "q": q or "",
+        "all_versions": all_versions,
+        "source": source or "",
+        "entity": entity or "",
+        "since": since or "",
+        "until": until or "",
+        "language": language or "",
+        "edited": edited,
+    }
+    hits = None
+    if q and q.strip():
+        name = archive.entity_name(entity) if entity else None
+        chosen = filters(name, [source] if source else None, since, until, language, edited)
+        hits = search(session, q, all_versions=all_versions, filters=chosen, limit=limit)
+    sources = archive.sources(session)
+    return page(request, "search.html", hits=hits, form=form, sources=sources)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request, archive: ArchiveDep, session: SessionDep) -> HTMLResponse:
+    health = source_health(session, archive.sources(session))
+    return page(request, "sources.html", health=health, runs=list_runs(session, limit=20))
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return page(request, "error.html", status, status_code=status, message=message)

@@ -1,0 +1,94 @@
+"""The web pages' templates: Jinja2 with autoescape, and the helpers the pages share.
+
+Scraped text is untrusted: every `{{ … }}` is escaped, loses control characters first
+(`finalize`), and a URL becomes an href only through the `href` filter (http and https only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from storage.digest_view import (
+    counts,
+    flat,
+    http_url,
+    kind_label,
+    major_edits,
+    minor_edits,
+    minor_heading,
+    trailing_space,
+    versions,
+    when,
+)
+from web.diff_view import Fold
+
+MARK_OPEN, MARK_CLOSE = "«", "»"  # how storage.search marks matches in a snippet
+
+
+def _finalize(value: object) -> object:
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return flat(value)
+    return value
+
+
+def marked(snippet: str) -> Markup:
+    """A search snippet with its «matches» as <mark>, everything else escaped."""
+    parts: list[str] = []
+    for piece in flat(snippet).split(MARK_OPEN):
+        match, close, rest = piece.partition(MARK_CLOSE)
+        if close:
+            parts.append(f"<mark>{escape(match)}</mark>{escape(rest)}")
+        else:
+            parts.append(str(escape(piece)))
+    return Markup("".join(parts))
+
+
+def segment(value: str) -> str:
+    """A value as one URL path segment (entity names may hold "/", "?" or "#")."""
+    return quote(value, safe="")
+
+
+def query(params: dict[str, Any]) -> str:
+    """A query string from the given (non-empty) parameters."""
+    pairs = [
+        (k, item)
+        for k, v in params.items()
+        for item in (v if isinstance(v, list | tuple) else [v])
+        if item not in (None, "", False)
+    ]
+    return urlencode([(k, "1" if v is True else v) for k, v in pairs])
+
+
+ENV = Environment(
+    loader=PackageLoader("web", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    finalize=_finalize,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENV.globals.update(
+    counts=counts,
+    kind_label=kind_label,
+    major_edits=major_edits,
+    minor_edits=minor_edits,
+    minor_heading=minor_heading,
+    trailing_space=trailing_space,
+    versions=versions,
+    query=query,
+    is_fold=lambda row: isinstance(row, Fold),
+)
+ENV.filters.update(href=http_url, when=when, marked=marked, segment=segment)
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A full HTML page; `base` prefixes every link, for an app served under a sub-path."""
+    base = str(request.scope.get("root_path", "")).rstrip("/")
+    html = ENV.get_template(template).render(request=request, base=base, **context)
+    return HTMLResponse(html, status_code=status)
