@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,8 @@ from schemathesis.checks import positive_data_acceptance
 
 from crawler.demo import DEMO_SITE
 from crawler.site_server import SiteServer
+from storage.db import open_database
+from storage.digest_summary import summarize_digest
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 HOSTILE = "/news/2025/hostile.html"
@@ -177,12 +180,13 @@ def test_the_digest_page_leads_to_the_edit_and_its_redline(served: Served) -> No
     home = served.page("/")
     (edited,) = home.xpath("//section[@id='edited']//div[@class='title']/a")
     assert "DeepSeek" in edited.text_content()
-    assert edited.get("href").endswith("?from=1&to=2")
+    link = edited.get("href").split("#")[0]
+    assert link.endswith("?from=1&to=2")
     assert len(home.xpath("//section[@id='new']/article")) == 7
     assert "StepFun" in home.xpath("//section[@id='entities']")[0].text_content()
 
     for view in ("inline", "side"):
-        page = served.page(edited.get("href") + f"&view={view}")
+        page = served.page(link + f"&view={view}")
         added = " ".join(page.xpath("//*[contains(@class, 's-added')]//ins/text()"))
         removed = " ".join(page.xpath("//*[contains(@class, 's-removed')]//del/text()"))
         for sentence in EDIT["added"]:
@@ -195,6 +199,23 @@ def test_the_digest_page_leads_to_the_edit_and_its_redline(served: Served) -> No
         assert set(EDIT["new_entities"]) <= set(chips)
     timeline = page.xpath("//section[@id='timeline']//tbody/tr")
     assert len(timeline) == 2 and "Correction" in timeline[1].text_content()
+
+
+def test_the_digest_page_shows_the_newest_items_and_counts_them_all(served: Served) -> None:
+    db = open_database(f"sqlite:///{served.labscope.db}")
+    with db.reading() as session:
+        week = summarize_digest(
+            session, datetime.now(UTC) - timedelta(days=7), datetime.now(UTC), 2
+        )
+    db.close()
+    assert (len(week.new_articles), week.new_total) == (2, 7)
+    assert week.new_articles[0].seen >= week.new_articles[1].seen
+    (edit,) = week.edited
+    assert (edit.kind, edit.from_version, edit.to_version) == ("correction", 1, 2)
+    assert (edit.sentences_added, edit.sentences_removed) == (len(EDIT["added"]), 1)
+    assert set(EDIT["new_entities"]) <= set(edit.entities_added) and edit.title_changed
+    counts = served.page("/").xpath("//p[@class='counts']")[0].text_content()
+    assert counts.startswith("7 new articles · 1 edited")
 
 
 def test_entity_search_and_sources_pages(served: Served) -> None:
@@ -283,7 +304,7 @@ def test_a_browser_follows_the_digest_to_the_diff(served: Served) -> None:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.goto(served.url + "/")
             page.locator("#edited .title a").first.click()
-            page.wait_for_url(re.compile(r"/articles/\d+\?from=1&to=2$"))
+            page.wait_for_url(re.compile(r"/articles/\d+\?from=1&to=2#changes$"))
             added = page.locator(".diff .s-added ins").all_inner_texts()
             removed = page.locator(".diff .s-removed del").all_inner_texts()
             assert all(any(s in shown for shown in added) for s in EDIT["added"])

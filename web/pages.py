@@ -14,7 +14,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from crawler.entity_kb import ENTITY_TYPES
-from storage.digest import NO_RULES, build_digest, compare_versions, full_diff
+from storage.digest import NO_RULES, compare_versions, full_diff
+from storage.digest_summary import summarize_digest
 from storage.entities import entity_detail, list_entities
 from storage.health import source_health
 from storage.queries import (
@@ -39,25 +40,26 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=1000)]
 Number = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 PERIODS = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
+DIGEST_ITEMS = 100  # per section: the page is for reading; the API and CLI give everything
 
 
 @router.get("/", response_class=HTMLResponse)
 def digest_page(
     request: Request,
-    archive: ArchiveDep,
     session: SessionDep,
     since: Text = None,
     until: Text = None,
 ) -> HTMLResponse:
     chosen = period(since or "7d", until, timedelta(days=7))
-    result = build_digest(session, chosen.since, chosen.until, archive.rules)
+    summary = summarize_digest(session, chosen.since, chosen.until, limit=DIGEST_ITEMS)
     return page(
         request,
         "digest.html",
-        digest=result,
+        digest=summary,
         since=since or "7d",
         until=until or "",
         periods=PERIODS,
+        limit=DIGEST_ITEMS,
     )
 
 

@@ -14,13 +14,11 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from storage.digest_summary import DigestSummary
 from storage.digest_view import (
-    counts,
     flat,
     http_url,
     kind_label,
-    major_edits,
-    minor_edits,
     minor_heading,
     trailing_space,
     versions,
@@ -49,6 +47,18 @@ def marked(snippet: str) -> Markup:
     return Markup("".join(parts))
 
 
+def summary_counts(digest: DigestSummary) -> str:
+    """One line that says how big the period is before anyone scrolls."""
+    parts = [
+        (digest.new_total, "new article", "new articles"),
+        (digest.edited_total, "edited", "edited"),
+        (digest.minor_total, "minor edit", "minor edits"),
+        (digest.entities_total, "new entity", "new entities"),
+        (digest.removed_total, "removed or restored", "removed or restored"),
+    ]
+    return " · ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
+
+
 def segment(value: str) -> str:
     """A value as one URL path segment (entity names may hold "/", "?" or "#")."""
     return quote(value, safe="")
@@ -74,10 +84,8 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 ENV.globals.update(
-    counts=counts,
+    summary_counts=summary_counts,
     kind_label=kind_label,
-    major_edits=major_edits,
-    minor_edits=minor_edits,
     minor_heading=minor_heading,
     trailing_space=trailing_space,
     versions=versions,
