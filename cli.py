@@ -152,7 +152,8 @@ def demo(obj: Context, port: int, as_json: bool) -> None:
     out.print(
         f"\nStored in {url}. Explore it:\n"
         f"  labscope --db {url} articles\n"
-        f"  labscope --db {url} show 1"
+        f"  labscope --db {url} show 1\n"
+        f"  labscope --db {url} serve      # in the browser"
     )
 
 

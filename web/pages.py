@@ -43,7 +43,7 @@ PERIODS = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
 DIGEST_ITEMS = 100  # per section: the page is for reading; the API and CLI give everything
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def digest_page(
     request: Request,
     session: SessionDep,
@@ -63,7 +63,7 @@ def digest_page(
     )
 
 
-@router.get("/articles", response_class=HTMLResponse)
+@router.api_route("/articles", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def articles_page(
     request: Request,
     archive: ArchiveDep,
@@ -100,7 +100,7 @@ def articles_page(
     )
 
 
-@router.get("/articles/{article_id}", response_class=HTMLResponse)
+@router.api_route("/articles/{article_id}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def article_page(
     request: Request,
     archive: ArchiveDep,
@@ -138,7 +138,7 @@ def article_page(
     )
 
 
-@router.get("/entities", response_class=HTMLResponse)
+@router.api_route("/entities", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def entities_page(
     request: Request,
     session: SessionDep,
@@ -156,7 +156,7 @@ def entities_page(
     return page(request, "entities.html", rows=rows, form=form, types=ENTITY_TYPES)
 
 
-@router.get("/entities/{name:path}", response_class=HTMLResponse)
+@router.api_route("/entities/{name:path}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def entity_page(
     request: Request, archive: ArchiveDep, session: SessionDep, name: str
 ) -> HTMLResponse:
@@ -167,7 +167,7 @@ def entity_page(
     return page(request, "entity.html", entity=detail, rows=rows)
 
 
-@router.get("/search", response_class=HTMLResponse)
+@router.api_route("/search", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def search_page(
     request: Request,
     archive: ArchiveDep,
@@ -201,7 +201,7 @@ def search_page(
     return page(request, "search.html", hits=hits, form=form, sources=sources)
 
 
-@router.get("/sources", response_class=HTMLResponse)
+@router.api_route("/sources", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def sources_page(request: Request, archive: ArchiveDep, session: SessionDep) -> HTMLResponse:
     health = source_health(session, archive.sources(session))
     return page(request, "sources.html", health=health, runs=list_runs(session, limit=20))
