@@ -74,6 +74,7 @@ class CrawlConfig:
     max_page_bytes: int = 10_000_000  # >= 1024
     schedule: str | None = None  # default 5-field cron for sources without their own
     time_limit: str = "1h"  # a scheduled crawl running longer is stopped and recorded as failed
+    workers: int | None = None  # extraction processes; None: one per usable core; 0: in-process
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,7 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         max_page_bytes=get(table, "max_page_bytes", int, where, d.max_page_bytes),
         schedule=cron(table, where),
         time_limit=get(table, "time_limit", str, where, d.time_limit),
+        workers=opt(table, "workers", int, where),
     )
     try:
         parse_interval(crawl.time_limit)
@@ -326,6 +328,7 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         ("concurrency", 1 <= crawl.concurrency <= 256, "must be between 1 and 256"),
         ("timeout", 0 < crawl.timeout < math.inf, "must be more than 0 seconds"),
         ("max_page_bytes", crawl.max_page_bytes >= 1024, "must be at least 1024"),
+        ("workers", crawl.workers is None or 0 <= crawl.workers <= 64, "must be 0 to 64"),
     ):
         if not ok:
             raise where.error(f"{key} {rule} (got {q(table[key])})", key)

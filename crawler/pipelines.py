@@ -1,4 +1,8 @@
-"""The item pipeline: extract each fetched page and record the outcome, one transaction a page."""
+"""The item pipeline: extract each fetched page and record the outcome, one transaction a page.
+
+Extraction runs in worker processes (crawler.workers) while the reactor keeps fetching; what
+comes back is stored here, in the crawl process, one page at a time: writes never race.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,21 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.article import build_page
 from crawler.config import Config
-from crawler.entities import KnowledgeBase
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
 from crawler.spiders.base import SourceSpider
+from crawler.workers import Extractor
 from storage.db import Database
 from storage.runs import RunCounts
-from storage.versions import Outcome, Recorded, record_check, record_failure, record_page
+from storage.versions import (
+    FetchedPage,
+    Outcome,
+    Recorded,
+    record_check,
+    record_failure,
+    record_page,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +41,7 @@ class PageSink:
     db: Database
     run_id: int
     config: Config
-    kb: KnowledgeBase
+    extractor: Extractor
     counts: RunCounts = field(default_factory=RunCounts)
     on_progress: Callable[[RunCounts], None] | None = None
     claimed: set[str] = field(default_factory=set)
@@ -44,10 +54,11 @@ class PageSink:
         self.claimed.add(url)
         return True
 
-    def handle(self, item: Any) -> None:
-        """Record one item; a bug while handling it fails that page, never the crawl."""
+    def handle(self, item: Any, page: FetchedPage | ExtractionFailure | None = None) -> None:
+        """Record one item (a fetched page with its extraction when done elsewhere); a bug
+        while handling it fails that page, never the crawl."""
         try:
-            self._handle(item)
+            self._handle(item, page)
         except Exception as exc:
             logger.exception("internal error while storing %s", getattr(item, "url", item))
             reason = f"internal error: {exc!r}"[:300]
@@ -55,10 +66,21 @@ class PageSink:
         if self.on_progress:
             self.on_progress(self.counts)
 
-    def _handle(self, item: Any) -> None:
+    async def handle_async(self, item: Any) -> None:
+        """`handle`, with a fetched page extracted by a worker while the reactor goes on."""
+        page: FetchedPage | ExtractionFailure | None = None
+        if isinstance(item, PageFetched):
+            try:
+                page = await self.extractor.build_async(item)
+            except Exception as exc:  # e.g. a page the pool cannot pickle
+                logger.exception("extraction of %s failed", item.url)
+                page = ExtractionFailure(f"internal error while extracting: {exc!r}"[:300])
+        self.handle(item, page)
+
+    def _handle(self, item: Any, page: FetchedPage | ExtractionFailure | None) -> None:
         match item:
             case PageFetched():
-                self._store(item)
+                self._store(item, page or self.extractor.build(item))
             case PageUnchanged():
                 self.counts.add(item.source, "fetched")
                 self.counts.add(item.source, "unchanged")
@@ -77,9 +99,8 @@ class PageSink:
                 self.counts.add(item.source, "skipped")
                 logger.info("skipped %s: %s", item.url, item.reason)
 
-    def _store(self, item: PageFetched) -> None:
+    def _store(self, item: PageFetched, page: FetchedPage | ExtractionFailure) -> None:
         self.counts.add(item.source, "fetched")
-        page = build_page(item, self.kb)
         if isinstance(page, ExtractionFailure):
             self._fail(item.source, item.url, item.fetched_at, 200, page.reason)
             return
@@ -138,8 +159,8 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         spider = self.crawler.spider
         assert isinstance(spider, SourceSpider)
-        spider.sink.handle(item)
+        await spider.sink.handle_async(item)
         return item

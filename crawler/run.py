@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from scrapy.crawler import CrawlerProcess
 
 from crawler.config import Config, SourceConfig
-from crawler.entities import KnowledgeBase
 from crawler.errors import CrawlRunError
 from crawler.pipelines import PageSink
 from crawler.settings import scrapy_settings
@@ -23,6 +22,7 @@ from crawler.spiders.listing import ListingSpider
 from crawler.spiders.page import PageSpider
 from crawler.spiders.recheck import RecheckSpider
 from crawler.spiders.sitemap import SitemapSpider
+from crawler.workers import IN_PROCESS_PAGES, Extractor, extraction_workers
 from storage.db import Database
 from storage.rechecks import due_articles
 from storage.runs import RunCounts, finish_run, start_run
@@ -77,8 +77,10 @@ def run_crawl(
             ensure_source(session, source.name, source.kind, source.url)
         if run_id is None:
             run_id = start_run(session, trigger, [source.name for source in sources])
-    kb = KnowledgeBase.default().with_entities(config.entities)
-    sink = PageSink(db, run_id, config, kb, on_progress=on_progress)
+    workers = extraction_workers(config.crawl.workers)
+    automatic = config.crawl.workers is None
+    extractor = Extractor(config.entities, workers, IN_PROCESS_PAGES if automatic else 0)
+    sink = PageSink(db, run_id, config, extractor, on_progress=on_progress)
     status = "failed"
     try:
         process = CrawlerProcess(scrapy_settings(config.crawl, log_level))
@@ -100,6 +102,7 @@ def run_crawl(
         reasons = {crawler.stats.get_value("finish_reason") for crawler in crawlers}
         status = "interrupted" if "shutdown" in reasons else "finished"
     finally:
+        extractor.close()
         with db.transaction() as session:
             finish_run(session, run_id, sink.counts, status, [source.name for source in sources])
     return CrawlResult(run_id, status, [source.name for source in sources], sink.counts)

@@ -173,7 +173,8 @@ INTERVAL_FIX = (
     'use a positive whole number followed by s, m, h or d, like "30s", "15m", "2h" or "1d"'
 )
 CRAWL_KEYS = (
-    "user_agent, obey_robots, delay, concurrency, timeout, max_page_bytes, schedule, time_limit"
+    "user_agent, obey_robots, delay, concurrency, timeout, max_page_bytes, schedule, time_limit, "
+    "workers"
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
+from pathlib import Path
 
 from conftest import FIXTURES, Labscope, source
 
@@ -238,7 +239,9 @@ def test_crawl_delay_from_robots_txt_is_honoured(site: SiteServer, labscope: Lab
     times = [h.at for h in site.requests if h.path.startswith(("/news/", "/private/"))]
     assert len(times) >= 4
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.9, gaps
+    # Without the floor the gaps are milliseconds; a busy machine can delay one request's
+    # arrival more than the next one's, hence the margin.
+    assert min(gaps) >= 0.8, gaps
 
 
 def test_pages_over_max_page_bytes_are_refused(site: SiteServer, labscope: Labscope) -> None:
@@ -249,3 +252,25 @@ def test_pages_over_max_page_bytes_are_refused(site: SiteServer, labscope: Labsc
     summary = labscope("crawl", "--json").json()
     assert summary["failed"] == 1 and summary["new_articles"] == 0
     assert summary["errors"][0]["reason"] == "page larger than max_page_bytes"
+
+
+def test_worker_processes_store_what_in_process_extraction_stores(
+    site: SiteServer, tmp_path: Path
+) -> None:
+    """The same crawl with extraction in two worker processes and in the crawl process."""
+    exported = []
+    for workers in (2, 0):
+        labscope = Labscope(tmp_path / f"{workers}.toml", tmp_path / f"{workers}.db")
+        labscope.write_config(
+            source("listing", "listing", site.url("/news/index.html"), ARTICLE_PATHS),
+            crawl=f"delay = 0\ntimeout = 5\nworkers = {workers}",
+        )
+        result = labscope("-v", "crawl", "--json")
+        assert result.code == 0, result.stderr
+        assert ("started 2 extraction workers" in result.stderr) == (workers == 2)
+        records = [json.loads(line) for line in labscope("export").stdout.splitlines()]
+        for record in records:
+            for moment in ("id", "fetched_at", "first_seen", "last_checked"):  # arrival order
+                del record[moment]
+        exported.append(sorted(records, key=lambda r: r["url"]))
+    assert len(exported[0]) == 6 and exported[0] == exported[1]

@@ -1,0 +1,120 @@
+"""Extraction on every core: trafilatura and the entity matcher in worker processes.
+
+Extraction is pure CPU and holds the GIL, so in the crawl's own process it would stall Scrapy's
+reactor and use one core. A pool of worker processes (one per usable core by default) extracts
+while the reactor keeps fetching and the crawl process stores what comes back, in order of
+arrival. Workers are not forked from the crawl process, which runs threads (the reactor's DNS
+pool) that fork does not copy safely, but from a fork server that has imported trafilatura and
+the entity matcher once. Each worker builds the knowledge base once.
+
+A worker that dies (out of memory, a crash in lxml) breaks the pool: the page it held fails
+with a reason, the pool is replaced, and the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from crawler.article import build_page
+from crawler.entities import KnowledgeBase
+from crawler.entity_kb import Entity
+from crawler.extract import ExtractionFailure
+from crawler.items import PageFetched
+from storage.versions import FetchedPage
+
+logger = logging.getLogger(__name__)
+
+_knowledge: KnowledgeBase | None = None  # each worker's own, built by _start
+# A fork server imports the extraction stack once; each worker is then forked from it, cheaply
+# and without the crawl process's threads.
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["crawler.article"])
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+IN_PROCESS_PAGES = 8
+"""With workers chosen automatically, a crawl extracts this many pages before it starts them."""
+
+
+def extraction_workers(configured: int | None) -> int:
+    """How many worker processes: as configured, else one per usable core, and none on a
+    single core (there the pool would only add copying between processes)."""
+    if configured is not None:
+        return configured
+    cores = usable_cores()
+    return cores if cores > 1 else 0
+
+
+def _start(entities: Sequence[Entity]) -> None:
+    global _knowledge
+    _knowledge = KnowledgeBase.default().with_entities(entities)
+
+
+def _build(item: PageFetched) -> FetchedPage | ExtractionFailure:
+    assert _knowledge is not None, "worker not started"
+    return build_page(item, _knowledge)
+
+
+class Extractor:
+    """Turns fetched pages into storable ones, in `workers` processes (0: in this process).
+
+    The first `start_after` pages are extracted here: starting the workers costs about a
+    second of CPU (the fork server imports the extraction stack), more than a crawl of a few
+    pages saves.
+    """
+
+    def __init__(self, entities: Sequence[Entity], workers: int, start_after: int = 0) -> None:
+        self.entities = tuple(entities)
+        self.workers = workers
+        self.start_after = start_after
+        self.knowledge = KnowledgeBase.default().with_entities(self.entities)
+        self._pool: ProcessPoolExecutor | None = None
+        self._seen = 0
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        logger.info("started %d extraction workers", self.workers)
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=_CONTEXT,
+            initializer=_start,
+            initargs=(self.entities,),
+        )
+
+    def build(self, item: PageFetched) -> FetchedPage | ExtractionFailure:
+        """In this process: for callers without an event loop (tests, rechecks of one page)."""
+        return build_page(item, self.knowledge)
+
+    async def build_async(self, item: PageFetched) -> FetchedPage | ExtractionFailure:
+        """In a worker when there are workers; the reactor keeps running meanwhile."""
+        self._seen += 1
+        if self._pool is None and self.workers and self._seen > self.start_after:
+            self._pool = self._new_pool()
+        pool = self._pool
+        if pool is None:
+            return self.build(item)
+        try:
+            return await asyncio.wrap_future(pool.submit(_build, item))
+        except BrokenProcessPool:
+            if self._pool is pool:  # the first page to notice replaces the pool
+                logger.error("an extraction worker died on %s; starting new workers", item.url)
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+            return ExtractionFailure("extraction worker died (out of memory or a crash)")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
