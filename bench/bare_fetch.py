@@ -1,0 +1,109 @@
+"""Baseline (c) of bench/crawl_bench.py: a Scrapy spider that only fetches a sitemap's URLs.
+
+    python bench/bare_fetch.py SITEMAP_URL [--concurrency 16]
+
+Prints JSON: pages fetched, their statuses, and the seconds from the spider's opening to its
+closing (Scrapy's start-up left out). It parses nothing and stores nothing, so its pages/s is
+what the network stack of a Scrapy crawl can do on this machine: the ceiling for a recrawl.
+
+Its settings are those crawler/settings.py derives from the benchmark's [crawl] table (delay 0,
+concurrency 16, timeout 30), written out here because the benchmark may rely only on labscope's
+CLI and database, not on its internals: keep them in step when labscope's change. labscope's
+AutoThrottle subclass only adds robots.txt Crawl-delay floors, so stock AutoThrottle stands in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.http import Response
+
+_LOC = re.compile(rb"<loc>\s*([^<\s]+)\s*</loc>")
+
+
+def settings(concurrency: int) -> dict[str, Any]:
+    return {
+        "ROBOTSTXT_OBEY": True,
+        "DOWNLOAD_DELAY": 0.0,
+        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": min(concurrency, 8),
+        "DOWNLOAD_TIMEOUT": 30.0,
+        "DOWNLOAD_MAXSIZE": 10_000_000,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": 0.0,
+        "AUTOTHROTTLE_MAX_DELAY": 60.0,
+        "RETRY_TIMES": 2,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+class BareSpider(scrapy.Spider):
+    """Fetch the sitemap (and any sitemaps it indexes), then every URL, and keep only counts."""
+
+    name = "bare"
+
+    def __init__(self, sitemap: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sitemap = sitemap
+        self.statuses: Counter[int] = Counter()
+        self.opened = self.closed = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BareSpider:
+        spider: BareSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_open, signal=signals.spider_opened)
+        crawler.signals.connect(spider.on_close, signal=signals.spider_closed)
+        return spider
+
+    def on_open(self) -> None:
+        self.opened = time.perf_counter()
+
+    def on_close(self) -> None:
+        self.closed = time.perf_counter()
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield scrapy.Request(self.sitemap, callback=self.parse_sitemap)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        for url in _LOC.findall(response.body):
+            if url.endswith(b".xml"):
+                yield scrapy.Request(url.decode(), callback=self.parse_sitemap)
+            else:
+                yield scrapy.Request(url.decode(), callback=self.fetched)
+
+    def fetched(self, response: Response) -> None:
+        self.statuses[response.status] += 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("sitemap")
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    process = CrawlerProcess(settings(args.concurrency))
+    crawler = process.create_crawler(BareSpider)
+    process.crawl(crawler, sitemap=args.sitemap)
+    process.start()
+    spider = crawler.spider
+    assert isinstance(spider, BareSpider)
+    pages = sum(spider.statuses.values())
+    seconds = spider.closed - spider.opened
+    json.dump({"pages": pages, "statuses": dict(spider.statuses), "seconds": seconds}, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
