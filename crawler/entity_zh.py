@@ -56,6 +56,8 @@ _PLACE_BEFORE = words("位于 在 来自 落户 总部 地处 前往 赴 扎根"
 _PLACE_AFTER = words("市 省 一家 本地 当地 地区 市场 总部")
 _PLACE_SUFFIX = "市省县区州镇村岛湾"
 _CJK_WORD = re.compile("[\u3400-\u9fff]+")
+CHINESE_MIN = 6  # a Chinese paragraph: at least this many characters of Chinese ...
+CHINESE_SHARE = 0.3  # ... making up at least this share of its letters
 _lock = threading.Lock()
 
 
@@ -99,13 +101,19 @@ def load() -> None:
 
 
 def find_chinese(text: str, kb: KnowledgeBase) -> list[Found]:
-    """Unknown-looking Chinese people, organisations and places, each at one occurrence."""
+    """Unknown-looking Chinese people, organisations and places, each at one occurrence.
+
+    Only paragraphs written in Chinese are segmented: a few characters quoted in an English
+    article ("DeepSeek (深度求索)") are found by the knowledge base, and loading jieba's tagger
+    costs a process about 150 MB.
+    """
+    paragraphs = [p for p in re.finditer(r"[^\n]+", text) if _is_chinese(p.group())]
+    if not paragraphs:
+        return []
     tokenizer = _tokenizer()
     _learn(tokenizer, kb)
     found: list[Found] = []
-    for paragraph in re.finditer(r"[^\n]+", text):
-        if not _CJK_WORD.search(paragraph.group()):
-            continue
+    for paragraph in paragraphs:
         tokens, pos = [], paragraph.start()
         for pair in tokenizer.cut(paragraph.group()):
             start = text.find(pair.word, pos)
@@ -113,6 +121,13 @@ def find_chinese(text: str, kb: KnowledgeBase) -> list[Found]:
             tokens.append((pair.word, pair.flag, start))
         found += _candidates(tokens, tokenizer, kb)
     return found
+
+
+def _is_chinese(paragraph: str) -> bool:
+    """At least CHINESE_MIN characters of Chinese, and at least CHINESE_SHARE of the letters."""
+    cjk = sum(len(run) for run in _CJK_WORD.findall(paragraph))
+    letters = sum(1 for char in paragraph if char.isalpha())
+    return cjk >= CHINESE_MIN and cjk >= CHINESE_SHARE * letters
 
 
 def _candidates(

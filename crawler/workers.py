@@ -20,6 +20,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 
 from crawler.article import build_page
 from crawler.entities import KnowledgeBase
@@ -65,7 +66,8 @@ def _start(entities: Sequence[Entity]) -> None:
 
 def _build(item: PageFetched) -> FetchedPage | ExtractionFailure:
     assert _knowledge is not None, "worker not started"
-    return build_page(item, _knowledge)
+    page = build_page(item, _knowledge)
+    return replace(page, html=b"") if isinstance(page, FetchedPage) else page
 
 
 class Extractor:
@@ -106,13 +108,16 @@ class Extractor:
         if pool is None:
             return self.build(item)
         try:
-            return await asyncio.wrap_future(pool.submit(_build, item))
+            # Only the decoded text crosses to the worker, and only the extraction comes back:
+            # the raw bytes stay here, where they are stored.
+            page = await asyncio.wrap_future(pool.submit(_build, replace(item, body=b"")))
         except BrokenProcessPool:
             if self._pool is pool:  # the first page to notice replaces the pool
                 logger.error("an extraction worker died on %s; starting new workers", item.url)
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
             return ExtractionFailure("extraction worker died (out of memory or a crash)")
+        return replace(page, html=item.body) if isinstance(page, FetchedPage) else page
 
     def close(self) -> None:
         if self._pool is not None:

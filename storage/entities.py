@@ -36,11 +36,16 @@ def record_mentions(
     """
     new = 0
     seen: set[int] = set()
+    names = {record.name.strip()[:MAX_NAME] for record in records} - {""}
+    known = {
+        entity.name: entity
+        for entity in session.scalars(select(Entity).where(Entity.name.in_(names)))
+    }  # one query for the page, not one per name
     for record in records:
         name = record.name.strip()[:MAX_NAME]
         if not name:
             continue
-        entity = session.scalar(select(Entity).where(Entity.name == name))
+        entity = known.get(name)
         if entity is None:
             entity = Entity(
                 name=name,
@@ -52,6 +57,7 @@ def record_mentions(
             )
             session.add(entity)
             session.flush()
+            known[name] = entity
             add_event(
                 session,
                 "new_entity",
