@@ -32,6 +32,7 @@ from storage.versions import (
 )
 
 logger = logging.getLogger(__name__)
+CHECK_BATCH = 200
 
 
 @dataclass
@@ -45,6 +46,7 @@ class PageSink:
     counts: RunCounts = field(default_factory=RunCounts)
     on_progress: Callable[[RunCounts], None] | None = None
     claimed: set[str] = field(default_factory=set)
+    checks: list[PageUnchanged] = field(default_factory=list)  # written CHECK_BATCH at a time
 
     def claim(self, url: str, source: str) -> bool:
         """True the first time `url` is claimed in this run: one fetch per URL across spiders."""
@@ -86,11 +88,9 @@ class PageSink:
                 self.counts.add(item.source, "unchanged")
                 if item.status == 304:
                     self.counts.add(item.source, "not_modified")
-                self._write(
-                    item.source,
-                    item.url,
-                    lambda s: record_check(s, item.url, item.fetched_at, item.status, self.run_id),
-                )
+                self.checks.append(item)
+                if len(self.checks) >= CHECK_BATCH:
+                    self.flush_checks()
             case PageFailed():
                 if item.status is not None and not item.discovery:
                     self.counts.add(item.source, "fetched")
@@ -98,6 +98,24 @@ class PageSink:
             case PageSkipped():
                 self.counts.add(item.source, "skipped")
                 logger.info("skipped %s: %s", item.url, item.reason)
+
+    def flush_checks(self) -> None:
+        """Write the pending "checked, unchanged" records in one transaction.
+
+        A recrawl of unchanged pages is mostly these records; one commit per page cost more
+        than the fetch. A crash loses at most a batch of "last checked" times, never a version.
+        """
+        batch, self.checks = self.checks, []
+        if not batch:
+            return
+
+        def work(session: Any) -> None:
+            for item in batch:
+                record_check(session, item.url, item.fetched_at, item.status, self.run_id)
+
+        if not self._write(batch[0].source, batch[0].url, work, count_failure=False):
+            for item in batch:
+                self.counts.fail(item.source, item.url, "database error while recording a check")
 
     def _store(self, item: PageFetched, page: FetchedPage | ExtractionFailure) -> None:
         self.counts.add(item.source, "fetched")
@@ -136,14 +154,17 @@ class PageSink:
             source, url, lambda s: record_failure(s, url, when, status, reason, self.run_id)
         )
 
-    def _write(self, source: str, url: str, work: Callable[[Any], object]) -> bool:
+    def _write(
+        self, source: str, url: str, work: Callable[[Any], object], count_failure: bool = True
+    ) -> bool:
         """Run `work` in its own transaction; a database error fails this page, not the crawl."""
         try:
             with self.db.transaction() as session:
                 work(session)
         except SQLAlchemyError as exc:
             reason = "database error: " + " ".join(str(getattr(exc, "orig", exc)).split())[:200]
-            self.counts.fail(source, url, reason)
+            if count_failure:
+                self.counts.fail(source, url, reason)
             logger.error("could not store %s: %s", url, reason)
             return False
         return True
@@ -158,6 +179,11 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
+
+    def close_spider(self) -> None:
+        spider = self.crawler.spider
+        assert isinstance(spider, SourceSpider)
+        spider.sink.flush_checks()
 
     async def process_item(self, item: Any) -> Any:
         spider = self.crawler.spider

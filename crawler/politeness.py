@@ -1,4 +1,5 @@
-"""AutoThrottle that also honours robots.txt Crawl-delay (Scrapy alone ignores it).
+"""AutoThrottle that also honours robots.txt Crawl-delay (Scrapy alone ignores it), and takes a
+304 Not Modified for the healthy answer it is.
 
 AutoThrottle lowers a slot's delay towards its latency target; a host's Crawl-delay is a floor
 it must never go under, so the floor is applied after each adjustment.
@@ -41,6 +42,10 @@ class PoliteThrottle(AutoThrottle):
             slot.delay = max(slot.delay, floor)
 
     def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
+        # AutoThrottle lets only a 200 lower the delay (an error page must not speed a crawl
+        # up), so a recrawl answered by 304s crept up to one request per latency, forever.
+        if response.status == 304:
+            response = response.replace(status=200)
         super()._adjust_delay(slot, latency, response)
         host = urlparse_cached(response).hostname or ""
         slot.delay = max(slot.delay, self.floors.get(host, 0.0))

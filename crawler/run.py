@@ -102,6 +102,7 @@ def run_crawl(
         reasons = {crawler.stats.get_value("finish_reason") for crawler in crawlers}
         status = "interrupted" if "shutdown" in reasons else "finished"
     finally:
+        sink.flush_checks()  # normally done as each spider closes; this covers a crash
         extractor.close()
         with db.transaction() as session:
             finish_run(session, run_id, sink.counts, status, [source.name for source in sources])

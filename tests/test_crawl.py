@@ -94,6 +94,11 @@ def test_recrawl_of_unchanged_pages_is_conditional_and_stores_nothing(
     revisits = [h for h in site.requests[first_run_hits:] if h.path.startswith("/news/20")]
     assert revisits and all("if-none-match" in h.headers for h in revisits)
     assert all("if-modified-since" in h.headers for h in revisits)
+    # The checks are written in batches: every article's "last checked" moved all the same.
+    with sqlite3.connect(labscope.db) as db:
+        runs = db.execute("SELECT started FROM crawl_runs ORDER BY id").fetchall()
+        checked = db.execute("SELECT last_checked FROM articles").fetchall()
+    assert len(checked) == 6 and all(when >= runs[1][0] for (when,) in checked)
 
 
 def test_identical_html_without_validators_is_unchanged(
