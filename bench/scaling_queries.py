@@ -1,0 +1,72 @@
+"""The three query kinds of bench/query_speed.py, fewer of each, for bench/scaling.py.
+
+query_speed.py times 60 queries a kind to judge one archive against targets; comparing sizes
+needs only a stable median, and 20 a kind keep three sizes within a minute on a shared
+machine. The queries, the warm-up, the timing and the figures are query_speed's own functions,
+so the two benchmarks measure the same thing. The search queries are the same at every size
+(same seed); the entity list queries depend on which entities each archive names most.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+from bench.query_speed import (
+    Figures,
+    Target,
+    figures,
+    fts_matches,
+    list_queries,
+    search_queries,
+    timed,
+)
+from storage.db import Database
+from storage.filters import Filters
+from storage.queries import list_articles
+from storage.search import search
+
+KINDS = ("search", "search --all-versions", "articles --entity X --since D")
+TARGETS = (Target(50, 200), Target(200), Target(50))  # query_speed's, set for 100,000 articles
+
+
+def time_queries(db: Database, count: int = 20, seed: int = 7) -> list[Figures]:
+    """Median, p95 ... of `count` queries of each kind in KINDS, each in a fresh session."""
+    rng = random.Random(seed)
+    queries = search_queries(rng, count)
+    with db.reading() as session:
+        pairs = list_queries(session, rng, count)
+
+    def searching(query: str, all_versions: bool) -> Callable[[], object]:
+        def call() -> object:
+            with db.reading() as session:
+                return search(session, query, all_versions=all_versions, limit=20)
+
+        return call
+
+    def listing(entity: str, since: datetime) -> Callable[[], object]:
+        def call() -> object:
+            with db.reading() as session:
+                return list_articles(session, filters=Filters(entity=entity, since=since), limit=20)
+
+        return call
+
+    # How many versions each search matches: what its cost grows with as the archive grows.
+    matches = fts_matches(db)
+    latest, every, listed = KINDS
+    return [
+        figures(latest, timed([(q, searching(q, False)) for q in queries]), TARGETS[0], matches),
+        figures(every, timed([(q, searching(q, True)) for q in queries]), TARGETS[1], matches),
+        figures(
+            listed,
+            timed([(f"{e} since {s:%Y-%m-%d}", listing(e, s)) for e, s in pairs]),
+            TARGETS[2],
+        ),
+    ]
+
+
+def median_matches(result: Figures) -> int | None:
+    """The median number of versions the kind's queries match (None: not counted)."""
+    counted = sorted(m for _, _, m in result.calls if m is not None)
+    return counted[len(counted) // 2] if counted else None
