@@ -56,6 +56,7 @@ _PLACE_BEFORE = words("位于 在 来自 落户 总部 地处 前往 赴 扎根"
 _PLACE_AFTER = words("市 省 一家 本地 当地 地区 市场 总部")
 _PLACE_SUFFIX = "市省县区州镇村岛湾"
 _CJK_WORD = re.compile("[\u3400-\u9fff]+")
+_KANA = re.compile("[\u3040-\u30ff]")  # hiragana and katakana
 CHINESE_MIN = 6  # a Chinese paragraph: at least this many characters of Chinese ...
 CHINESE_SHARE = 0.3  # ... making up at least this share of its letters
 _lock = threading.Lock()
@@ -124,7 +125,13 @@ def find_chinese(text: str, kb: KnowledgeBase) -> list[Found]:
 
 
 def _is_chinese(paragraph: str) -> bool:
-    """At least CHINESE_MIN characters of Chinese, and at least CHINESE_SHARE of the letters."""
+    """At least CHINESE_MIN characters of Chinese, and at least CHINESE_SHARE of the letters.
+
+    Japanese writes kanji too: a paragraph with kana is not Chinese, and jieba would only cut
+    it into false names.
+    """
+    if _KANA.search(paragraph):
+        return False
     cjk = sum(len(run) for run in _CJK_WORD.findall(paragraph))
     letters = sum(1 for char in paragraph if char.isalpha())
     return cjk >= CHINESE_MIN and cjk >= CHINESE_SHARE * letters

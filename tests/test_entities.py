@@ -371,3 +371,22 @@ def test_the_demo_deepseek_page_gives_the_fixture_entities(kb: KnowledgeBase) ->
     expected: list[dict[str, Any]] = json.loads(EXPECTED.read_text(encoding="utf-8"))["all"]
     got = find_entities(extraction.text, kb, extraction.title)
     assert [{"name": m.name, "type": m.type, "known": m.known} for m in got] == expected
+
+
+def _loads_jieba(text: str) -> bool:
+    """Whether finding Chinese names in `text` loads jieba (about 150 MB), in a fresh process."""
+    code = (
+        "import sys; from crawler import entity_zh; from crawler.entities import KnowledgeBase; "
+        f"entity_zh.find_chinese({text!r}, KnowledgeBase.default()); "
+        "print('jieba' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return run.stdout.strip() == "True"
+
+
+def test_only_chinese_paragraphs_load_the_chinese_tagger() -> None:
+    japanese = "先日、不正に改造したiPhoneを販売したとして、商標法違反の疑いで男性が逮捕された。"
+    quoted = "DeepSeek (深度求索) released a new model, its founder Liang Wenfeng said."
+    assert not _loads_jieba(japanese)  # kanji, but Japanese: kana say so
+    assert not _loads_jieba(quoted)  # a few characters in English: the knowledge base's job
+    assert _loads_jieba("据新华社报道，王建国表示该模型已经上线。")
