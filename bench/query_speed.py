@@ -99,6 +99,26 @@ class Figures:
     calls: list[tuple[str, float, int | None]]  # every (query, ms, versions it matches)
 
 
+def searching(db: Database, query: str, all_versions: bool) -> Callable[[], object]:
+    """One `search` call as the CLI makes it: a fresh session, 20 results."""
+
+    def call() -> object:
+        with db.reading() as session:
+            return search(session, query, all_versions=all_versions, limit=20)
+
+    return call
+
+
+def listing(db: Database, entity: str, since: datetime) -> Callable[[], object]:
+    """One `articles --entity E --since D` call as the CLI makes it."""
+
+    def call() -> object:
+        with db.reading() as session:
+            return list_articles(session, filters=Filters(entity=entity, since=since), limit=20)
+
+    return call
+
+
 def search_queries(rng: random.Random, count: int) -> list[str]:
     """Different queries in a fixed mix: 30% English words and phrases, 20% entity names,
     15% prefixes, 15% boolean, 20% Chinese."""
@@ -176,38 +196,24 @@ def run(db: Database, seed: int) -> list[Figures]:
     rng = random.Random(seed)
     queries = search_queries(rng, QUERIES)
 
-    def searching(query: str, all_versions: bool) -> Callable[[], object]:
-        def call() -> object:
-            with db.reading() as session:
-                return search(session, query, all_versions=all_versions, limit=20)
-
-        return call
-
-    def listing(entity: str, since: datetime) -> Callable[[], object]:
-        def call() -> object:
-            with db.reading() as session:
-                return list_articles(session, filters=Filters(entity=entity, since=since), limit=20)
-
-        return call
-
     with db.reading() as session:
         pairs = list_queries(session, rng, QUERIES)
     return [
         figures(
             "search (latest versions)",
-            timed([(q, searching(q, False)) for q in queries]),
+            timed([(q, searching(db, q, False)) for q in queries]),
             Target(50, 200),
             fts_matches(db),
         ),
         figures(
             "search --all-versions",
-            timed([(q, searching(q, True)) for q in queries]),
+            timed([(q, searching(db, q, True)) for q in queries]),
             Target(200),
             fts_matches(db),
         ),
         figures(
             "articles --entity X --since D",
-            timed([(f"{e} since {s:%Y-%m-%d}", listing(e, s)) for e, s in pairs]),
+            timed([(f"{e} since {s:%Y-%m-%d}", listing(db, e, s)) for e, s in pairs]),
             Target(50),
         ),
     ]

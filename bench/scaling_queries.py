@@ -10,8 +10,6 @@ so the two benchmarks measure the same thing. The search queries are the same at
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from datetime import datetime
 
 from bench.query_speed import (
     Figures,
@@ -19,13 +17,12 @@ from bench.query_speed import (
     figures,
     fts_matches,
     list_queries,
+    listing,
     search_queries,
+    searching,
     timed,
 )
 from storage.db import Database
-from storage.filters import Filters
-from storage.queries import list_articles
-from storage.search import search
 
 KINDS = ("search", "search --all-versions", "articles --entity X --since D")
 TARGETS = (Target(50, 200), Target(200), Target(50))  # query_speed's, set for 100,000 articles
@@ -38,29 +35,17 @@ def time_queries(db: Database, count: int = 20, seed: int = 7) -> list[Figures]:
     with db.reading() as session:
         pairs = list_queries(session, rng, count)
 
-    def searching(query: str, all_versions: bool) -> Callable[[], object]:
-        def call() -> object:
-            with db.reading() as session:
-                return search(session, query, all_versions=all_versions, limit=20)
-
-        return call
-
-    def listing(entity: str, since: datetime) -> Callable[[], object]:
-        def call() -> object:
-            with db.reading() as session:
-                return list_articles(session, filters=Filters(entity=entity, since=since), limit=20)
-
-        return call
-
     # How many versions each search matches: what its cost grows with as the archive grows.
     matches = fts_matches(db)
     latest, every, listed = KINDS
     return [
-        figures(latest, timed([(q, searching(q, False)) for q in queries]), TARGETS[0], matches),
-        figures(every, timed([(q, searching(q, True)) for q in queries]), TARGETS[1], matches),
+        figures(
+            latest, timed([(q, searching(db, q, False)) for q in queries]), TARGETS[0], matches
+        ),
+        figures(every, timed([(q, searching(db, q, True)) for q in queries]), TARGETS[1], matches),
         figures(
             listed,
-            timed([(f"{e} since {s:%Y-%m-%d}", listing(e, s)) for e, s in pairs]),
+            timed([(f"{e} since {s:%Y-%m-%d}", listing(db, e, s)) for e, s in pairs]),
             TARGETS[2],
         ),
     ]

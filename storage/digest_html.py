@@ -18,7 +18,7 @@ from markupsafe import Markup
 from storage.digest import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
 from storage.digest_view import (
     counts,
-    flat,
+    finalize,
     http_url,
     kind_label,
     major_edits,
@@ -115,18 +115,11 @@ STYLES: dict[str, Markup] = {
 }
 
 
-def _finalize(value: object) -> object:
-    """Every `{{ … }}` passes here before escaping: scraped strings lose control characters."""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return flat(value)
-    return value
-
-
 _ENV = Environment(
     loader=PackageLoader("storage", "templates"),
     autoescape=True,
     undefined=StrictUndefined,
-    finalize=_finalize,
+    finalize=finalize,
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,

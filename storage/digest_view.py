@@ -11,6 +11,8 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 from storage.diffs import RedlineOp
 from storage.digest import Digest, EditedArticle, EditedSentence
 
@@ -30,6 +32,14 @@ def clean(text: str) -> str:
 def flat(text: str) -> str:
     """`clean` without the strip, for pieces of a line (redline tokens keep their spaces)."""
     return _BREAKS.sub(" ", _UNSAFE.sub("", text))
+
+
+def finalize(value: object) -> object:
+    """Jinja2's `finalize` for scraped text: every `{{ … }}` loses control characters before
+    it is escaped (Markup, built by our own templates, passes as it is)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return flat(value)
+    return value
 
 
 def xml_safe(text: str) -> str:

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from storage.digest_summary import DigestSummary
 from storage.digest_view import (
+    finalize,
     flat,
     http_url,
     kind_label,
@@ -27,12 +28,6 @@ from storage.digest_view import (
 from web.diff_view import Fold
 
 MARK_OPEN, MARK_CLOSE = "«", "»"  # how storage.search marks matches in a snippet
-
-
-def _finalize(value: object) -> object:
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return flat(value)
-    return value
 
 
 def marked(snippet: str) -> Markup:
@@ -79,7 +74,7 @@ ENV = Environment(
     loader=PackageLoader("web", "templates"),
     autoescape=True,
     undefined=StrictUndefined,
-    finalize=_finalize,
+    finalize=finalize,
     trim_blocks=True,
     lstrip_blocks=True,
 )
