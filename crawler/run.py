@@ -93,7 +93,7 @@ def run_crawl(
                 crawler,
                 source=source,
                 sink=sink,
-                validators=lambda url: _validators(db, url),
+                validators=lambda urls: _validators(db, urls),
                 max_bytes=config.crawl.max_page_bytes,
                 **extra,
             )
@@ -144,6 +144,6 @@ def run_recheck(
     )
 
 
-def _validators(db: Database, url: str) -> Validators | None:
+def _validators(db: Database, urls: list[str]) -> dict[str, Validators]:
     with db.reading() as session:
-        return validators_for(session, url)
+        return validators_for(session, urls)

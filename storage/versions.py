@@ -100,11 +100,14 @@ def ensure_source(session: Session, name: str, kind: str, url: str) -> Source:
     return source
 
 
-def validators_for(session: Session, url: str) -> Validators | None:
-    state = session.scalar(select(FetchState).where(FetchState.url == url))
-    if state is None:
-        return None
-    return Validators(state.etag, state.last_modified, state.html_sha256)
+def validators_for(session: Session, urls: list[str]) -> dict[str, Validators]:
+    """What the archive knows of each URL fetched before: ETag, Last-Modified, HTML hash."""
+    rows = session.execute(
+        select(
+            FetchState.url, FetchState.etag, FetchState.last_modified, FetchState.html_sha256
+        ).where(FetchState.url.in_(urls))
+    )
+    return {url: Validators(etag, modified, sha) for url, etag, modified, sha in rows}
 
 
 def record_page(

@@ -117,8 +117,12 @@ def test_html_is_stored_compressed_once_per_hash(db: Database) -> None:
 def test_validators_and_checks(db: Database) -> None:
     record(db, page("One."))
     with db.reading() as session:
-        known = validators_for(session, "https://s.example/a")
+        known = validators_for(session, ["https://s.example/a", "https://s.example/b"]).get(
+            "https://s.example/a"
+        )
     assert known is not None and known.etag == '"v1"'
+    with db.reading() as session:  # a URL never fetched is simply absent
+        assert validators_for(session, ["https://s.example/never"]) == {}
     with db.transaction() as session:
         record_check(session, "https://s.example/a", T0 + timedelta(days=1), 304)
     with db.reading() as session:

@@ -27,7 +27,9 @@ HANDLED_STATUSES = [304, *range(400, 600)]
 # The articles.url column's size: longer URLs are session junk, not articles.
 MAX_URL_LENGTH = 2048
 
-ValidatorLookup = Callable[[str], Validators | None]
+# URLs -> what the archive knows of each (absent: never fetched); called for a batch of URLs.
+ValidatorLookup = Callable[[list[str]], dict[str, Validators]]
+LOOKUP_BATCH = 200
 Item = PageFetched | PageUnchanged | PageFailed | PageSkipped
 
 
@@ -58,44 +60,47 @@ class SourceSpider(scrapy.Spider):
             dont_filter=True,
         )
 
-    def article_request(
-        self, url: str, hints: dict[str, Any] | None = None
-    ) -> scrapy.Request | PageSkipped | None:
-        """A conditional request for an article URL, after canonicalisation; None when another
-        spider of this run already has it."""
-        if not is_http_url(url):
-            return PageSkipped(self.source.name, url, "not an http(s) URL")
-        url = canonicalize(url)
-        if len(url) > MAX_URL_LENGTH:
-            return PageSkipped(self.source.name, url[:200], f"URL longer than {MAX_URL_LENGTH}")
-        if not self.sink.claim(url, self.source.name):
-            return None
-        known = self.validators(url)
-        headers = {}
-        if known and known.etag:
-            headers["If-None-Match"] = known.etag
-        if known and known.last_modified:
-            headers["If-Modified-Since"] = known.last_modified
-        return scrapy.Request(
-            url,
-            headers=headers,
-            callback=self.parse_article,
-            errback=self.on_error,
-            meta={
-                "handle_httpstatus_list": HANDLED_STATUSES,
-                "hints": hints or {},
-                "known_sha256": known.html_sha256 if known else None,
-            },
-        )
-
     def article_requests(
         self, entries: Iterable[tuple[str, dict[str, Any]]]
     ) -> Iterator[scrapy.Request | PageSkipped]:
-        """Requests for the (url, hints) pairs a discovery page listed."""
+        """Conditional requests for the (url, hints) pairs a discovery page listed; what the
+        archive knows of them is looked up LOOKUP_BATCH URLs at a time, not one query each."""
+        batch: list[tuple[str, dict[str, Any]]] = []
         for url, hints in entries:
-            request = self.article_request(url, hints)
-            if request is not None:
-                yield request
+            if not is_http_url(url):
+                yield PageSkipped(self.source.name, url, "not an http(s) URL")
+                continue
+            url = canonicalize(url)
+            if len(url) > MAX_URL_LENGTH:
+                yield PageSkipped(self.source.name, url[:200], f"URL longer than {MAX_URL_LENGTH}")
+                continue
+            if self.sink.claim(url, self.source.name):
+                batch.append((url, hints))
+            if len(batch) >= LOOKUP_BATCH:
+                yield from self._conditional(batch)
+                batch = []
+        yield from self._conditional(batch)
+
+    def _conditional(self, batch: list[tuple[str, dict[str, Any]]]) -> Iterator[scrapy.Request]:
+        known = self.validators([url for url, _ in batch]) if batch else {}
+        for url, hints in batch:
+            state = known.get(url)
+            headers = {}
+            if state and state.etag:
+                headers["If-None-Match"] = state.etag
+            if state and state.last_modified:
+                headers["If-Modified-Since"] = state.last_modified
+            yield scrapy.Request(
+                url,
+                headers=headers,
+                callback=self.parse_article,
+                errback=self.on_error,
+                meta={
+                    "handle_httpstatus_list": HANDLED_STATUSES,
+                    "hints": hints,
+                    "known_sha256": state.html_sha256 if state else None,
+                },
+            )
 
     def parse_article(self, response: Response) -> Iterator[Item]:
         now = datetime.now(UTC)
