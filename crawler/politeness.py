@@ -1,5 +1,11 @@
-"""AutoThrottle that also honours robots.txt Crawl-delay (Scrapy alone ignores it), and takes a
-304 Not Modified for the healthy answer it is.
+"""Politeness beyond Scrapy's defaults.
+
+PoliteThrottle: AutoThrottle that also honours robots.txt Crawl-delay (Scrapy alone ignores it),
+and takes a 304 Not Modified for the healthy answer it is.
+
+StrictRobotsTxt: robots.txt read as RFC 9309 says. Scrapy parses whatever body comes back, so a
+503 error page, or no answer at all, allowed everything; a server error or an unreachable
+robots.txt now means "disallow all" until it answers (4xx still means no rules).
 
 AutoThrottle lowers a slot's delay towards its latency target; a host's Crawl-delay is a floor
 it must never go under, so the floor is applied after each adjustment.
@@ -12,9 +18,13 @@ from typing import Any
 from scrapy import signals
 from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
 
 # A site asking for more than this is treated as asking for this: one page a minute.
 MAX_CRAWL_DELAY = 60.0
@@ -49,3 +59,42 @@ class PoliteThrottle(AutoThrottle):
         super()._adjust_delay(slot, latency, response)
         host = urlparse_cached(response).hostname or ""
         slot.delay = max(slot.delay, self.floors.get(host, 0.0))
+
+
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+class StrictRobotsTxt(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with RFC 9309's reading of errors (see the module)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.unavailable: dict[str, str] = {}  # netloc -> why its robots.txt gave no rules
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self.unavailable[netloc] = f"HTTP {response.status}"
+            response = response.replace(body=DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest):  # robots.txt itself not ours to fetch: no rules
+            super()._robots_error(exc, netloc)
+            return
+        self.unavailable[netloc] = f"no answer: {type(exc).__name__}"
+        parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        if isinstance(waiting, Deferred):
+            waiting.callback(parser)
+
+    def process_request_2(self, rp: Any, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest:
+            why = self.unavailable.get(urlparse_cached(request).netloc)
+            if why is None:
+                raise
+            raise IgnoreRequest(
+                f"robots.txt unavailable ({why}): disallowed until it answers (RFC 9309)"
+            ) from None

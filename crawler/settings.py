@@ -32,6 +32,10 @@ def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, A
             "crawler.politeness.PoliteThrottle": 0,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 100},
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.politeness.StrictRobotsTxt": 100,
+        },
         # A development check that parses a callback's source with `ast`; our callbacks are
         # bound methods, which its cache never keeps, so it re-parsed on every response.
         "WARN_ON_GENERATOR_RETURN_VALUE": False,

@@ -279,3 +279,29 @@ def test_worker_processes_store_what_in_process_extraction_stores(
                 del record[moment]
         exported.append(sorted(records, key=lambda r: r["url"]))
     assert len(exported[0]) == 6 and exported[0] == exported[1]
+
+
+def test_a_robots_txt_that_errs_disallows_everything_until_it_answers(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """RFC 9309: 5xx (or no answer) means disallow all; Scrapy alone read the error page."""
+    site.set_page("/robots.txt", b"<h1>Service Unavailable</h1>", "text/html", status=503)
+    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)))
+    result = labscope("-v", "crawl", "--json")
+    summary = json.loads(result.stdout)
+    assert (summary["skipped"], summary["new_articles"]) == (1, 0)
+    assert "robots.txt unavailable (HTTP 503): disallowed until it answers" in result.stderr
+    assert DEEPSEEK not in [hit.path for hit in site.requests]
+    site.set_page("/robots.txt", b"User-agent: *\nAllow: /\n", "text/plain")
+    assert labscope("crawl", "--json").json()["new_articles"] == 1
+
+
+def test_a_robots_txt_that_never_answers_disallows_everything(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    site.set_page("/robots.txt", b"User-agent: *\nAllow: /\n", "text/plain", delay=3)
+    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)), "delay = 0\ntimeout = 1")
+    result = labscope("-v", "crawl", "--json")
+    assert json.loads(result.stdout)["skipped"] == 1
+    assert "robots.txt unavailable (no answer: DownloadTimeoutError)" in result.stderr
+    assert DEEPSEEK not in [hit.path for hit in site.requests]
