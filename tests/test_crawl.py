@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import FIXTURES, Labscope, source
 
-from crawler.site_server import SiteServer
+from crawler.site_server import Page, SiteServer
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 ARTICLE_PATHS = r"/(news|private)/20\d\d/[\w-]+(\.gbk)?\.html"
@@ -305,3 +305,17 @@ def test_a_robots_txt_that_never_answers_disallows_everything(
     assert json.loads(result.stdout)["skipped"] == 1
     assert "robots.txt unavailable (no answer: DownloadTimeoutError)" in result.stderr
     assert DEEPSEEK not in [hit.path for hit in site.requests]
+
+
+def test_a_redirect_to_another_scheme_is_refused(
+    site: SiteServer, labscope: Labscope, tmp_path: Path
+) -> None:
+    """A page must never make the crawler read a local file (or FTP, S3, data: URLs)."""
+    local = tmp_path / "secret.html"
+    local.write_bytes((site.root / DEEPSEEK.lstrip("/")).read_bytes())
+    site.overrides["/moved.html"] = Page(b"", "text/html", 302, {"Location": local.as_uri()})
+    labscope.write_config(source("moved", "page", site.url("/moved.html")))
+    result = labscope("-v", "crawl", "--json")
+    summary = json.loads(result.stdout)
+    assert (summary["new_articles"], summary["skipped"]) == (0, 1)
+    assert f"redirect to {local.as_uri()} refused: only http(s) URLs are fetched" in result.stderr

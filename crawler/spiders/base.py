@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
@@ -178,6 +179,11 @@ def _header(response: Response, name: bytes) -> str | None:
 def _reason(failure: Failure) -> str:
     """A one-line reason for a failed request: the exception's own message, trimmed."""
     exc = failure.value
+    response = getattr(exc, "response", None)
+    if isinstance(exc, HttpError) and response is not None and 300 <= response.status < 400:
+        # Scrapy follows redirects to http(s) only and hands back the others unfollowed.
+        location = _header(response, b"Location") or "nowhere"
+        return f"redirect to {location[:200]} refused: only http(s) URLs are fetched"
     message = " ".join(str(exc).split()) or type(exc).__name__
     if "maxsize" in message.lower() or "max size" in message.lower():
         return "page larger than max_page_bytes"
