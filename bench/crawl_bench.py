@@ -66,7 +66,7 @@ from bench.crawl_db import run_seconds, storage
 from bench.crawl_figures import CRAWLS, MEMORY_MARK, figures
 from bench.crawl_quality import check, quality, stored_texts
 from bench.crawl_report import table
-from bench.extraction_quality import DEFAULT_CORPUS, Page, load
+from bench.extraction_quality import Page, find_corpus, load
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE_PAGES = 362  # the corpus twice
@@ -93,9 +93,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark (or only --check) and return the exit status."""
     args = parse_args(argv)
-    corpus: Path = args.corpus or Path(os.environ.get("LABSCOPE_CORPUS") or DEFAULT_CORPUS)
-    if not (corpus / "ground-truth.json").is_file():
-        print(f"skipping: no corpus at {corpus} (pass --corpus or set LABSCOPE_CORPUS)")
+    corpus = find_corpus(args.corpus)
+    if corpus is None:
         return 0
     pages = load(corpus)
     if args.check:

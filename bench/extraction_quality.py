@@ -62,6 +62,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from crawler.extract import Extraction, extract
 
 DEFAULT_CORPUS = Path("/work/shared/corpus/article-extraction-benchmark")
+
+
+def find_corpus(given: Path | None) -> Path | None:
+    """--corpus, else $LABSCOPE_CORPUS, else the default; None (said on stdout) when absent."""
+    corpus = given or Path(os.environ.get("LABSCOPE_CORPUS") or DEFAULT_CORPUS)
+    if not (corpus / "ground-truth.json").is_file():
+        print(f"skipping: no corpus at {corpus} (pass --corpus or set LABSCOPE_CORPUS)")
+        return None
+    return corpus
+
+
 SHINGLE_SIZE = 4
 _TOKEN = re.compile(r"\w+")
 
@@ -168,9 +179,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--corpus", type=Path, help="the article-extraction-benchmark folder")
     args = parser.parse_args()
-    corpus: Path = args.corpus or Path(os.environ.get("LABSCOPE_CORPUS") or DEFAULT_CORPUS)
-    if not (corpus / "ground-truth.json").is_file():
-        print(f"skipping: no corpus at {corpus} (pass --corpus or set LABSCOPE_CORPUS)")
+    corpus = find_corpus(args.corpus)
+    if corpus is None:
         return 0
     pages = load(corpus)
     print(f"{len(pages)} pages from {corpus}\n")

@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from bench.corpus_site import CorpusSite, template
 from bench.crawl_bench import CONCURRENCY, crawl
 from bench.crawl_cli import write_config
-from bench.extraction_quality import DEFAULT_CORPUS, load
+from bench.extraction_quality import find_corpus, load
 from bench.scaling_archive import article_count, cached_archive, copy_archive
 from bench.scaling_queries import median_matches, time_queries
 from bench.scaling_report import ratio_label, ratios, table
@@ -93,9 +93,8 @@ def _sizes(value: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     """Measure every size, print the table, write the JSON; return the exit status."""
     args = parse_args(argv)
-    corpus: Path = args.corpus or Path(os.environ.get("LABSCOPE_CORPUS") or DEFAULT_CORPUS)
-    if not (corpus / "ground-truth.json").is_file():
-        print(f"skipping: no corpus at {corpus} (pass --corpus or set LABSCOPE_CORPUS)")
+    corpus = find_corpus(args.corpus)
+    if corpus is None:
         return 0
     pages = load(corpus)
     site = CorpusSite([template(p.html, p.truth) for p in pages], args.pages).start()
