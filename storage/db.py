@@ -20,6 +20,7 @@ from storage.errors import DatabaseError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "labscope_write"
 
 
 class Database:
@@ -29,11 +30,18 @@ class Database:
         self.url = url
         self.engine = _create_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writes = sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed whole on success, rolled back whole on any error."""
-        with self._sessions.begin() as session:
+        """One unit of work: committed whole on success, rolled back whole on any error.
+
+        On SQLite it takes the write lock up front (BEGIN IMMEDIATE): a transaction that read
+        first and another writer committed meanwhile would fail at once, busy timeout or not.
+        """
+        with self._writes.begin() as session:
             yield session
 
     @contextmanager
@@ -105,7 +113,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _alembic_config() -> AlembicConfig:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 import zlib
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -77,6 +79,34 @@ def test_wal_mode_and_busy_timeout(db: Database) -> None:
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+
+
+def test_two_writers_that_read_first_both_commit(db: Database) -> None:
+    """A writer that read before another writer committed must wait, not fail: SQLite refuses
+    to upgrade a stale read snapshot to a write, whatever the busy timeout."""
+    other = open_database(str(db.engine.url))
+    first_read = threading.Event()
+    failures: list[BaseException] = []
+
+    def second_writer() -> None:
+        first_read.wait()
+        try:
+            record(other, page("Second writer.", url="https://s.example/b"))
+        except BaseException as exc:  # reported below, with the first writer's result
+            failures.append(exc)
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    with db.transaction() as session:
+        assert validators_for(session, ["https://s.example/a"]) == {}
+        first_read.set()
+        time.sleep(0.5)  # the second writer tries to commit meanwhile
+        record_page(session, page("First writer."))
+    thread.join()
+    other.close()
+    assert failures == []
+    with db.reading() as session:
+        assert session.scalar(select(func.count(Version.id))) == 2
 
 
 def test_new_article_then_unchanged_then_new_version(db: Database) -> None:
