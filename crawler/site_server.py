@@ -3,12 +3,19 @@
 It behaves like a real news site where it matters to a crawler: content types and charsets,
 ETag and Last-Modified with 304 answers, gzip files, and absolute links. Files hold the
 placeholder `{{BASE}}`, replaced by `127.0.0.1:PORT`, since the port is only known at start.
+
+It can also misbehave as hostile sites do (tests/test_hostile_web.py): a page set by hand may
+answer late (`delay`), trickle its body (`trickle`), reset the connection mid-body (`cut`),
+carry any headers (a redirect's Location, Retry-After), or answer differently the first times
+it is asked (`queue_page`).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,6 +44,8 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering: a slow or hanging site
     validators: bool = True  # False: no ETag/Last-Modified and never 304, like many real sites
+    trickle: float = 0.0  # seconds between 100-byte chunks of the body: a stalling site
+    cut: int | None = None  # send this many bytes of the body, then reset the connection
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class SiteServer:
     root: Path
     port: int = 0
     overrides: dict[str, Page] = field(default_factory=dict)
+    queued: dict[str, list[Page]] = field(default_factory=dict)  # answers served once, first
     requests: list[Hit] = field(default_factory=list)
     _httpd: ThreadingHTTPServer | None = None
 
@@ -73,7 +83,9 @@ class SiteServer:
             def do_GET(self) -> None:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 server.requests.append(Hit(self.path, headers, time.monotonic()))
-                page = server.page(urlsplit(self.path).path)
+                path = urlsplit(self.path).path
+                queue = server.queued.get(path)
+                page = queue.pop(0) if queue else server.page(path)
                 if page is None:
                     page = Page(
                         b"<html><body><h1>Not found</h1></body></html>", CONTENT_TYPES[".html"], 404
@@ -96,7 +108,21 @@ class SiteServer:
                 for name, value in page.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(page.body)
+                self._write_body(page)
+
+            def _write_body(self, page: Page) -> None:
+                body = page.body if page.cut is None else page.body[: page.cut]
+                chunk = 100 if page.trickle else len(body) or 1
+                for start in range(0, len(body), chunk):
+                    self.wfile.write(body[start : start + chunk])
+                    if page.trickle:
+                        self.wfile.flush()
+                        time.sleep(page.trickle)
+                if page.cut is not None:  # close with a TCP reset instead of a clean FIN
+                    self.wfile.flush()
+                    linger = struct.pack("ii", 1, 0)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    self.connection.close()
 
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: the crawl's own summary is what the user reads."""
@@ -129,10 +155,17 @@ class SiteServer:
         status: int = 200,
         delay: float = 0.0,
         validators: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Serve `body` at `path` from now on (placeholders substituted), e.g. an edited article."""
         body = self._substitute(body, Path(path).suffix)
-        self.overrides[path] = Page(body, content_type, status, delay=delay, validators=validators)
+        self.overrides[path] = Page(
+            body, content_type, status, headers or {}, delay=delay, validators=validators
+        )
+
+    def queue_page(self, path: str, page: Page) -> None:
+        """Answer the next request for `path` with `page` (once), e.g. a 429 before the 200."""
+        self.queued.setdefault(path, []).append(page)
 
     def _substitute(self, body: bytes, suffix: str) -> bytes:
         base = self.base.encode()
