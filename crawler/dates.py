@@ -27,7 +27,8 @@ def parse_moment(text: str, now: datetime | None = None) -> datetime:
     7d / 24h / 30m before `now`. ValueError says what to type instead."""
     text = text.strip()
     try:
-        if text[-1:] in _AGE_UNITS and text[:-1].isdigit():
+        # isdecimal, not isdigit: int() reads "７" (fullwidth) but not "²" (a superscript).
+        if text[-1:] in _AGE_UNITS and text[:-1].isdecimal():
             age = timedelta(**{_AGE_UNITS[text[-1]]: int(text[:-1])})
             return (now or datetime.now(UTC)) - age
         parsed = iso_datetime(text)

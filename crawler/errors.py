@@ -2,7 +2,8 @@
 
     CrawlerError            anything the crawler refuses to do
     ├── ConfigError         config.toml is missing, unreadable or invalid (exit 2)
-    └── CrawlRunError       a crawl could not run at all (exit 1)
+    ├── CrawlRunError       a crawl could not run at all (exit 1)
+    └── InvalidURLError     a URL is not http(s) with a valid host and port (also ValueError)
 
 Per-page problems are never raised: they are counted in the run summary.
 """
@@ -18,3 +19,7 @@ class ConfigError(CrawlerError):
 
 class CrawlRunError(CrawlerError):
     """A crawl could not start or finish (e.g. no sources selected)."""
+
+
+class InvalidURLError(CrawlerError, ValueError):
+    """A URL labscope will not fetch or store; callers check ``is_http_url`` first."""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import unicodedata
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from courlan.urlutils import get_tldinfo
 from w3lib.url import canonicalize_url
+
+from crawler.errors import InvalidURLError
 
 # Query parameters that track a click and never change the page served.
 _TRACKING = re.compile(
@@ -15,21 +18,48 @@ _TRACKING = re.compile(
     re.IGNORECASE,
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# WHATWG's forbidden domain code points (C0 controls, space, DEL, "#%/:<>?@[\]^|"), less ":"
+# inside an IPv6 literal: a browser refuses such a host, and w3lib would read "\" as "/".
+# Checked after NFKC too, as IDNA maps "¸" to a space and a combining mark.
+_BAD_HOST = re.compile(r"[\x00-\x20\x7f#%/<>?@\[\\\]^|]")
+
+
+def _split(url: str) -> SplitResult | None:
+    """The parts of a fetchable URL: http(s), a valid host and port, encodable as UTF-8."""
+    try:
+        url.encode("utf-8")  # a lone surrogate cannot be percent-encoded
+        parts = urlsplit(url.strip())
+        host, _port = parts.hostname, parts.port  # .port raises ValueError on a bad port
+    except ValueError:  # UnicodeEncodeError is one
+        return None
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not host:
+        return None
+    if _BAD_HOST.search(unicodedata.normalize("NFKC", host)) or (
+        ":" in host and not _is_ipv6(host)
+    ):
+        return None
+    return parts
+
+
+def _is_ipv6(host: str) -> bool:
+    return re.fullmatch(r"[0-9a-f:.]+", host) is not None
 
 
 def is_http_url(url: str) -> bool:
-    """Only http(s) URLs with a host are ever followed (no javascript:, file:, data:, ...)."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    return parts.scheme.lower() in _DEFAULT_PORTS and bool(parts.hostname)
+    """Only http(s) URLs with a valid host and port are followed (no javascript:, file:, ...)."""
+    return _split(url) is not None
 
 
 def canonicalize(url: str) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking parameters,
-    sorted query: the key under which an article is stored and de-duplicated."""
-    parts = urlsplit(url.strip())
+    sorted query: the key under which an article is stored and de-duplicated.
+
+    InvalidURLError for anything ``is_http_url`` refuses; the result is an http(s) URL that
+    canonicalises to itself.
+    """
+    parts = _split(url)
+    if parts is None:
+        raise InvalidURLError(f"not an http(s) URL with a valid host: {url!r}")
     query = urlencode(
         [
             (k, v)
@@ -38,6 +68,8 @@ def canonicalize(url: str) -> str:
         ]
     )
     host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
     if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme.lower()):
         host = f"{host}:{parts.port}"
     cleaned = urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
