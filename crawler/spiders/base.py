@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,8 @@ MAX_URL_LENGTH = 2048
 ValidatorLookup = Callable[[list[str]], dict[str, Validators]]
 LOOKUP_BATCH = 200
 Item = PageFetched | PageUnchanged | PageFailed | PageSkipped
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+ENTITIES_REFUSED = "XML entity declarations refused (entity expansion and external entities)"
 
 
 class SourceSpider(scrapy.Spider):
@@ -143,26 +146,38 @@ class SourceSpider(scrapy.Spider):
         """A PageFailed for an error status, else None."""
         return self.failed(response, f"HTTP {response.status}") if response.status >= 400 else None
 
-    def body_of(self, response: Response) -> bytes:
-        """The response body, gunzipped when a .gz file arrives without Content-Encoding."""
+    def discovery_body(self, response: Response) -> bytes | PageFailed:
+        """A feed's or sitemap's body, gunzipped when a .gz file arrives without
+        Content-Encoding (never past max_page_bytes: a gzip bomb stops there), or why not.
+        XML that declares entities is refused whole: feeds and sitemaps never need them, and
+        they are how billion-laughs bombs and external-entity (XXE) reads work."""
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
-                return gunzip(body, max_size=self.max_bytes)
-            except (OSError, EOFError, ValueError, gzip.BadGzipFile):
-                return b""
+                body = gunzip(body, max_size=self.max_bytes)
+            except ValueError:  # scrapy's _DecompressionMaxSizeExceeded
+                return self.failed(response, self.too_big_unpacked)
+            except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                return self.failed(response, f"not a readable gzip file ({exc})"[:300])
+        if _ENTITY_DECLARATION.search(body):
+            return self.failed(response, ENTITIES_REFUSED)
         return body
+
+    @property
+    def too_big_unpacked(self) -> str:
+        return f"larger than max_page_bytes ({self.max_bytes} bytes) when decompressed"
 
     def on_error(self, failure: Failure) -> Iterator[Item]:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else self.source.url
-        if isinstance(failure.value, IgnoreRequest):
-            yield PageSkipped(self.source.name, url, _reason(failure))
+        reason = _reason(failure)
+        if "during decompression" in str(failure.value):  # Content-Encoding past the limit
+            reason = self.too_big_unpacked
+        elif isinstance(failure.value, IgnoreRequest):
+            yield PageSkipped(self.source.name, url, reason)
             return
         discovery = bool(request is not None and request.meta.get("discovery"))
-        yield PageFailed(
-            self.source.name, url, datetime.now(UTC), None, _reason(failure), discovery
-        )
+        yield PageFailed(self.source.name, url, datetime.now(UTC), None, reason, discovery)
 
 
 def _may_be_html(content_type: str) -> bool:

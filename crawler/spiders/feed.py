@@ -9,6 +9,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.feeds import FeedEntry, parse_feed
+from crawler.items import PageFailed
 from crawler.spiders.base import Item, SourceSpider
 
 
@@ -22,8 +23,12 @@ class FeedSpider(SourceSpider):
         if failed := self.failed_response(response):
             yield failed
             return
+        body = self.discovery_body(response)
+        if isinstance(body, PageFailed):
+            yield body
+            return
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        result = parse_feed(self.body_of(response), response.url, content_type)
+        result = parse_feed(body, response.url, content_type)
         if result.error:
             yield self.failed(response, result.error)
             return

@@ -9,6 +9,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from crawler.items import PageFailed
 from crawler.sitemaps import SitemapEntry, parse_sitemap
 from crawler.spiders.base import Item, SourceSpider
 from crawler.urls import canonicalize, is_http_url
@@ -27,16 +28,21 @@ class SitemapSpider(SourceSpider):
         if failed := self.failed_response(response):
             yield failed
             return
-        sitemap = parse_sitemap(self.body_of(response), response.url)
+        body = self.discovery_body(response)
+        if isinstance(body, PageFailed):
+            yield body
+            return
+        sitemap = parse_sitemap(body, response.url)
         if sitemap is None:
             yield self.failed(
                 response,
-                "not a sitemap (no <urlset> or <sitemapindex>, or larger than max_page_bytes)",
+                "not a sitemap (no <urlset> or <sitemapindex>)",
             )
             return
+        # This sitemap and the indexes that led here: listed again, they are loops, not articles.
+        seen: set[str] = response.meta.get("sitemap_seen", set()) | {canonicalize(response.url)}
         if sitemap.kind == "sitemapindex":
             depth = response.meta.get("sitemap_depth", 0) + 1
-            seen: set[str] = response.meta.get("sitemap_seen", set()) | {canonicalize(response.url)}
             for entry in sitemap.entries:
                 child = canonicalize(entry.url) if is_http_url(entry.url) else None
                 if child is None or child in seen or depth > MAX_DEPTH:
@@ -45,7 +51,11 @@ class SitemapSpider(SourceSpider):
                 request.meta.update(sitemap_depth=depth, sitemap_seen=seen)
                 yield request
             return
-        yield from self.article_requests((entry.url, _hints(entry)) for entry in sitemap.entries)
+        yield from self.article_requests(
+            (entry.url, _hints(entry))
+            for entry in sitemap.entries
+            if not is_http_url(entry.url) or canonicalize(entry.url) not in seen
+        )
 
 
 def _hints(entry: SitemapEntry) -> dict[str, Any]:
