@@ -19,6 +19,8 @@ from storage.errors import StorageError
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
 _CJK_CHAR = re.compile(f"([{CJK}])")
+# Control characters separate words like spaces; NUL would also end SQLite's string early.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TOKEN = re.compile(r'\s*(?:(")((?:[^"])*)("?)|(\()|(\))|([^\s()"]+))')
 OPERATORS = ("AND", "OR", "NOT")
 
@@ -55,7 +57,14 @@ def spaced(text: str) -> str:
 
 def parse(query: str) -> Node:
     """The query's tree; QueryError for an empty or malformed query."""
-    tokens = _tokens(query)
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, as from undecodable argv bytes
+        position = exc.start + 1
+        raise QueryError(
+            f"the search query is not valid text at character {position}; retype it"
+        ) from None
+    tokens = _tokens(_CONTROL.sub(" ", query))
     if not tokens:
         raise QueryError('empty search query; give words, "a phrase", prefix* or AND/OR/NOT')
     node, rest = _or(tokens)
