@@ -25,7 +25,7 @@ from crawler.spiders.sitemap import SitemapSpider
 from crawler.workers import IN_PROCESS_PAGES, Extractor, extraction_workers
 from storage.db import Database
 from storage.rechecks import due_articles
-from storage.runs import RunCounts, finish_run, start_run
+from storage.runs import RunCounts, claim_run, close_abandoned_runs, finish_run, start_run
 from storage.versions import Validators, ensure_source, validators_for
 
 SPIDERS: dict[str, type[SourceSpider]] = {
@@ -75,8 +75,11 @@ def run_crawl(
     with db.transaction() as session:
         for source in sources:
             ensure_source(session, source.name, source.kind, source.url)
+        close_abandoned_runs(session)
         if run_id is None:
             run_id = start_run(session, trigger, [source.name for source in sources])
+        else:
+            claim_run(session, run_id)
     workers = extraction_workers(config.crawl.workers)
     automatic = config.crawl.workers is None
     extractor = Extractor(config.entities, workers, IN_PROCESS_PAGES if automatic else 0)

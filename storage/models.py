@@ -179,6 +179,9 @@ class CrawlRun(Base):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     # Per source: {"found", "fetched", "new_articles", "new_versions", "failed"}, for health.
     source_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # The process running the crawl, so a later crawl can tell a run whose process was killed.
+    pid: Mapped[int | None]
+    host: Mapped[str | None] = mapped_column(String(255))
 
 
 class Entity(Base):

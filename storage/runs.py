@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -59,10 +61,49 @@ def start_run(session: Session, trigger: str, sources: list[str]) -> int:
         sources=sources,
         errors=[],
         source_counts={},
+        pid=os.getpid(),
+        host=socket.gethostname(),
     )
     session.add(run)
     session.flush()
     return run.id
+
+
+def claim_run(session: Session, run_id: int) -> None:
+    """The crawl process takes over a run its parent opened (a scheduled crawl's child)."""
+    run = session.get_one(CrawlRun, run_id)
+    run.pid = os.getpid()
+    run.host = socket.gethostname()
+
+
+def close_abandoned_runs(session: Session) -> list[int]:
+    """Mark interrupted the runs of this host whose crawl process is gone without closing them
+    (SIGKILL, out of memory, power loss); returns their ids."""
+    running = session.scalars(
+        select(CrawlRun).where(
+            CrawlRun.status == "running",
+            CrawlRun.host == socket.gethostname(),
+            CrawlRun.pid.is_not(None),
+        )
+    )
+    closed = []
+    for run in running:
+        if run.pid is not None and not _alive(run.pid):
+            run.status = "interrupted"
+            reason = f"the crawl process ({run.pid}) ended without closing its run: killed?"
+            run.errors = [*run.errors, {"url": "", "reason": reason, "source": ""}]
+            closed.append(run.id)
+    return closed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def finish_run(

@@ -198,7 +198,7 @@ def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
     open_database(url).close()
     open_database(url).close()
     with sqlite3.connect(tmp_path / "x.db") as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0006",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0007",)]
 
 
 def test_database_from_a_newer_labscope_is_refused(tmp_path: Path) -> None:

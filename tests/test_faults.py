@@ -1,0 +1,181 @@
+"""Faults: crawls killed at random moments, and two writers with readers on one archive.
+
+After any of it the archive must pass SQLite's own checks, hold no half-written version, no lost
+or doubled event, and the next crawl must store exactly what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import Labscope, source
+
+from crawler.site_server import SiteServer
+
+ARTICLES = 40
+KILL_TRIALS = 20
+TEMPLATE = "/news/2025/deepseek-emerges.html"
+
+
+def many_articles(site: SiteServer, count: int = ARTICLES) -> str:
+    """`count` distinct articles (the fixture article with its own headline and a sentence of its
+    own) and a listing page linking them; returns the listing's URL."""
+    html = (site.root / TEMPLATE.lstrip("/")).read_bytes().decode("utf-8")
+    title = "How China’s DeepSeek Emerged as a Major Player in the AI Landscape"
+    links = []
+    for i in range(count):
+        path = f"/many/story-{i}.html"
+        page = html.replace(title, f"Story {i}: how a lab numbered {i} grew").replace(
+            "<p>", f"<p>Reporting for story {i} began on day {i + 1} of the month. ", 1
+        )
+        site.set_page(path, page.replace(TEMPLATE, path).encode("utf-8"))
+        links.append(f'<li><a href="{path}">Story {i}: how a lab numbered {i} grew</a></li>')
+    site.set_page(
+        "/many/index.html", f"<html><body><ul>{''.join(links)}</ul></body></html>".encode()
+    )
+    return site.url("/many/index.html")
+
+
+def start_crawl(labscope: Labscope, *args: str) -> subprocess.Popen[str]:
+    """`labscope crawl` in its own process group, so the kill reaches its extraction workers."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli", "--config", str(labscope.config), "crawl", *args],
+        cwd=labscope.config.parent,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def assert_archive_whole(db: Path) -> tuple[int, int]:
+    """SQLite's checks, then ours: versions numbered without gaps, each fully indexed, and one
+    event per cause. Returns (articles, versions)."""
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        articles = dict(conn.execute("SELECT id, latest_version_id FROM articles").fetchall())
+        versions = conn.execute("SELECT id, article_id, number FROM versions").fetchall()
+        numbers: dict[int, list[int]] = {}
+        for _, article, number in versions:
+            numbers.setdefault(article, []).append(number)
+        assert set(numbers) == set(articles), "an article without a version, or the reverse"
+        for found in numbers.values():
+            assert sorted(found) == list(range(1, len(found) + 1))
+        latest = {row[0] for row in conn.execute(
+            "SELECT v.id FROM versions v JOIN articles a ON a.latest_version_id = v.id"
+        )}  # fmt: skip
+        assert len(latest) == len(articles)
+        indexed = {row[0] for row in conn.execute("SELECT rowid FROM search_index")}
+        assert indexed == {row[0] for row in versions}
+        newest = {row[0] for row in conn.execute("SELECT rowid FROM search_latest")}
+        assert newest == set(articles)
+        events = conn.execute(
+            "SELECT kind, article_id, version_id, entity_id FROM events"
+        ).fetchall()
+        assert len(events) == len(set(events)), "an event recorded twice"
+        new = sorted(row[1] for row in events if row[0] == "new_article")
+        assert new == sorted(articles)
+        edits = sorted(row[2] for row in events if row[0] == "edited")
+        assert edits == sorted(row[0] for row in versions if row[2] > 1)
+        entities = [row[3] for row in events if row[0] == "new_entity"]
+        assert sorted(entities) == sorted(row[0] for row in conn.execute("SELECT id FROM entities"))
+    return len(articles), len(versions)
+
+
+def group_gone(pgid: int, wait: float = 10) -> bool:
+    """True once no process of the group is left (the killed crawl's workers included)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def edit(site: SiteServer, story: int, trial: int) -> str:
+    """Give story `story` a new sentence for this trial; returns the sentence."""
+    path = f"/many/story-{story}.html"
+    sentence = (
+        f"Update {trial}: the lab numbered {story} confirmed the figures on trial day {trial}."
+    )
+    page = site.overrides[path]
+    site.set_page(path, page.body.replace(b"<p>", f"<p>{sentence} ".encode(), 1))
+    return sentence
+
+
+def versions_stored(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return int(conn.execute("SELECT count(*) FROM versions").fetchone()[0])
+    except sqlite3.Error:  # not created yet, or the schema not yet there
+        return 0
+
+
+def wait_for_versions(db: Path, count: int, crawl: subprocess.Popen[str]) -> None:
+    """Until `count` versions are stored, or the crawl ended."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and crawl.poll() is None:
+        if versions_stored(db) >= count:
+            return
+        time.sleep(0.01)
+
+
+def test_a_crawl_killed_at_random_moments_loses_nothing_and_the_next_one_completes(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    listing = many_articles(site)
+    labscope.write_config(
+        source("many", "listing", listing, r"/many/story-\d+\.html"),
+        crawl="delay = 0\ntimeout = 5\nworkers = 2",
+    )
+    chance = random.Random(20261128)
+    latest: dict[int, str] = {}
+    stored = []
+    for trial in range(KILL_TRIALS):
+        for story in chance.sample(range(ARTICLES), 3):
+            latest[story] = edit(site, story, trial)
+        before = versions_stored(labscope.db)
+        crawl = start_crawl(labscope)
+        # A random moment: after a random number of new versions, plus a random fraction of
+        # the time one page takes, so the kill lands anywhere from start-up to storing.
+        wait_for_versions(labscope.db, before + chance.randint(0, 8), crawl)
+        time.sleep(chance.uniform(0, 0.1))
+        os.killpg(crawl.pid, signal.SIGKILL)
+        crawl.communicate()
+        assert group_gone(crawl.pid), "the killed crawl left processes behind"
+        if labscope.db.exists():
+            stored.append(assert_archive_whole(labscope.db))
+    assert len([n for n, _ in stored if 0 < n < ARTICLES]) >= 5, stored
+
+    done = labscope("crawl", "--json")
+    assert done.code == 0, done.stderr
+    articles, _ = assert_archive_whole(labscope.db)
+    assert articles == ARTICLES
+    summary = done.json()
+    assert summary["failed"] == 0
+    assert summary["new_articles"] == ARTICLES - stored[-1][0]
+    with sqlite3.connect(labscope.db) as conn:
+        newest = dict(conn.execute(
+            "SELECT a.url, v.text FROM articles a JOIN versions v ON v.id = a.latest_version_id"
+        ).fetchall())  # fmt: skip
+    for story, sentence in latest.items():
+        assert sentence in newest[site.url(f"/many/story-{story}.html")]
+
+    again = labscope("crawl", "--json").json()  # nothing was missed, nothing is a false edit
+    assert again["new_articles"] == again["new_versions"] == again["failed"] == 0
+    runs = labscope("runs", "--limit", "100", "--json").json()
+    statuses = {run["id"]: run["status"] for run in runs}
+    assert statuses.pop(summary["run_id"]) == statuses.pop(again["run_id"]) == "finished"
+    assert set(statuses.values()) <= {"interrupted", "finished"}
+    assert "interrupted" in statuses.values()
