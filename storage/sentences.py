@@ -40,7 +40,8 @@ _CJK_TERMINATORS = frozenset("。！？；")
 # A run of terminators and the closing quotes or brackets that belong to the same sentence.
 _CANDIDATE = re.compile(rf"([.!?…。！？；]+)([{re.escape(_CLOSERS)}]*)")
 _SPACE = re.compile(r"\s+")
-_WORD_BEFORE = re.compile(rf"[^\s{re.escape(_OPENERS)}]*$")
+# The word before a dot stops at CJK text and punctuation: "好。Mr. Wang" is "Mr.", kept whole.
+_WORD_BEFORE = re.compile(rf"[^\s{re.escape(_OPENERS)}”{CJK_RANGES}\u3000-\u303f\uff00-\uffef]*$")
 _DOTTED = re.compile(r"(?:[A-Za-z]\.){2,}")  # U.S. U.K. e.g. i.e. a.m. p.m.
 
 # Compared in lower case, without the final dot. "No." is case-sensitive, see _is_abbreviation.
