@@ -6,18 +6,23 @@ or doubled event, and the next crawl must store exactly what is missing.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from conftest import Labscope, source
 
 from crawler.site_server import SiteServer
+from storage.db import open_database
+from storage.queries import list_articles
+from storage.search import search
 
 ARTICLES = 40
 KILL_TRIALS = 20
@@ -179,3 +184,51 @@ def test_a_crawl_killed_at_random_moments_loses_nothing_and_the_next_one_complet
     assert statuses.pop(summary["run_id"]) == statuses.pop(again["run_id"]) == "finished"
     assert set(statuses.values()) <= {"interrupted", "finished"}
     assert "interrupted" in statuses.values()
+
+
+def test_two_crawls_of_one_source_at_once_with_readers_lose_nothing(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """The scheduler's crawl and a manual `labscope crawl` at the same moment, while the archive
+    is searched and listed: no "database is locked" reaches anyone, each article is stored once."""
+    listing = many_articles(site)
+    labscope.write_config(
+        source("many", "listing", listing, r"/many/story-\d+\.html"),
+        crawl="delay = 0\ntimeout = 5\nworkers = 1",
+    )
+    assert labscope("stats").code == 0  # creates the archive, so readers can start at once
+    reads: list[int] = []
+    problems: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        db = open_database(f"sqlite:///{labscope.db}")
+        try:
+            while not stop.is_set():
+                with db.reading() as session:
+                    listed = list_articles(session, limit=100)
+                    search(session, "lab numbered", limit=5)
+                reads.append(len(listed))
+        except BaseException as exc:  # reported by the test below
+            problems.append(exc)
+        finally:
+            db.close()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    crawls = [start_crawl(labscope, "--json") for _ in range(2)]
+    outputs = [crawl.communicate(timeout=120) for crawl in crawls]
+    stop.set()
+    thread.join()
+
+    assert problems == []
+    assert reads and reads == sorted(reads), "a reader saw the archive shrink"
+    summaries = []
+    for crawl, (stdout, stderr) in zip(crawls, outputs, strict=True):
+        assert crawl.returncode == 0, stderr
+        assert "locked" not in stderr and "Traceback" not in stderr
+        summaries.append(json.loads(stdout))
+    assert [s["failed"] for s in summaries] == [0, 0]
+    assert sum(s["new_articles"] for s in summaries) == ARTICLES
+    assert sum(s["new_versions"] for s in summaries) == ARTICLES
+    assert assert_archive_whole(labscope.db) == (ARTICLES, ARTICLES)
