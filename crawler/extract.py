@@ -57,6 +57,7 @@ headline and summary are this much of it."""
 
 _BINARY_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 _SPACES = re.compile(r"\s+")
+_PAYWALL = re.compile(r"paywall|subscriber-only|premium-content", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^(?:[-*•·]|\d{1,3}[.)])\s+")
 _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _KANA = re.compile("[\u3040-\u30ff]")
@@ -114,7 +115,10 @@ def _extract(html: str, url: str) -> Extraction | ExtractionFailure:
     if tree is None:
         return ExtractionFailure("not HTML (no document structure could be parsed)")
     doc = trafilatura.bare_extraction(tree, url=url, **_TRAFILATURA_OPTIONS)
+    json_ld = _json_ld(tree)
     if _weight(_text(doc)) < MIN_TEXT_WEIGHT:
+        if _paywalled(tree, json_ld):  # the retry would take the teaser's chrome for text
+            return ExtractionFailure("paywalled: only a teaser and a subscription prompt served")
         # Precision mode can keep one teaser of an index page, or too little of an article:
         # see what trafilatura's default mode keeps before refusing, and say why.
         retry = trafilatura.bare_extraction(tree, url=url, **_RETRY)
@@ -128,7 +132,6 @@ def _extract(html: str, url: str) -> Extraction | ExtractionFailure:
         return ExtractionFailure(
             f"text too short ({len(text)} characters{counted}; need {MIN_TEXT_WEIGHT})"
         )
-    json_ld = _json_ld(tree)
     limit = LIST_MIN_SHARE_ARTICLE if _declares_article(doc.pagetype, json_ld) else LIST_MIN_SHARE
     count, share = _teasers(tree, text)
     if count >= LIST_MIN_TEASERS and share >= limit:
@@ -215,6 +218,17 @@ def _teasers(tree: HtmlElement, text: str) -> tuple[int, float]:
     covered = {s for s, n in found.items() if n >= STANDALONE_SHARE * length[s]}
     count = sum(1 for starts in teasers if starts & covered)
     return count, sum(length[s] for s in covered) / max(len(lines), 1)
+
+
+def _paywalled(tree: HtmlElement, entities: list[dict[str, Any]]) -> bool:
+    """Google's paywall markup (isAccessibleForFree: false), or a paywall box on the page."""
+    if any(str(e.get("isAccessibleForFree")).lower() == "false" for e in entities):
+        return True
+    return any(
+        _PAYWALL.search(f"{e.get('class', '')} {e.get('id', '')}")
+        for e in tree.iter()
+        if isinstance(e.tag, str)
+    )
 
 
 def _title(tree: HtmlElement, title: str | None, site_name: str | None) -> str:

@@ -9,10 +9,16 @@ robots.txt now means "disallow all" until it answers (4xx still means no rules).
 
 AutoThrottle lowers a slot's delay towards its latency target; a host's Crawl-delay is a floor
 it must never go under, so the floor is applied after each adjustment.
+
+RetryAfter: a 429 or 503 with Retry-After slows the whole host to that delay, so Scrapy's retry
+(and every other request to the host) waits as asked. Scrapy alone retried at once; a site
+asking for more than MAX_CRAWL_DELAY is not retried in this run, and the reason says when to.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import signals
@@ -98,3 +104,43 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
             raise IgnoreRequest(
                 f"robots.txt unavailable ({why}): disallowed until it answers (RFC 9309)"
             ) from None
+
+
+def retry_after(response: Response) -> float | None:
+    """Seconds a 429 or 503 answer asks to wait (Retry-After as seconds or an HTTP date)."""
+    value = response.headers.get(b"Retry-After") if response.status in (429, 503) else None
+    text = value.decode("latin-1").strip() if value else ""
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max((moment - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+class RetryAfter:
+    """Honours Retry-After (see the module docstring); sits just before RetryMiddleware."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfter:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        wait = retry_after(response)
+        if wait is None:
+            return response
+        if wait > MAX_CRAWL_DELAY:
+            request.meta["dont_retry"] = True
+            return response
+        assert self.crawler.engine is not None
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None:
+            slot.delay = max(slot.delay, wait)
+        return response

@@ -35,6 +35,7 @@ def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, A
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "crawler.politeness.StrictRobotsTxt": 100,
+            "crawler.politeness.RetryAfter": 560,  # sees a 429 before RetryMiddleware (550)
         },
         # A development check that parses a callback's source with `ast`; our callbacks are
         # bound methods, which its cache never keeps, so it re-parsed on every response.

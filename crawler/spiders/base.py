@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
+from crawler.charset import html_text
 from crawler.config import SourceConfig
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
+from crawler.spiders.reasons import failure_reason, status_reason
 from crawler.urls import canonicalize, is_http_url
 from storage.versions import Validators
 
@@ -99,6 +99,9 @@ class SourceSpider(scrapy.Spider):
                 headers=headers,
                 callback=self.parse_article,
                 errback=self.on_error,
+                # claim() already fetches each URL once; Scrapy's duplicate filter would also
+                # drop, unrecorded, a redirect to a URL already fetched (and hide loops).
+                dont_filter=True,
                 meta={
                     "handle_httpstatus_list": HANDLED_STATUSES,
                     "hints": hints,
@@ -128,7 +131,7 @@ class SourceSpider(scrapy.Spider):
             final_url=canonicalize(response.url),
             fetched_at=now,
             body=response.body,
-            html=response.text,
+            html=html_text(response.body, lambda: response.text, response.encoding),
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
             hints=response.meta.get("hints", {}),
@@ -144,7 +147,7 @@ class SourceSpider(scrapy.Spider):
 
     def failed_response(self, response: Response) -> PageFailed | None:
         """A PageFailed for an error status, else None."""
-        return self.failed(response, f"HTTP {response.status}") if response.status >= 400 else None
+        return self.failed(response, status_reason(response)) if response.status >= 400 else None
 
     def discovery_body(self, response: Response) -> bytes | PageFailed:
         """A feed's or sitemap's body, gunzipped when a .gz file arrives without
@@ -156,24 +159,22 @@ class SourceSpider(scrapy.Spider):
             try:
                 body = gunzip(body, max_size=self.max_bytes)
             except ValueError:  # scrapy's _DecompressionMaxSizeExceeded
-                return self.failed(response, self.too_big_unpacked)
+                reason = f"larger than max_page_bytes ({self.max_bytes} bytes) when decompressed"
+                return self.failed(response, reason)
             except (OSError, EOFError, gzip.BadGzipFile) as exc:
                 return self.failed(response, f"not a readable gzip file ({exc})"[:300])
         if _ENTITY_DECLARATION.search(body):
             return self.failed(response, ENTITIES_REFUSED)
         return body
 
-    @property
-    def too_big_unpacked(self) -> str:
-        return f"larger than max_page_bytes ({self.max_bytes} bytes) when decompressed"
-
     def on_error(self, failure: Failure) -> Iterator[Item]:
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else self.source.url
-        reason = _reason(failure)
-        if "during decompression" in str(failure.value):  # Content-Encoding past the limit
-            reason = self.too_big_unpacked
-        elif isinstance(failure.value, IgnoreRequest):
+        # The URL that was asked for, not the last one a redirect led to.
+        url = (
+            (request.meta.get("redirect_urls") or [request.url])[0] if request else self.source.url
+        )
+        reason, chosen = failure_reason(failure, self.max_bytes)
+        if chosen:
             yield PageSkipped(self.source.name, url, reason)
             return
         discovery = bool(request is not None and request.meta.get("discovery"))
@@ -189,17 +190,3 @@ def _may_be_html(content_type: str) -> bool:
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1")[:500] if value else None
-
-
-def _reason(failure: Failure) -> str:
-    """A one-line reason for a failed request: the exception's own message, trimmed."""
-    exc = failure.value
-    response = getattr(exc, "response", None)
-    if isinstance(exc, HttpError) and response is not None and 300 <= response.status < 400:
-        # Scrapy follows redirects to http(s) only and hands back the others unfollowed.
-        location = _header(response, b"Location") or "nowhere"
-        return f"redirect to {location[:200]} refused: only http(s) URLs are fetched"
-    message = " ".join(str(exc).split()) or type(exc).__name__
-    if "maxsize" in message.lower() or "max size" in message.lower():
-        return "page larger than max_page_bytes"
-    return f"{type(exc).__name__}: {message}"[:300]

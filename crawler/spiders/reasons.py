@@ -1,0 +1,88 @@
+"""Why a request gave no page, in the one line the run summary shows (README: `errors`).
+
+Scrapy's own messages name exception classes and repeat the URL; these name the problem, say
+how many attempts were made (Scrapy retries timeouts, lost connections and 5xx answers), and
+what the site asked for when it answered 429 or 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.politeness import MAX_CRAWL_DELAY, retry_after
+
+_PLAIN: dict[type[Exception], str] = {
+    ResponseDataLossError: "connection lost before the whole body arrived",
+    DownloadConnectionRefusedError: "connection refused",
+    CannotResolveHostError: "host name not found",
+}
+
+
+def status_reason(response: Response) -> str:
+    """An error status: "HTTP 502 (after 3 attempts)", or what a Retry-After asked for."""
+    wait = retry_after(response)
+    if wait is not None and wait > MAX_CRAWL_DELAY:
+        return (
+            f"HTTP {response.status}: the site asks to retry after {wait:.0f} s "
+            "(not retried in this run)"
+        )
+    return f"HTTP {response.status}{attempts(response.meta)}"
+
+
+def failure_reason(failure: Failure, max_bytes: int) -> tuple[str, bool]:
+    """A failed download in one line, and whether the URL was skipped by choice (robots.txt, a
+    middleware's refusal) rather than failed by the site."""
+    exc = failure.value
+    if "during decompression" in str(exc):  # Content-Encoding: gzip past DOWNLOAD_MAXSIZE
+        return f"larger than max_page_bytes ({max_bytes} bytes) when decompressed", False
+    reason = _reason(failure)
+    chosen = isinstance(exc, IgnoreRequest) and str(exc) != "max redirections reached"
+    return reason, chosen
+
+
+def _reason(failure: Failure) -> str:
+    exc = failure.value
+    request = getattr(failure, "request", None)
+    meta: dict[str, Any] = request.meta if request is not None else {}
+    response = getattr(exc, "response", None)
+    if isinstance(exc, HttpError) and response is not None and 300 <= response.status < 400:
+        # Scrapy follows redirects to http(s) only and hands back the others unfollowed.
+        location = (response.headers.get(b"Location") or b"nowhere").decode("latin-1")
+        return f"redirect to {location[:200]} refused: only http(s) URLs are fetched"
+    if isinstance(exc, IgnoreRequest) and str(exc) == "max redirections reached":
+        return _redirects([*meta.get("redirect_urls", []), request.url if request else "?"])
+    if isinstance(exc, DownloadTimeoutError):
+        timeout = meta.get("download_timeout", 0)
+        return f"no complete answer within the timeout ({timeout:g} s){attempts(meta)}"
+    plain = next((text for kind, text in _PLAIN.items() if isinstance(exc, kind)), None)
+    if plain:
+        return plain + attempts(meta)
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if "maxsize" in message.lower() or "max size" in message.lower():
+        return "page larger than max_page_bytes"
+    return f"{type(exc).__name__}: {message}"[:300]
+
+
+def attempts(meta: dict[str, Any]) -> str:
+    retries = int(meta.get("retry_times", 0))
+    return f" (after {retries + 1} attempts)" if retries else ""
+
+
+def _redirects(chain: list[str]) -> str:
+    """A redirect chain that hit REDIRECT_MAX_TIMES: the loop in it, else its ends."""
+    for end, url in enumerate(chain):
+        if url in chain[:end]:
+            loop = chain[chain.index(url) : end + 1]
+            return "redirect loop: " + " -> ".join(u[:200] for u in loop)
+    return f"too many redirects ({len(chain) - 1}): {chain[0][:200]} -> ... -> {chain[-1][:200]}"
