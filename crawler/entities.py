@@ -61,7 +61,9 @@ class Mention:
 def find_entities(text: str, kb: KnowledgeBase, title: str = "") -> list[Mention]:
     """Entities named in the title and text: one mention per name, by first occurrence."""
     full = f"{title}\n{text}" if title else text
-    spans = _resolve([*_alias_hits(full, kb), *model_hits(full, kb)])
+    hits = [*_alias_hits(full, kb), *model_hits(full, kb)]
+    # A name never spans paragraphs (or the title and the text): "Hailuo\n2 ..." is no model.
+    spans = _resolve(hit for hit in hits if "\n" not in full[hit.start : hit.end])
     spans = _apply_context(spans, kb)
     spans += possessive_models(full, spans, kb)
     spans += _unknown_names(full, spans, kb)

@@ -121,7 +121,9 @@ class KnowledgeBase:
                 f"entity {entity.name!r}: type must be one of {', '.join(ENTITY_TYPES)}"
                 f" (got {entity.type!r})"
             )
-        old = self._entities.get(entity.name)
+        # Popped and re-inserted last: the index is built in this order, so an extended entity
+        # takes a shared alias as any later entry does, whatever its place in the data file.
+        old = self._entities.pop(entity.name, None)
         if old is not None:  # a user's entry with a known name adds aliases to it
             entity = replace(
                 entity,
