@@ -247,7 +247,7 @@ def serve_pages(site: SiteServer, variant: bytes = b"") -> dict[str, str]:
         "loop-a.html": loop,
         "loop-self.html": f"redirect loop: {site.url('/hostile/p/loop-self.html')} -> "
         + site.url("/hostile/p/loop-self.html"),
-        "502.html": f"HTTP 502 {gone}",
+        "502.html": "HTTP 502",  # after 3 attempts: see the hits
         "429.html": "HTTP 429: the site asks to retry after 3600 s (not retried in this run)",
         "503.html": "HTTP 503: the site asks to retry after 120 s (not retried in this run)",
     }

@@ -1,8 +1,8 @@
 """Why a request gave no page, in the one line the run summary shows (README: `errors`).
 
 Scrapy's own messages name exception classes and repeat the URL; these name the problem, say
-how many attempts were made (Scrapy retries timeouts, lost connections and 5xx answers), and
-what the site asked for when it answered 429 or 503 with Retry-After.
+how many attempts were made (Scrapy retries timeouts and lost connections), and what the site
+asked for when it answered 429 or 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ _PLAIN: dict[type[Exception], str] = {
 
 
 def status_reason(response: Response) -> str:
-    """An error status: "HTTP 502 (after 3 attempts)", or what a Retry-After asked for."""
+    """An error status ("HTTP 502"; a 5xx was retried first), or what a Retry-After asked for."""
     wait = retry_after(response)
     if wait is not None and wait > MAX_CRAWL_DELAY:
         return (
             f"HTTP {response.status}: the site asks to retry after {wait:.0f} s "
             "(not retried in this run)"
         )
-    return f"HTTP {response.status}{attempts(response.meta)}"
+    return f"HTTP {response.status}"
 
 
 def failure_reason(failure: Failure, max_bytes: int) -> tuple[str, bool]:
