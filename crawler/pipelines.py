@@ -21,6 +21,7 @@ from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
 from crawler.spiders.base import SourceSpider
 from crawler.workers import Extractor
 from storage.db import Database
+from storage.errors import Unwritable
 from storage.runs import RunCounts
 from storage.versions import (
     FetchedPage,
@@ -47,6 +48,8 @@ class PageSink:
     on_progress: Callable[[RunCounts], None] | None = None
     claimed: set[str] = field(default_factory=set)
     checks: list[PageUnchanged] = field(default_factory=list)  # written CHECK_BATCH at a time
+    on_halt: Callable[[], object] | None = None  # stops the crawl: nothing more can be stored
+    halted: Unwritable | None = None
 
     def claim(self, url: str, source: str) -> bool:
         """True the first time `url` is claimed in this run: one fetch per URL across spiders."""
@@ -114,8 +117,9 @@ class PageSink:
                 record_check(session, item.url, item.fetched_at, item.status, self.run_id)
 
         if not self._write(batch[0].source, batch[0].url, work, count_failure=False):
+            problem = self.halted.problem if self.halted else "database error"
             for item in batch:
-                self.counts.fail(item.source, item.url, "database error while recording a check")
+                self.counts.fail(item.source, item.url, f"{problem} while recording a check")
 
     def _store(self, item: PageFetched, page: FetchedPage | ExtractionFailure) -> None:
         self.counts.add(item.source, "fetched")
@@ -157,10 +161,23 @@ class PageSink:
     def _write(
         self, source: str, url: str, work: Callable[[Any], object], count_failure: bool = True
     ) -> bool:
-        """Run `work` in its own transaction; a database error fails this page, not the crawl."""
+        """Run `work` in its own transaction; a database error fails this page, not the crawl,
+        unless no write can succeed any more (disk full): then the crawl stops."""
+        if self.halted:
+            if count_failure:
+                self.counts.fail(source, url, f"not stored: {self.halted.problem}")
+            return False
         try:
             with self.db.transaction() as session:
                 work(session)
+        except Unwritable as exc:
+            self.halted = exc
+            logger.info("stopping the crawl: %s", exc)
+            if count_failure:
+                self.counts.fail(source, url, f"not stored: {exc.problem}")
+            if self.on_halt:
+                self.on_halt()
+            return False
         except SQLAlchemyError as exc:
             reason = "database error: " + " ".join(str(getattr(exc, "orig", exc)).split())[:200]
             if count_failure:

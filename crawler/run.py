@@ -87,6 +87,7 @@ def run_crawl(
     status = "failed"
     try:
         process = CrawlerProcess(scrapy_settings(config.crawl, log_level))
+        sink.on_halt = process.stop
         crawlers = []
         for source in sources:
             spider = RecheckSpider if recheck else SPIDERS[source.kind]
@@ -104,11 +105,14 @@ def run_crawl(
         process.start()
         reasons = {crawler.stats.get_value("finish_reason") for crawler in crawlers}
         status = "interrupted" if "shutdown" in reasons else "finished"
+        status = "failed" if sink.halted else status
     finally:
         sink.flush_checks()  # normally done as each spider closes; this covers a crash
         extractor.close()
         with db.transaction() as session:
             finish_run(session, run_id, sink.counts, status, [source.name for source in sources])
+    if sink.halted:
+        raise sink.halted
     return CrawlResult(run_id, status, [source.name for source in sources], sink.counts)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import DatabaseError
+from storage.errors import DatabaseError, Unwritable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
@@ -41,8 +41,18 @@ class Database:
         On SQLite it takes the write lock up front (BEGIN IMMEDIATE): a transaction that read
         first and another writer committed meanwhile would fail at once, busy timeout or not.
         """
-        with self._writes.begin() as session:
-            yield session
+        try:
+            with self._writes.begin() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            problem = unwritable(exc)
+            if problem is None:
+                raise
+            raise Unwritable(
+                f"cannot write to {_display(self.url)}: {problem}; free space (or fix the "
+                "file), then try again: everything stored before is intact",
+                problem,
+            ) from exc
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -137,6 +147,34 @@ def _upgrade(engine: Engine) -> None:
         if current != heads:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
+
+
+# SQLite's result codes and PostgreSQL's SQLSTATE classes after which no write can succeed.
+_SQLITE_FATAL = {
+    "SQLITE_FULL": "the disk is full",
+    "SQLITE_IOERR": "the disk refused a write (I/O error: full, removed or failing)",
+    "SQLITE_READONLY": "the database file is read-only",
+    "SQLITE_CORRUPT": "the database file is damaged",
+}
+_SQLSTATE_FATAL = {
+    "53": "the database server is out of resources (disk full or out of memory)",
+    "58": "the database server could not write (I/O error)",
+}
+
+
+def unwritable(exc: SQLAlchemyError) -> str | None:
+    """Why no later write can succeed either (disk full, I/O error, read-only file), or None
+    when the error belongs to this write alone."""
+    orig = getattr(exc, "orig", None)
+    name = getattr(orig, "sqlite_errorname", None)
+    if isinstance(name, str):
+        for prefix, reason in _SQLITE_FATAL.items():
+            if name.startswith(prefix):
+                return reason
+    state = getattr(orig, "sqlstate", None)
+    if isinstance(state, str):
+        return _SQLSTATE_FATAL.get(state[:2])
+    return None
 
 
 def _display(url: str) -> str:

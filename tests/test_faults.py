@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -232,3 +233,47 @@ def test_two_crawls_of_one_source_at_once_with_readers_lose_nothing(
     assert sum(s["new_articles"] for s in summaries) == ARTICLES
     assert sum(s["new_versions"] for s in summaries) == ARTICLES
     assert assert_archive_whole(labscope.db) == (ARTICLES, ARTICLES)
+
+
+def test_a_full_disk_stops_the_crawl_with_one_line_and_the_archive_stays_readable(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """The disk is simulated full with a file-size limit on the crawl process (RLIMIT_FSIZE: its
+    writes past the limit fail, as on a full disk); SQLite reports an I/O error."""
+    listing = many_articles(site, 8)
+    labscope.write_config(
+        source("many", "listing", listing, r"/many/story-\d+\.html"),
+        crawl="delay = 0\ntimeout = 5\nworkers = 0",
+    )
+    assert labscope("crawl").code == 0
+    before = assert_archive_whole(labscope.db)
+    for story in range(8):
+        edit(site, story, 1)
+
+    def small_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (48_000, 48_000))
+
+    full = subprocess.run(
+        [sys.executable, "-m", "cli", "--config", str(labscope.config), "crawl", "--json"],
+        cwd=labscope.config.parent,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        preexec_fn=small_disk,
+        timeout=120,
+    )
+    assert full.returncode == 2
+    assert full.stderr.strip().splitlines() == [
+        f"labscope: error: cannot write to sqlite:///{labscope.db}: the disk refused a "
+        "write (I/O error: full, removed or failing); free space (or fix the file), then try "
+        "again: everything stored before is intact"
+    ]
+    articles, versions = assert_archive_whole(labscope.db)
+    assert articles == before[0] and before[1] <= versions < before[1] + 8
+    assert len(labscope("articles", "--json").json()) == 8
+
+    after = labscope("crawl", "--json")  # space again: the crawl carries on
+    assert after.code == 0, after.stderr
+    assert assert_archive_whole(labscope.db) == (8, 16)
+    runs = labscope("runs", "--json").json()
+    assert [run["status"] for run in runs] == ["finished", "failed", "finished"]
