@@ -37,6 +37,7 @@ from crawler.toml_checks import (
     check_keys,
     cron,
     get,
+    local_path,
     opt,
     parse_interval,
     q,
@@ -161,11 +162,17 @@ def resolve_db_url(url: str, base_dir: Path) -> str:
         fix = 'use a SQLAlchemy URL like "sqlite:///labscope.db"'
         raise ConfigError(f"{q(url)} is not a database URL; {fix}") from None
     db = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not db or db == ":memory:":
+    if parsed.get_backend_name() != "sqlite" or not db or db in (":memory:", "file:"):
         return url
-    if db.startswith("file:") or Path(db).is_absolute():
+    if db.startswith("file:"):
         return url
-    absolute = abspath(base_dir / Path(db).expanduser())
+    try:
+        path = local_path(db)
+    except ValueError as exc:
+        raise ConfigError(f"{q(url)}: the database path {exc}") from None
+    if Path(db).is_absolute():
+        return url
+    absolute = abspath(base_dir / path)
     return parsed.set(database=absolute).render_as_string(hide_password=False)
 
 
@@ -324,6 +331,7 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         raise where.error(f"time_limit {exc}", "time_limit") from None
     for key, ok, rule in (
         ("user_agent", crawl.user_agent.strip() != "", "must not be empty"),
+        ("user_agent", crawl.user_agent.isprintable(), "must be printable text on one line"),
         ("delay", 0 <= crawl.delay < math.inf, "must be 0 or more seconds"),
         ("concurrency", 1 <= crawl.concurrency <= 256, "must be between 1 and 256"),
         ("timeout", 0 < crawl.timeout < math.inf, "must be more than 0 seconds"),

@@ -9,12 +9,29 @@ Per-page problems are never raised: they are counted in the run summary.
 """
 
 
+def printable(text: str) -> str:
+    """``text`` with every unprintable character (controls, line separators, unassigned code
+    points, lone surrogates) written as a TOML-style escape: it cannot break a line or drive a
+    terminal."""
+    return "".join(
+        char
+        if char.isprintable()
+        else (f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}")
+        for char in text
+    )
+
+
 class CrawlerError(Exception):
     """Base of every error the crawler package raises on purpose."""
 
 
 class ConfigError(CrawlerError):
-    """The configuration is invalid; the message names file, line or key, and the fix."""
+    """The configuration is invalid; the message names file, line or key, and the fix.
+
+    Always one printable line, whatever a key, value or library message in it holds."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(printable(" ".join(message.splitlines())))
 
 
 class CrawlRunError(CrawlerError):

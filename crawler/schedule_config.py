@@ -10,7 +10,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
-from crawler.toml_checks import Where, check_keys, cron, get, opt, parse_interval, q, show
+from crawler.toml_checks import (
+    Where,
+    check_keys,
+    cron,
+    get,
+    local_path,
+    opt,
+    parse_interval,
+    q,
+    show,
+)
 from storage.notify import EmailTarget, WebhookTarget
 
 DigestFormat = Literal["text", "md", "html", "json", "atom"]
@@ -105,7 +115,11 @@ def parse_digest(table: Mapping[str, Any], where: Where, base_dir: Path) -> Dige
         choices = ", ".join(DIGEST_FORMATS)
         problem = f"formats must be a non-empty array of {choices} (got {show(formats)})"
         raise where.error(problem, "formats")
-    output = Path(get(table, "output", str, where, str(DigestConfig.output))).expanduser()
+    raw_output = get(table, "output", str, where, str(DigestConfig.output))
+    try:
+        output = local_path(raw_output)
+    except ValueError as exc:
+        raise where.error(f"output {q(raw_output)} {exc}", "output") from None
     webhooks = tuple(
         _webhook(
             entry, replace(where, section="digest.webhooks", index=i, scope=f"webhook #{i + 1}")

@@ -9,12 +9,13 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from apscheduler.triggers.cron import CronTrigger
 
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, printable
 
 TOML_POS_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 HEADER_RE = re.compile(r"\s*\[\[?([^\[\]]+)\]\]?\s*(?:#.*)?$")
@@ -64,12 +65,12 @@ class Where:
     def error(self, problem: str, key: str | None = None) -> ConfigError:
         line = self.locator.line(self.section, self.index, key)
         parts = [self.file if line is None else f"{self.file}:{line}", self.scope, problem]
-        return ConfigError(": ".join(p for p in parts if p).replace("\n", " "))
+        return ConfigError(": ".join(p for p in parts if p))
 
 
 def q(value: object) -> str:
     """Quote a value the way TOML writes it, escaped so the message stays on one line."""
-    return json.dumps(value, ensure_ascii=False)
+    return printable(json.dumps(value, ensure_ascii=False))
 
 
 def show(value: object) -> str:
@@ -104,7 +105,7 @@ def check_keys(table: Mapping[str, Any], allowed: Sequence[str], where: Where, n
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
-            raise where.error(f"unknown {noun} '{key}'; {hint}", key)
+            raise where.error(f"unknown {noun} '{printable(key)}'; {hint}", key)
 
 
 def section_table(data: Mapping[str, Any], section: str, where: Where) -> dict[str, Any]:
@@ -131,11 +132,24 @@ def cron(table: Mapping[str, Any], where: Where, key: str = "schedule") -> str |
     text = opt(table, key, str, where)
     try:
         if text is not None:
-            CronTrigger.from_crontab(text, timezone="UTC")
+            trigger = CronTrigger.from_crontab(text, timezone="UTC")
             # A weekday number would silently shift by one day, so only names are accepted.
             if any(c.isdigit() for c in re.sub(r"/\d+", "", text.split()[4])):
                 raise ValueError("cron counts weekdays from Sunday = 0, APScheduler 3 from Monday")
+            if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+                raise ValueError("it never fires: no date has that day, month and weekday")
     except ValueError as exc:
         fix = 'use "minute hour day month weekday" with weekday names, like "0 6 * * mon-fri"'
         raise where.error(f"{key} {q(text)} is invalid ({exc}); {fix}", key) from None
     return text
+
+
+def local_path(text: str) -> Path:
+    """A path as written, "~" expanded. ValueError, worded to follow the path, for a NUL or a
+    "~user" that cannot be expanded: either would fail at the first write, not at load."""
+    if "\x00" in text:
+        raise ValueError("contains a NUL character; remove it")
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # "~nobody/x", or no home directory at all
+        raise ValueError('starts with a "~" that cannot be expanded; write the full path') from None

@@ -26,7 +26,7 @@ HOSTILE = FIXTURES / "hostile"
 MINIMAX = "/news/2025/minimax-01-long-context.html"
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 BAIDU = "/news/2025/baidu-ernie.gbk.html"
-FAST = "delay = 0\ntimeout = 1"
+FAST = "delay = 0\ntimeout = 1\nworkers = 0"  # a few dozen pages: worker start-up costs more
 ENTITIES_REFUSED = "XML entity declarations refused (entity expansion and external entities)"
 JAN_28 = datetime(2025, 1, 28, 9, tzinfo=UTC)
 
@@ -114,6 +114,13 @@ def test_feedparser_leaves_entities_inert(name: str) -> None:
     assert titles and all("root:" not in title and len(title) < 100 for title in titles)
 
 
+@pytest.mark.parametrize("charset", ["ISO-8859-1", "windows-1252", "us-ascii"])
+def test_a_charset_header_that_lies_does_not_garble_titles(charset: str) -> None:
+    body = (HOSTILE / "feeds" / "declared-latin1-utf8.xml").read_bytes()
+    result = parse_feed(body, "http://h.example/f.xml", f"application/rss+xml; charset={charset}")
+    assert [e.title for e in result.entries] == ["Zhipu’s GLM: 智谱 café"]
+
+
 def test_an_empty_body_is_not_a_feed() -> None:
     assert parse_feed(b"", "http://h.example/feed.xml").error == "empty answer: no feed in it"
 
@@ -154,6 +161,7 @@ def test_hostile_feeds(site: SiteServer, labscope: Labscope) -> None:
             hint = versions[f"/hostile/a/{path}.html"]["hints"].get("published")
             assert hint == (when.isoformat() if when else None)
     assert all(v["title"].startswith("MiniMax Open-Sources") for v in versions.values())
+    assert not [v for v in versions.values() if "root:" in json.dumps(v)]  # no /etc/passwd
 
     again = crawl(labscope)
     assert (again["new_versions"], again["failed"]) == (0, 4)
