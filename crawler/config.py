@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from crawler.entity_kb import ENTITY_TYPES, Entity, EntityType
+from crawler.entity_kb import key as match_key
 from crawler.errors import ConfigError
 from crawler.schedule_config import (
     DIGEST_KEYS,
@@ -162,7 +163,7 @@ def resolve_db_url(url: str, base_dir: Path) -> str:
         fix = 'use a SQLAlchemy URL like "sqlite:///labscope.db"'
         raise ConfigError(f"{q(url)} is not a database URL; {fix}") from None
     db = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not db or db in (":memory:", "file:"):
+    if parsed.get_backend_name() != "sqlite" or not db or db == ":memory:":
         return url
     if db.startswith("file:"):
         return url
@@ -384,18 +385,21 @@ def _parse_entities(data: Mapping[str, Any], top: Where) -> tuple[Entity, ...]:
         for key, example in (("name", '"Manus"'), ("type", '"company"')):
             if key not in entry:
                 raise where.error(f"missing {key}; add {key} = {example}")
+        # A name or alias of only spaces and punctuation would match every such lookup ("", "-").
         name = get(entry, "name", str, where, "").strip()
-        if not name:
-            raise where.error("name must not be empty", "name")
+        if not match_key(name):
+            raise where.error("name must not be empty or only punctuation", "name")
         where = dataclasses.replace(where, scope=f"entity {q(name)}")
         kind = get(entry, "type", str, where, "")
         if kind not in ENTITY_TYPES:
             choices = ", ".join(ENTITY_TYPES)
             raise where.error(f"type must be one of {choices} (got {q(kind)})", "type")
         aliases = entry.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            fix = 'write aliases = ["...", ...]'
-            raise where.error(f"aliases must be an array of strings; {fix}", "aliases")
+        if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and match_key(a) for a in aliases
+        ):
+            fix = 'write aliases = ["...", ...], none empty or only punctuation'
+            raise where.error(f"aliases must be an array of names; {fix}", "aliases")
         parent = opt(entry, "parent", str, where)
         entities.append(Entity(name, cast(EntityType, kind), tuple(aliases), parent))
     return tuple(entities)
