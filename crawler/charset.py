@@ -38,7 +38,9 @@ codecs.register_error("labscope-windows-1252", _windows_1252)
 def html_text(body: bytes, declared: Callable[[], str], encoding: str) -> str:
     """The text of `body`: UTF-8 when its bytes are UTF-8 (mostly UTF-8: the rest read as
     windows-1252), else `declared()`, what Scrapy decoded as the declared `encoding`."""
-    if body.startswith(_OTHER_BOMS) or encoding.lower().startswith(("utf-16", "utf-32")):
+    if body.isascii() or body.startswith(_OTHER_BOMS):  # ASCII: only 7-bit charsets can differ
+        return declared()
+    if encoding.lower().startswith(("utf-16", "utf-32")):
         return declared()
     body = body.removeprefix(_UTF8_BOM)
     try:

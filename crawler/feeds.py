@@ -62,10 +62,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> FeedResult:
         for entry in parsed.entries
         if entry.get("link")
     ]
-    known = {entry.url for entry in entries}
-    entries += [entry for entry in _nested_items(body, url) if entry.url not in known]
     if entries or parsed.get("version"):
-        return FeedResult(entries)
+        known = {entry.url for entry in entries}
+        return FeedResult(entries + [e for e in _nested_items(body, url) if e.url not in known])
     alternate = _advertised_feed(body, url)
     if alternate:
         return FeedResult(
@@ -92,7 +91,7 @@ def _parse_json_feed(body: bytes, url: str) -> FeedResult:
             entries.append(
                 FeedEntry(
                     url=urljoin(url, link),
-                    title=_str_or_none(item.get("title")),
+                    title=unmojibake(_str_or_none(item.get("title")) or "") or None,
                     published=iso_datetime(item.get("date_published")),
                 )
             )
