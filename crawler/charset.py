@@ -35,12 +35,12 @@ def _byte_1252(byte: bytes) -> str:
 codecs.register_error("labscope-windows-1252", _windows_1252)
 
 
-def html_text(body: bytes, declared: Callable[[], str], encoding: str) -> str:
+def html_text(body: bytes, declared: Callable[[], str]) -> str:
     """The text of `body`: UTF-8 when its bytes are UTF-8 (mostly UTF-8: the rest read as
-    windows-1252), else `declared()`, what Scrapy decoded as the declared `encoding`."""
+    windows-1252), else `declared()`, what Scrapy decoded from the declared charset."""
     if body.isascii() or body.startswith(_OTHER_BOMS):  # ASCII: only 7-bit charsets can differ
         return declared()
-    if encoding.lower().startswith(("utf-16", "utf-32")):
+    if b"\x00" in body[:1024]:  # UTF-16 or UTF-32 without a BOM (NUL is valid UTF-8), or binary
         return declared()
     body = body.removeprefix(_UTF8_BOM)
     try:

@@ -127,11 +127,15 @@ def test_a_charset_header_that_lies_does_not_garble_titles(charset: str) -> None
 
 def test_seven_bit_charsets_still_follow_their_declaration() -> None:
     """ISO-2022-JP is all ASCII bytes, so valid UTF-8 too: only its declaration tells."""
-    body = "<p>日本語のニュース</p>".encode("iso-2022-jp")
-    assert (
-        html_text(body, lambda: body.decode("iso-2022-jp"), "iso-2022-jp")
-        == "<p>日本語のニュース</p>"
-    )
+    text = "<p>日本語のニュース</p>"
+    body = text.encode("iso-2022-jp")
+    assert html_text(body, lambda: body.decode("iso-2022-jp")) == text
+
+
+def test_utf16_without_a_byte_order_mark_follows_its_declaration() -> None:
+    text = "<p>深度求索</p>"
+    body = text.encode("utf-16-le")
+    assert html_text(body, lambda: body.decode("utf-16-le")) == text
 
 
 def test_an_empty_body_is_not_a_feed() -> None:

@@ -132,7 +132,7 @@ class SourceSpider(scrapy.Spider):
             final_url=canonicalize(response.url),
             fetched_at=now,
             body=response.body,
-            html=html_text(response.body, lambda: response.text, response.encoding),
+            html=html_text(response.body, lambda: response.text),
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
             hints=response.meta.get("hints", {}),
