@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ from crawler.site_server import SiteServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
+ARTICLES = 40  # how many many_articles() makes by default
+TEMPLATE = "/news/2025/deepseek-emerges.html"
 
 
 @pytest.fixture
@@ -77,3 +79,44 @@ def source(name: str, kind: str, url: str, follow: str | None = None) -> str:
     if follow:
         text += f"follow = '{follow}'\n"
     return text + "\n"
+
+
+def add_story(site: SiteServer, i: int) -> str:
+    """Story `i`: the fixture article with its own headline and a sentence of its own, served at
+    /many/story-i.html; returns the path."""
+    html = (site.root / TEMPLATE.lstrip("/")).read_bytes().decode("utf-8")
+    title = "How China’s DeepSeek Emerged as a Major Player in the AI Landscape"
+    path = f"/many/story-{i}.html"
+    page = html.replace(title, f"Story {i}: how a lab numbered {i} grew").replace(
+        "<p>", f"<p>Reporting for story {i} began on day {i + 1} of the month. ", 1
+    )
+    site.set_page(path, page.replace(TEMPLATE, path).encode("utf-8"))
+    return path
+
+
+def list_stories(site: SiteServer, stories: Iterable[int]) -> str:
+    """The listing page /many/index.html linking `stories`; returns its URL."""
+    links = "".join(
+        f'<li><a href="/many/story-{i}.html">Story {i}: how a lab numbered {i} grew</a></li>'
+        for i in stories
+    )
+    site.set_page("/many/index.html", f"<html><body><ul>{links}</ul></body></html>".encode())
+    return site.url("/many/index.html")
+
+
+def many_articles(site: SiteServer, count: int = ARTICLES) -> str:
+    """`count` distinct stories and the listing page linking them; returns the listing's URL."""
+    for i in range(count):
+        add_story(site, i)
+    return list_stories(site, range(count))
+
+
+def edit(site: SiteServer, story: int, trial: int) -> str:
+    """Give story `story` a new sentence for this trial; returns the sentence."""
+    path = f"/many/story-{story}.html"
+    sentence = (
+        f"Update {trial}: the lab numbered {story} confirmed the figures on trial day {trial}."
+    )
+    page = site.overrides[path]
+    site.set_page(path, page.body.replace(b"<p>", f"<p>{sentence} ".encode(), 1))
+    return sentence

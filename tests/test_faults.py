@@ -18,35 +18,14 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import Labscope, source
+from conftest import ARTICLES, Labscope, edit, many_articles, source
 
 from crawler.site_server import SiteServer
 from storage.db import open_database
 from storage.queries import list_articles
 from storage.search import search
 
-ARTICLES = 40
 KILL_TRIALS = 20
-TEMPLATE = "/news/2025/deepseek-emerges.html"
-
-
-def many_articles(site: SiteServer, count: int = ARTICLES) -> str:
-    """`count` distinct articles (the fixture article with its own headline and a sentence of its
-    own) and a listing page linking them; returns the listing's URL."""
-    html = (site.root / TEMPLATE.lstrip("/")).read_bytes().decode("utf-8")
-    title = "How China’s DeepSeek Emerged as a Major Player in the AI Landscape"
-    links = []
-    for i in range(count):
-        path = f"/many/story-{i}.html"
-        page = html.replace(title, f"Story {i}: how a lab numbered {i} grew").replace(
-            "<p>", f"<p>Reporting for story {i} began on day {i + 1} of the month. ", 1
-        )
-        site.set_page(path, page.replace(TEMPLATE, path).encode("utf-8"))
-        links.append(f'<li><a href="{path}">Story {i}: how a lab numbered {i} grew</a></li>')
-    site.set_page(
-        "/many/index.html", f"<html><body><ul>{''.join(links)}</ul></body></html>".encode()
-    )
-    return site.url("/many/index.html")
 
 
 def start_crawl(labscope: Labscope, *args: str) -> subprocess.Popen[str]:
@@ -107,17 +86,6 @@ def group_gone(pgid: int, wait: float = 10) -> bool:
             return True
         time.sleep(0.1)
     return False
-
-
-def edit(site: SiteServer, story: int, trial: int) -> str:
-    """Give story `story` a new sentence for this trial; returns the sentence."""
-    path = f"/many/story-{story}.html"
-    sentence = (
-        f"Update {trial}: the lab numbered {story} confirmed the figures on trial day {trial}."
-    )
-    page = site.overrides[path]
-    site.set_page(path, page.body.replace(b"<p>", f"<p>{sentence} ".encode(), 1))
-    return sentence
 
 
 def versions_stored(db: Path) -> int:
