@@ -3,13 +3,14 @@ written and sent. Validated like the rest of config.toml, one located line per m
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
+from urllib.parse import parse_qsl, urlsplit
 
+from crawler.secret_values import env_table, read_secret
 from crawler.toml_checks import (
     Where,
     check_keys,
@@ -61,8 +62,12 @@ class DigestConfig:
 
 RECHECK_KEYS = ("steps", "every", "batch", "enabled")
 DIGEST_KEYS = ("schedule", "every", "formats", "output", "webhooks", "email")
-WEBHOOK_KEYS = ("url", "headers", "timeout")
-EMAIL_KEYS = ("host", "port", "security", "username", "password_env", "sender", "to", "timeout")
+MIN_TOKEN = 6  # a URL path segment or query value this long may be a token: never shown
+WEBHOOK_KEYS = ("url", "url_env", "url_file", "headers", "headers_env", "timeout")
+EMAIL_KEYS = (
+    "host", "port", "security", "username", "password_env", "password_file", "sender", "to",
+    "timeout",
+)  # fmt: skip
 
 
 def parse_steps(texts: list[str]) -> tuple[RecheckStep, ...]:
@@ -122,12 +127,18 @@ def parse_digest(table: Mapping[str, Any], where: Where, base_dir: Path) -> Dige
         raise where.error(f"output {q(raw_output)} {exc}", "output") from None
     webhooks = tuple(
         _webhook(
-            entry, replace(where, section="digest.webhooks", index=i, scope=f"webhook #{i + 1}")
+            entry,
+            replace(where, section="digest.webhooks", index=i, scope=f"webhook #{i + 1}"),
+            base_dir,
         )
         for i, entry in enumerate(_tables(table, "webhooks", where))
     )
     emails = tuple(
-        _email(entry, replace(where, section="digest.email", index=i, scope=f"email #{i + 1}"))
+        _email(
+            entry,
+            replace(where, section="digest.email", index=i, scope=f"email #{i + 1}"),
+            base_dir,
+        )
         for i, entry in enumerate(_tables(table, "email", where))
     )
     every = opt(table, "every", str, where)
@@ -157,20 +168,49 @@ def _tables(table: Mapping[str, Any], key: str, where: Where) -> list[dict[str, 
     return raw
 
 
-def _webhook(entry: Mapping[str, Any], where: Where) -> WebhookTarget:
+def _webhook(entry: Mapping[str, Any], where: Where, base_dir: Path) -> WebhookTarget:
+    """A webhook; its URL (which often holds the token) may come from the environment or a
+    file, and then is never shown beyond its host."""
     check_keys(entry, WEBHOOK_KEYS, where, "key")
-    url = get(entry, "url", str, where, "")
+    if "url" in entry and ("url_env" in entry or "url_file" in entry):
+        raise where.error("set url or url_env/url_file, not both; remove one", "url")
+    secret_url = read_secret(entry, "url", where, base_dir)
+    url = secret_url.value if secret_url else get(entry, "url", str, where, "")
     if not url.lower().startswith(("http://", "https://")):
-        raise where.error(f"url must be an http:// or https:// URL (got {q(url)})", "url")
+        got = f"from {secret_url.origin}" if secret_url else f"got {q(url)}"
+        raise where.error(f"url must be an http:// or https:// URL ({got})", "url")
     headers = entry.get("headers", {})
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-        fix = 'write headers = { Authorization = "Bearer ..." }'
+        fix = 'write headers = { Accept = "application/json" }, or headers_env for secrets'
         raise where.error(f"headers must be a table of strings; {fix}", "headers")
+    secret_headers = env_table(entry, "headers_env", where)
+    secrets = [s.value for s in secret_headers.values()]
+    label = None
+    if secret_url:
+        parts = urlsplit(url)
+        secrets += _url_secrets(url)
+        label = f"{parts.scheme}://{parts.hostname}/... (url from {secret_url.origin})"
     timeout = get(entry, "timeout", float, where, WebhookTarget.timeout)
-    return WebhookTarget(url, tuple(headers.items()), timeout)
+    return WebhookTarget(
+        url,
+        tuple(headers.items()) + tuple((k, s.value) for k, s in secret_headers.items()),
+        timeout,
+        label=label,
+        secrets=tuple(secrets),
+    )
 
 
-def _email(entry: Mapping[str, Any], where: Where) -> EmailTarget:
+def _url_secrets(url: str) -> list[str]:
+    """The parts of a secret URL a server might echo back: itself, its path and query, and
+    every long path segment or query value (where tokens live)."""
+    parts = urlsplit(url)
+    pieces = [url, parts.path, parts.query]
+    pieces += [s for s in parts.path.split("/") if len(s) >= MIN_TOKEN]
+    pieces += [v for _, v in parse_qsl(parts.query) if len(v) >= MIN_TOKEN]
+    return [piece for piece in pieces if len(piece) > 1]
+
+
+def _email(entry: Mapping[str, Any], where: Where, base_dir: Path) -> EmailTarget:
     check_keys(entry, EMAIL_KEYS, where, "key")
     host = get(entry, "host", str, where, "")
     if not host:
@@ -186,20 +226,14 @@ def _email(entry: Mapping[str, Any], where: Where) -> EmailTarget:
     if security not in get_args(Security):
         problem = f'security must be "starttls", "ssl" or "none" (got {q(security)})'
         raise where.error(problem, "security")
-    password_env = opt(entry, "password_env", str, where)
-    password = os.environ.get(password_env) if password_env else None
-    if password_env and password is None:
-        fix = f"export {password_env}=... before starting labscope"
-        raise where.error(
-            f"password_env names {password_env}, which is not set; {fix}", "password_env"
-        )
+    password = read_secret(entry, "password", where, base_dir)
     default_port = 465 if security == "ssl" else 587
     return EmailTarget(
         host=host,
         port=get(entry, "port", int, where, default_port),
         security=cast(Security, security),
         username=opt(entry, "username", str, where),
-        password=password,
+        password=password.value if password else None,
         sender=get(entry, "sender", str, where, EmailTarget.sender),
         recipients=tuple(recipients),
         timeout=get(entry, "timeout", float, where, EmailTarget.timeout),

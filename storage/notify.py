@@ -44,6 +44,8 @@ class WebhookTarget:
     url: str
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     timeout: float = 10.0
+    label: str | None = None  # how to name it in logs when the URL itself is secret
+    secrets: tuple[str, ...] = field(default=(), repr=False)  # scrubbed from every error
 
     def __post_init__(self) -> None:
         parts = urllib.parse.urlsplit(self.url)
@@ -122,14 +124,19 @@ def deliver(
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     retry = _Retry(retries, backoff, sleep)
     results = [
-        retry.run(f"webhook {_public_url(hook.url)}", partial(_post, hook, body))
+        retry.run(
+            f"webhook {hook.label or _public_url(hook.url)}",
+            partial(_post, hook, body),
+            hook.secrets,
+        )
         for hook in webhooks
     ]
     for mail in emails:
         message = _message(mail, subject, text, html)  # built once: retries keep its Message-ID
         name = f"email to {', '.join(mail.recipients)}"
         # The password is scrubbed from the error too, in case a server echoes what it was sent.
-        results.append(retry.run(name, partial(_send, mail, message), secret=mail.password))
+        secrets = (mail.password,) if mail.password else ()
+        results.append(retry.run(name, partial(_send, mail, message), secrets))
     return results
 
 
@@ -139,7 +146,9 @@ class _Retry:
     backoff: float
     sleep: Callable[[float], None]
 
-    def run(self, name: str, once: Callable[[], _Outcome], secret: str | None = None) -> Delivery:
+    def run(
+        self, name: str, once: Callable[[], _Outcome], secrets: tuple[str, ...] = ()
+    ) -> Delivery:
         """Call `once` until it succeeds, fails for good, or the retries are spent."""
         attempts = 0
         while True:
@@ -150,7 +159,7 @@ class _Retry:
                 outcome = _Outcome(ok=False, error=f"unexpected {type(exc).__name__}: {exc}")
             if outcome.ok:
                 return Delivery(name, ok=True, attempts=attempts, error=None)
-            error = _one_line(outcome.error or "failed", secret)
+            error = _one_line(outcome.error or "failed", secrets)
             if not outcome.retry or attempts > self.retries:
                 log.warning("%s failed after %d attempt(s): %s", name, attempts, error)
                 return Delivery(name, ok=False, attempts=attempts, error=error)
@@ -322,8 +331,8 @@ def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
 
 
-def _one_line(error: str, secret: str | None) -> str:
-    if secret:
+def _one_line(error: str, secrets: tuple[str, ...]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
         error = error.replace(secret, "***")
     error = " ".join(error.split())
     return error if len(error) <= _ERROR_CHARS else error[: _ERROR_CHARS - 1] + "…"

@@ -38,8 +38,8 @@ SECTIONS = {
 }  # fmt: skip
 ARRAYS_OF_TABLES = ("sources", "entities")
 NESTED_KEYS = [
-    "url", "headers", "timeout", "host", "port", "security", "username", "password_env",
-    "sender", "to",
+    "url", "url_env", "url_file", "headers", "headers_env", "timeout", "host", "port",
+    "security", "username", "password_env", "password_file", "sender", "to",
 ]  # fmt: skip
 # Values that pass the first check of some key, so documents get past it to the next one.
 PLAUSIBLE = [

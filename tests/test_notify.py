@@ -27,6 +27,8 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from crawler.config import load_config
+from crawler.errors import ConfigError
 from storage.digest import Digest, NewArticle
 from storage.digest_formats import digest_json, render_digest
 from storage.notify import Delivery, EmailTarget, WebhookTarget, deliver
@@ -86,6 +88,7 @@ class Hook:
     server: ThreadingHTTPServer
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
+    echo: bool = False  # errors repeat the request's path and headers, as careless servers do
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
@@ -102,6 +105,8 @@ def hook() -> Iterator[Hook]:
             for name, value in headers.items():
                 self.send_header(name, value)
             reply = b"" if status < 400 else b"go away\nplease"
+            if state.echo and status >= 400:
+                reply += f" {self.path} {dict(self.headers.items())}".encode()
             self.send_header("Content-Length", str(len(reply)))
             self.end_headers()
             self.wfile.write(reply)
@@ -374,3 +379,81 @@ def test_one_failing_target_does_not_stop_the_others(hook: Hook, smtp: tuple[Inb
     results, _ = send([WebhookTarget(hook.url()), WebhookTarget(hook.url())], [target(port)])
     assert [r.ok for r in results] == [False, True, True]
     assert len(hook.posts) == 2 and len(inbox.messages) == 1
+
+
+# --- secrets -------------------------------------------------------------------------------
+
+
+def config_with(tmp_path: Path, digest: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[digest]\n{digest}", encoding="utf-8")
+    return path
+
+
+def test_secrets_come_from_the_environment_or_a_file_and_are_never_shown(
+    hook: Hook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("HOOK_URL", hook.url("/services/T0/B0/s3cr3t-path"))
+    monkeypatch.setenv("HOOK_TOKEN", "Bearer tok-123")
+    (tmp_path / "smtp-password").write_text("pw-from-file\n", encoding="utf-8")
+    config = load_config(
+        config_with(
+            tmp_path,
+            '[[digest.webhooks]]\nurl_env = "HOOK_URL"\n'
+            'headers_env = { Authorization = "HOOK_TOKEN" }\n'
+            '[[digest.email]]\nhost = "127.0.0.1"\nto = ["a@b.cn"]\n'
+            'password_file = "smtp-password"\n',
+        )
+    )
+    [email_target] = config.digest.emails
+    assert email_target.password == "pw-from-file"
+    assert "pw-from-file" not in repr(config)
+    hook.echo = True
+    hook.script = [(400, {})]
+    [result], _ = send(webhooks=list(config.digest.webhooks))
+    [post] = hook.posts  # the secrets were used...
+    assert post.path == "/services/T0/B0/s3cr3t-path"
+    assert post.headers["Authorization"] == "Bearer tok-123"
+    shown = [result.target, result.error or "", *(r.getMessage() for r in caplog.records)]
+    for text in shown:  # ...and shown nowhere
+        assert "s3cr3t" not in text and "tok-123" not in text, text
+    assert result.target == "webhook http://127.0.0.1/... (url from $HOOK_URL)"
+    assert "***" in (result.error or "")
+
+
+@pytest.mark.parametrize(
+    ("digest", "message"),
+    [
+        (
+            '[[digest.webhooks]]\nurl_env = "NO_SUCH_VAR_X"\n',
+            "url_env names NO_SUCH_VAR_X, which is not set; export NO_SUCH_VAR_X=... before "
+            "starting labscope",
+        ),
+        (
+            '[[digest.webhooks]]\nurl = "https://a.cn/"\nurl_file = "f"\n',
+            "set url or url_env/url_file, not both; remove one",
+        ),
+        (
+            '[[digest.email]]\nhost = "h"\nto = ["a@b.cn"]\npassword_file = "missing"\n',
+            'password_file "missing" cannot be read (No such file or directory); create it or '
+            "fix the path",
+        ),
+        (
+            '[[digest.email]]\nhost = "h"\nto = ["a@b.cn"]\npassword_file = "two-lines"\n',
+            'password_file "two-lines" must hold the secret alone, on one line',
+        ),
+        (
+            '[[digest.email]]\nhost = "h"\nto = ["a@b.cn"]\npassword_env = "X"\n'
+            'password_file = "two-lines"\n',
+            "set password_env or password_file, not both; remove one",
+        ),
+    ],
+)
+def test_a_secret_that_cannot_be_read_is_one_line_naming_the_fix(
+    tmp_path: Path, digest: str, message: str
+) -> None:
+    (tmp_path / "two-lines").write_text("a\nb\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_with(tmp_path, digest))
+    assert str(caught.value).endswith(message), str(caught.value)
+    assert "\n" not in str(caught.value)
