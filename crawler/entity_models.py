@@ -21,7 +21,8 @@ _QUAL = (
     "Sonnet|Opus|Haiku|Nano|Distill|Image|Video|Voice"
 )
 _PART = r"[A-Za-z]{0,3}\d+(?:\.\d+)*[A-Za-z]{0,3}"  # V3, R1, 4o, 7B, k1.5, Z1, 01, 2.5
-_TAIL = rf"(?:-(?:{_PART}|[A-Z][A-Za-z]*|(?i:{_QUAL})))*(?:\s(?:{_QUAL})(?![A-Za-z0-9-]))*"
+# Spaces, never a line break: a name does not run from the title into the text.
+_TAIL = rf"(?:-(?:{_PART}|[A-Z][A-Za-z]*|(?i:{_QUAL})))*(?:[^\S\n](?:{_QUAL})(?![A-Za-z0-9-]))*"
 _END = r"(?![A-Za-z0-9])"
 _NOT_UNIT = (
     r"(?!\s*(?:%|percent|per cent|billion|million|trillion|thousand|times|years?|months?|"
@@ -33,7 +34,7 @@ _AFTER_LETTER = re.compile(rf"\d+[A-Za-z]?{_TAIL}{_END}")
 """After a one-letter family ("o" -> o3-mini): digits, glued."""
 _AFTER_WORD = re.compile(
     rf"(?:\d+(?:\.\d+)*[A-Za-z]{{0,2}}|-(?:{_PART}|(?i:{_QUAL}))"
-    rf"|\s[A-Za-z]?\d{{1,2}}(?:\.\d{{1,2}})?[A-Za-z]?(?!,?\d){_NOT_UNIT}){_TAIL}{_END}"
+    rf"|[^\S\n][A-Za-z]?\d{{1,2}}(?:\.\d{{1,2}})?[A-Za-z]?(?!,?\d){_NOT_UNIT}){_TAIL}{_END}"
 )
 """After "Qwen": glued (Qwen3), hyphenated (GLM-4.5, Qwen-Max) or spaced (Kimi K2)."""
 _GENERIC = re.compile(

@@ -156,7 +156,7 @@ def feed_date(value: str | None) -> datetime | None:
 
 def _any_language(value: str) -> datetime | None:
     # Imported here: loading its languages takes a second, needed for odd dates only.
-    import dateparser  # type: ignore[import-untyped]  # (ships no type information)
+    import dateparser
 
     settings = {"TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True}
     moment = dateparser.parse(value[:100], settings=settings)
