@@ -20,7 +20,7 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
@@ -74,7 +74,9 @@ class Extractor:
 
     The first `start_after` pages are extracted here: starting the workers costs about a
     second of CPU each (they import the extraction stack), more than a crawl of a few
-    pages saves.
+    pages saves. "Here" is one thread beside the reactor, not the reactor itself: a page's
+    extraction (or jieba's one-second load) run on the reactor would hold every response that
+    arrived meanwhile, and AutoThrottle would read that wait as a slow site and slow down.
     """
 
     def __init__(self, entities: Sequence[Entity], workers: int, start_after: int = 0) -> None:
@@ -83,6 +85,7 @@ class Extractor:
         self.start_after = start_after
         self.knowledge = KnowledgeBase.default().with_entities(self.entities)
         self._pool: ProcessPoolExecutor | None = None
+        self._thread: ThreadPoolExecutor | None = None  # one: pages are extracted one at a time
         self._seen = 0
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -105,7 +108,9 @@ class Extractor:
             self._pool = self._new_pool()
         pool = self._pool
         if pool is None:
-            return self.build(item)
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+            return await asyncio.wrap_future(self._thread.submit(self.build, item))
         try:
             # Only the decoded text crosses to the worker, and only the extraction comes back:
             # the raw bytes stay here, where they are stored.
@@ -119,6 +124,9 @@ class Extractor:
         return replace(page, html=item.body) if isinstance(page, FetchedPage) else page
 
     def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True, cancel_futures=True)
+            self._thread = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
