@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from conftest import ARTICLES, Labscope, edit, many_articles, source
+from test_scheduler import NO_RECHECK, query, scheduler, wait_for
 
 from crawler.site_server import SiteServer
 from storage.db import open_database
@@ -245,3 +246,40 @@ def test_a_full_disk_stops_the_crawl_with_one_line_and_the_archive_stays_readabl
     assert assert_archive_whole(labscope.db) == (8, 16)
     runs = labscope("runs", "--json").json()
     assert [run["status"] for run in runs] == ["finished", "failed", "finished"]
+
+
+def test_the_scheduler_and_manual_crawls_write_at_once_and_count_each_edit_once(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    listing = many_articles(site)
+    labscope.write_config(
+        NO_RECHECK
+        + source("many", "listing", listing, r"/many/story-\d+\.html")
+        + 'every = "2s"\n',
+        crawl="delay = 0\ntimeout = 5\nworkers = 1",
+    )
+    finished = "select count(*) from crawl_runs where trigger = 'schedule' and status != 'running'"
+    with scheduler(labscope) as process:
+        wait_for(lambda: bool(query(labscope, "select 1 from crawl_runs")))
+        crawls = [start_crawl(labscope, "--json")]  # while the scheduler's first run stores
+        outputs = [crawls[0].communicate(timeout=120)]
+        wait_for(lambda: versions_stored(labscope.db) == ARTICLES)
+        for story in range(5):
+            edit(site, story, 1)
+        crawls += [start_crawl(labscope, "--json") for _ in range(2)]  # and the scheduler ticks
+        outputs += [crawl.communicate(timeout=120) for crawl in crawls[1:]]
+        ticks = int(query(labscope, finished)[0][0])
+        wait_for(lambda: int(query(labscope, finished)[0][0]) >= ticks + 1)
+        process.send_signal(signal.SIGTERM)
+        _, scheduler_log = process.communicate(timeout=60)
+
+    assert "locked" not in scheduler_log
+    for crawl, (stdout, stderr) in zip(crawls, outputs, strict=True):
+        assert crawl.returncode == 0, stderr
+        assert json.loads(stdout)["failed"] == 0
+    runs = query(labscope, "select trigger, status, failed from crawl_runs")
+    assert {trigger for trigger, _, _ in runs} == {"manual", "schedule"}
+    assert all(failed == 0 for _, _, failed in runs), runs
+    assert all(status in ("finished", "interrupted") for _, status, _ in runs), runs
+    # Each edit is one new version, whichever crawl saw it first.
+    assert assert_archive_whole(labscope.db) == (ARTICLES, ARTICLES + 5)
