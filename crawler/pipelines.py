@@ -24,10 +24,11 @@ from storage.db import Database
 from storage.errors import Unwritable
 from storage.runs import RunCounts
 from storage.versions import (
+    Check,
     FetchedPage,
     Outcome,
     Recorded,
-    record_check,
+    record_checks,
     record_failure,
     record_page,
 )
@@ -113,8 +114,8 @@ class PageSink:
             return
 
         def work(session: Any) -> None:
-            for item in batch:
-                record_check(session, item.url, item.fetched_at, item.status, self.run_id)
+            checks = [Check(item.url, item.fetched_at, item.status) for item in batch]
+            record_checks(session, checks, self.run_id)
 
         if not self._write(batch[0].source, batch[0].url, work, count_failure=False):
             problem = self.halted.problem if self.halted else "database error"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -224,14 +225,41 @@ def _add_version(
     return version
 
 
+@dataclass(frozen=True)
+class Check:
+    """A fetch that proved a page unchanged: a 304, or the same HTML as last time."""
+
+    url: str
+    fetched_at: datetime
+    status: int
+
+
 def record_check(
     session: Session, url: str, fetched_at: datetime, status: int, run_id: int | None = None
 ) -> None:
     """A fetch that proved the page unchanged (304 or same HTML): only "last checked" moves."""
-    state = _update_state(session, url, fetched_at, status=status)
-    article = session.get(Article, state.article_id) if state.article_id is not None else None
-    if article is not None:
-        _seen_alive(session, article, fetched_at, run_id)
+    record_checks(session, [Check(url, fetched_at, status)], run_id)
+
+
+def record_checks(session: Session, checks: Sequence[Check], run_id: int | None = None) -> None:
+    """Many unchanged fetches at once: one query for their URLs' states, one for their articles
+    and one flush, where a recrawl of unchanged pages spent most of its time one URL at a time."""
+    urls = list({check.url for check in checks})
+    states = {s.url: s for s in session.scalars(select(FetchState).where(FetchState.url.in_(urls)))}
+    ids = {state.article_id for state in states.values() if state.article_id is not None}
+    articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+    for check in checks:
+        state = states.get(check.url)
+        if state is None:
+            state = states[check.url] = FetchState(url=check.url, last_fetched=check.fetched_at)
+            session.add(state)
+        state.last_fetched = check.fetched_at
+        state.last_status = check.status
+        state.last_error = None
+        article = articles.get(state.article_id) if state.article_id is not None else None
+        if article is not None:
+            _seen_alive(session, article, check.fetched_at, run_id)
+    session.flush()
 
 
 def record_failure(

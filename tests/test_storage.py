@@ -21,11 +21,13 @@ from storage.fingerprint import fingerprint
 from storage.models import Article, Base, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles
 from storage.versions import (
+    Check,
     FetchedPage,
     Outcome,
     PageContent,
     ensure_source,
     record_check,
+    record_checks,
     record_page,
     validators_for,
 )
@@ -158,6 +160,18 @@ def test_validators_and_checks(db: Database) -> None:
     with db.reading() as session:
         assert session.scalars(select(Article)).one().last_checked == T0 + timedelta(days=1)
         assert session.scalars(select(FetchState)).one().last_status == 304
+    later = T0 + timedelta(days=2)
+    with db.transaction() as session:  # a batch: a known URL, and one never fetched before
+        record_checks(
+            session,
+            [Check("https://s.example/a", later, 200), Check("https://s.example/b", later, 304)],
+        )
+    with db.reading() as session:
+        assert session.scalars(select(Article)).one().last_checked == later
+        states = {
+            s.url: (s.last_status, s.last_fetched) for s in session.scalars(select(FetchState))
+        }
+    assert states == {"https://s.example/a": (200, later), "https://s.example/b": (304, later)}
 
 
 def test_times_come_back_aware_and_in_utc(db: Database) -> None:
