@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -36,6 +36,7 @@ def record_mentions(
     """
     new = 0
     seen: set[int] = set()
+    earlier = _named_before(session, version)
     names = {record.name.strip()[:MAX_NAME] for record in records} - {""}
     known = {
         entity.name: entity
@@ -71,7 +72,22 @@ def record_mentions(
         if entity.id not in seen:
             seen.add(entity.id)
             session.add(Mention(version_id=version.id, entity_id=entity.id, count=record.count))
+            if entity.id not in earlier:  # the first version of this article to name it
+                entity.articles = (entity.articles or 0) + 1
     return new
+
+
+def _named_before(session: Session, version: Version) -> set[int]:
+    """The entities earlier versions of the same article named."""
+    if version.number <= 1:
+        return set()
+    query = (
+        select(Mention.entity_id)
+        .join(Version, Version.id == Mention.version_id)
+        .where(Version.article_id == version.article_id, Version.id != version.id)
+        .distinct()
+    )
+    return set(session.scalars(query))
 
 
 def entity_names(session: Session, version_id: int) -> set[str]:
@@ -98,17 +114,10 @@ def list_entities(
     unrecognised: bool = False,
 ) -> list[EntitySummary]:
     """Entities, newest first: when and where each was first seen, and how widely it is named."""
-    articles = (
-        select(Mention.entity_id, func.count(distinct(Version.article_id)).label("articles"))
-        .join(Version, Version.id == Mention.version_id)
-        .group_by(Mention.entity_id)
-        .subquery()
-    )
     query = (
-        select(Entity, Article.url, articles.c.articles)
+        select(Entity, Article.url)
         .join(Version, Version.id == Entity.first_version_id)
         .join(Article, Article.id == Version.article_id)
-        .join(articles, articles.c.entity_id == Entity.id)
         .order_by(Entity.first_seen.desc(), Entity.name)
     )
     if since is not None:
@@ -118,8 +127,8 @@ def list_entities(
     if unrecognised:
         query = query.where(Entity.known.is_(False))
     return [
-        EntitySummary(e.name, e.type, e.known, e.first_seen, url, count)
-        for e, url, count in session.execute(query)
+        EntitySummary(e.name, e.type, e.known, e.first_seen, url, e.articles)
+        for e, url in session.execute(query)
     ]
 
 
@@ -161,9 +170,6 @@ def entity_detail(
     if entity is None:
         raise NotFoundError(f"no entity {name!r} is stored; list them with: labscope entities")
     first = session.get_one(Version, entity.first_version_id)
-    count = select(func.count(distinct(Version.article_id))).join(
-        Mention, Mention.version_id == Version.id
-    )
     timeline = (
         select(Version, Article.url, Mention.count)
         .join(Mention, Mention.version_id == Version.id)
@@ -182,7 +188,7 @@ def entity_detail(
         first_url=first.article.url,
         first_title=first.title,
         context=entity.context,
-        articles=session.scalar(count.where(Mention.entity_id == entity.id)) or 0,
+        articles=entity.articles,
         mentions=[
             EntityMention(v.article_id, url, v.title, v.number, v.fetched_at, n)
             for v, url, n in session.execute(timeline)

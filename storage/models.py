@@ -196,6 +196,8 @@ class Entity(Base):
     first_seen: Mapped[datetime] = mapped_column(index=True)
     first_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
     context: Mapped[str] = mapped_column(Text)
+    # How many articles name it in any version: kept by record_mentions, so lists need no count.
+    articles: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Mention(Base):

@@ -74,6 +74,11 @@ def assert_archive_whole(db: Path) -> tuple[int, int]:
         assert edits == sorted(row[0] for row in versions if row[2] > 1)
         entities = [row[3] for row in events if row[0] == "new_entity"]
         assert sorted(entities) == sorted(row[0] for row in conn.execute("SELECT id FROM entities"))
+        counted = conn.execute(
+            "SELECT e.id, e.articles, (SELECT count(DISTINCT v.article_id) FROM mentions m "
+            "JOIN versions v ON v.id = m.version_id WHERE m.entity_id = e.id) FROM entities e"
+        ).fetchall()
+        assert all(kept == actual for _, kept, actual in counted), "entity article counts drift"
     return len(articles), len(versions)
 
 

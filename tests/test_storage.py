@@ -6,15 +6,18 @@ import sqlite3
 import threading
 import time
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from storage.db import Database, open_database
+from storage.entities import EntityRecord, list_entities
 from storage.errors import DatabaseError, NotFoundError
 from storage.filters import Filters
 from storage.fingerprint import fingerprint
@@ -212,7 +215,29 @@ def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
     open_database(url).close()
     open_database(url).close()
     with sqlite3.connect(tmp_path / "x.db") as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0007",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0008",)]
+
+
+def test_entity_article_counts_are_kept_and_rebuilt_by_their_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    db = open_database(url)
+    with db.transaction() as session:
+        ensure_source(session, "s", "page", "https://s.example/")
+    named = (EntityRecord("DeepSeek", "lab", True, "DeepSeek said.", 1),)
+    later = T0 + timedelta(days=1)
+    other = page("DeepSeek said three.", url="https://s.example/b")
+    with db.transaction() as session:  # two versions of one article, and a second article
+        record_page(session, replace(page("DeepSeek said one."), entities=named))
+        record_page(session, replace(page("DeepSeek said two.", at=later), entities=named))
+        record_page(session, replace(other, article_url=other.url, entities=named))
+    with db.reading() as session:
+        assert [e.articles for e in list_entities(session)] == [2]
+    migration = import_module("storage.migrations.versions.0008_entity_articles")
+    with db.transaction() as session:  # as the column arrives in an older archive: then filled
+        session.execute(text("UPDATE entities SET articles = 0"))
+        session.execute(text(migration.FILL))
+    with db.reading() as session:
+        assert [e.articles for e in list_entities(session)] == [2]
 
 
 def test_database_from_a_newer_labscope_is_refused(tmp_path: Path) -> None:
