@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -87,13 +88,25 @@ def close_abandoned_runs(session: Session) -> list[int]:
         )
     )
     closed = []
+    booted = _boot_time()
     for run in running:
-        if run.pid is not None and not _alive(run.pid):
+        # A run older than this boot lost its process to the restart, whatever runs under its
+        # pid now; else the pid tells.
+        if run.pid is not None and (run.started < booted or not _alive(run.pid)):
             run.status = "interrupted"
             reason = f"the crawl process ({run.pid}) ended without closing its run: killed?"
             run.errors = [*run.errors, {"url": "", "reason": reason, "source": ""}]
             closed.append(run.id)
     return closed
+
+
+def _boot_time() -> datetime:
+    """When this machine started (CLOCK_BOOTTIME counts from boot, suspend included)."""
+    try:
+        uptime = time.clock_gettime(time.CLOCK_BOOTTIME)
+    except (AttributeError, OSError):  # not Linux: no reboot test, the pid alone decides
+        return datetime.min.replace(tzinfo=UTC)
+    return datetime.now(UTC) - timedelta(seconds=uptime)
 
 
 def _alive(pid: int) -> bool:

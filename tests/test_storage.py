@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -21,8 +23,9 @@ from storage.entities import EntityRecord, list_entities
 from storage.errors import DatabaseError, NotFoundError
 from storage.filters import Filters
 from storage.fingerprint import fingerprint
-from storage.models import Article, Base, FetchState, HtmlBlob, Version
+from storage.models import Article, Base, CrawlRun, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles
+from storage.runs import close_abandoned_runs, start_run
 from storage.versions import (
     Check,
     FetchedPage,
@@ -238,6 +241,20 @@ def test_entity_article_counts_are_kept_and_rebuilt_by_their_migration(tmp_path:
         session.execute(text(migration.FILL))
     with db.reading() as session:
         assert [e.articles for e in list_entities(session)] == [2]
+
+
+def test_runs_whose_process_is_gone_or_from_before_the_boot_are_closed(db: Database) -> None:
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    with db.transaction() as session:
+        alive, killed, rebooted = (start_run(session, "manual", ["s"]) for _ in range(3))
+        session.get_one(CrawlRun, killed).pid = int(ended.stdout)
+        session.get_one(CrawlRun, rebooted).started = T0  # our pid, but long before this boot
+    with db.transaction() as session:
+        assert close_abandoned_runs(session) == [killed, rebooted]
+    with db.reading() as session:
+        status = {run.id: run.status for run in session.scalars(select(CrawlRun))}
+    assert status == {alive: "running", killed: "interrupted", rebooted: "interrupted"}
 
 
 def test_database_from_a_newer_labscope_is_refused(tmp_path: Path) -> None:
