@@ -34,6 +34,7 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
         last_modified=item.last_modified,
         hints=item.hints,
         entities=tuple(EntityRecord(m.name, m.type, m.known, m.context, m.count) for m in mentions),
+        final_url=item.final_url,
     )
 
 

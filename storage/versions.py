@@ -65,7 +65,7 @@ class FetchedPage:
     """One successfully fetched and extracted page, as the crawler hands it to storage."""
 
     source: str
-    url: str
+    url: str  # as requested: its fetch state (validators, HTML hash) is kept under it
     article_url: str
     fetched_at: datetime
     html: bytes
@@ -74,6 +74,7 @@ class FetchedPage:
     last_modified: str | None = None
     hints: dict[str, Any] = field(default_factory=dict)
     entities: tuple[EntityRecord, ...] = ()
+    final_url: str | None = None  # where the HTML came from after redirects, when elsewhere
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def _add_version(
         article_id=article.id,
         number=(history[-1].number + 1) if history else 1,
         fetched_at=page.fetched_at,
-        fetched_url=page.url,
+        fetched_url=page.final_url or page.url,
         title=content.title,
         text=content.text,
         authors=list(content.authors),

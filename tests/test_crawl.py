@@ -319,3 +319,18 @@ def test_a_redirect_to_another_scheme_is_refused(
     summary = json.loads(result.stdout)
     assert (summary["new_articles"], summary["skipped"]) == (0, 1)
     assert f"redirect to {local.as_uri()} refused: only http(s) URLs are fetched" in result.stderr
+
+
+def test_a_redirected_article_is_rechecked_with_a_conditional_request(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """Feeds often link through a redirect: the validators are kept under the linked URL, so
+    the next crawl's request carries them through the redirect and gets a 304."""
+    site.set_page("/go/deepseek", b"", status=301, headers={"Location": DEEPSEEK})
+    labscope.write_config(source("linked", "page", site.url("/go/deepseek")))
+    first = labscope("crawl", "--json").json()
+    assert (first["new_articles"], first["failed"]) == (1, 0)
+    again = labscope("crawl", "--json").json()
+    assert (again["new_versions"], again["not_modified"], again["failed"]) == (0, 1, 0)
+    [stored] = labscope("articles", "--json").json()
+    assert stored["url"] == site.url(DEEPSEEK)  # the article is the page, not the link

@@ -112,7 +112,7 @@ class SourceSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Item]:
         now = datetime.now(UTC)
-        url = response.request.url if response.request else response.url
+        url = _asked_for(response)
         if response.status == 304:
             yield PageUnchanged(self.source.name, url, now, 304)
             return
@@ -140,7 +140,7 @@ class SourceSpider(scrapy.Spider):
 
     def failed(self, response: Response, reason: str) -> PageFailed:
         """The record of a response that gave no article (or no usable discovery page)."""
-        url = response.request.url if response.request else response.url
+        url = _asked_for(response)
         discovery = bool(response.meta.get("discovery"))
         return PageFailed(
             self.source.name, url, datetime.now(UTC), response.status, reason, discovery
@@ -196,6 +196,16 @@ def _declares_entities(body: bytes) -> bool:
         return True
     dtd = root.getroottree().docinfo.internalDTD
     return dtd is not None and any(True for _ in dtd.iterentities())
+
+
+def _asked_for(response: Response) -> str:
+    """The URL that was requested, before any redirect: the fetch state (validators, HTML hash)
+    is kept under it, so the next request for it is conditional and follows the redirect with
+    the validators (a feed's tracking link, a moved page). The article is the final page's."""
+    redirects = response.meta.get("redirect_urls")
+    if redirects:
+        return str(redirects[0])
+    return response.request.url if response.request else response.url
 
 
 def _may_be_html(content_type: str) -> bool:
