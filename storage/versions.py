@@ -235,13 +235,6 @@ class Check:
     status: int
 
 
-def record_check(
-    session: Session, url: str, fetched_at: datetime, status: int, run_id: int | None = None
-) -> None:
-    """A fetch that proved the page unchanged (304 or same HTML): only "last checked" moves."""
-    record_checks(session, [Check(url, fetched_at, status)], run_id)
-
-
 def record_checks(session: Session, checks: Sequence[Check], run_id: int | None = None) -> None:
     """Many unchanged fetches at once: one query for their URLs' states, one for their articles
     and one flush, where a recrawl of unchanged pages spent most of its time one URL at a time."""

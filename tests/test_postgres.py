@@ -31,11 +31,12 @@ from storage.models import Article, Base, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles, list_runs
 from storage.runs import RunCounts, finish_run, start_run
 from storage.versions import (
+    Check,
     FetchedPage,
     Outcome,
     PageContent,
     ensure_source,
-    record_check,
+    record_checks,
     record_page,
     validators_for,
 )
@@ -178,7 +179,8 @@ def test_times_come_back_aware_and_in_utc(db: Database) -> None:
     """The server runs on Asia/Shanghai time; a +08:00 time is stored as its instant."""
     record(db, page("One.", at=datetime(2025, 1, 28, 17, tzinfo=BEIJING)))
     with db.transaction() as session:
-        record_check(session, "https://s.example/a", datetime(2025, 1, 29, 1, tzinfo=BEIJING), 304)
+        when = datetime(2025, 1, 29, 1, tzinfo=BEIJING)
+        record_checks(session, [Check("https://s.example/a", when, 304)])
     with db.reading() as session:
         article = session.scalars(select(Article)).one()
         assert article.first_seen == T0 and article.first_seen.tzinfo is UTC

@@ -32,7 +32,6 @@ from storage.versions import (
     Outcome,
     PageContent,
     ensure_source,
-    record_check,
     record_checks,
     record_page,
     validators_for,
@@ -162,7 +161,7 @@ def test_validators_and_checks(db: Database) -> None:
     with db.reading() as session:  # a URL never fetched is simply absent
         assert validators_for(session, ["https://s.example/never"]) == {}
     with db.transaction() as session:
-        record_check(session, "https://s.example/a", T0 + timedelta(days=1), 304)
+        record_checks(session, [Check("https://s.example/a", T0 + timedelta(days=1), 304)])
     with db.reading() as session:
         assert session.scalars(select(Article)).one().last_checked == T0 + timedelta(days=1)
         assert session.scalars(select(FetchState)).one().last_status == 304
