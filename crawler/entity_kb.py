@@ -21,6 +21,8 @@ from typing import Any, Literal, NamedTuple, get_args
 
 import ahocorasick  # type: ignore[import-not-found]  # a C extension without stubs
 
+from crawler.errors import printable
+
 EntityType = Literal["lab", "company", "model", "person", "institution", "place"]
 ENTITY_TYPES: tuple[str, ...] = get_args(EntityType)
 
@@ -255,7 +257,7 @@ def _parse_entity(table: Mapping[str, Any], where: str) -> Entity:
     name, kind, parent = table.get("name"), table.get("type"), table.get("parent")
     if not isinstance(name, str) or not name:
         raise ValueError(f"{where}: name must be a non-empty string")
-    where = f"{where} ({name})"
+    where = f"{where} ({printable(name)})"  # a name with a line break must not split the line
     if kind not in ENTITY_TYPES:
         raise ValueError(f"{where}: type must be one of {', '.join(ENTITY_TYPES)} (got {kind!r})")
     if parent is not None and not isinstance(parent, str):

@@ -12,9 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from crawler.demo import DEMO_SITE
 from crawler.site_server import SiteServer
+
+# The suite is reproducible: the same examples on every run and machine, so CI fails only for a
+# change. LABSCOPE_HYPOTHESIS=explore draws new examples each run, to hunt for new bugs.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("LABSCOPE_HYPOTHESIS", "repeatable"))
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent

@@ -234,6 +234,7 @@ def test_valid_values_come_back_as_written(
         max_size=3,
     )
 )
+@example([{"name": "\n"}])  # a line break in the name split the message
 def test_knowledge_base_files_load_or_raise_value_error(entities: list[dict[str, Any]]) -> None:
     try:
         KnowledgeBase.from_toml(
