@@ -164,28 +164,25 @@ class PageSink:
     ) -> bool:
         """Run `work` in its own transaction; a database error fails this page, not the crawl,
         unless no write can succeed any more (disk full): then the crawl stops."""
-        if self.halted:
-            if count_failure:
-                self.counts.fail(source, url, f"not stored: {self.halted.problem}")
-            return False
-        try:
-            with self.db.transaction() as session:
-                work(session)
-        except Unwritable as exc:
-            self.halted = exc
-            logger.info("stopping the crawl: %s", exc)
-            if count_failure:
-                self.counts.fail(source, url, f"not stored: {exc.problem}")
-            if self.on_halt:
-                self.on_halt()
-            return False
-        except SQLAlchemyError as exc:
-            reason = "database error: " + " ".join(str(getattr(exc, "orig", exc)).split())[:200]
-            if count_failure:
-                self.counts.fail(source, url, reason)
-            logger.error("could not store %s: %s", url, reason)
-            return False
-        return True
+        if self.halted is None:
+            try:
+                with self.db.transaction() as session:
+                    work(session)
+                return True
+            except Unwritable as exc:
+                self.halted = exc
+                logger.info("stopping the crawl: %s", exc)
+                if self.on_halt:
+                    self.on_halt()
+            except SQLAlchemyError as exc:
+                reason = "database error: " + " ".join(str(getattr(exc, "orig", exc)).split())[:200]
+                if count_failure:
+                    self.counts.fail(source, url, reason)
+                logger.error("could not store %s: %s", url, reason)
+                return False
+        if count_failure:
+            self.counts.fail(source, url, f"not stored: {self.halted.problem}")
+        return False
 
 
 class StorePipeline:

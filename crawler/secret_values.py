@@ -29,11 +29,7 @@ def read_secret(entry: Mapping[str, Any], key: str, where: Where, base_dir: Path
     if env is not None and file is not None:
         raise where.error(f"set {key}_env or {key}_file, not both; remove one", f"{key}_file")
     if env is not None:
-        value = os.environ.get(env)
-        if value is None:
-            fix = f"export {env}=... before starting labscope"
-            raise where.error(f"{key}_env names {env}, which is not set; {fix}", f"{key}_env")
-        return Secret(value, f"${env}")
+        return _from_env(env, f"{key}_env", where)
     if file is None:
         return None
     return Secret(_read_file(file, key, where, base_dir), file)
@@ -45,14 +41,16 @@ def env_table(entry: Mapping[str, Any], key: str, where: Where) -> dict[str, Sec
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         fix = f'write {key} = {{ Authorization = "LABSCOPE_WEBHOOK_TOKEN" }}'
         raise where.error(f"{key} must be a table of environment variable names; {fix}", key)
-    values = {}
-    for name, env in table.items():
-        value = os.environ.get(env)
-        if value is None:
-            fix = f"export {env}=... before starting labscope"
-            raise where.error(f"{key}.{name} names {env}, which is not set; {fix}", key)
-        values[name] = Secret(value, f"${env}")
-    return values
+    return {name: _from_env(env, f"{key}.{name}", where, key) for name, env in table.items()}
+
+
+def _from_env(env: str, label: str, where: Where, key: str | None = None) -> Secret:
+    """The variable `env`, or an error naming the setting (`label`) that names it."""
+    value = os.environ.get(env)
+    if value is None:
+        fix = f"export {env}=... before starting labscope"
+        raise where.error(f"{label} names {env}, which is not set; {fix}", key or label)
+    return Secret(value, f"${env}")
 
 
 def _read_file(text: str, key: str, where: Where, base_dir: Path) -> str:
