@@ -29,7 +29,6 @@ import os
 import random
 import sys
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +43,7 @@ from sqlalchemy.engine import make_url
 from bench.archive_article import ArticlePlan, ArticleText, write_article
 from bench.archive_text import Vocabulary, vocabulary
 from storage.db import Database, open_database
+from storage.html_blobs import pack
 from storage.models import Article, Entity, Event, FetchState, HtmlBlob, Mention, Source, Version
 
 END = datetime(2026, 11, 28, tzinfo=UTC)
@@ -286,7 +286,7 @@ class _RowWriter:
         sources = [{"name": s.name, "kind": s.kind, "url": s.url} for s in SOURCES]
         conn.execute(insert(Source), [{"id": i, **s} for i, s in enumerate(sources, start=1)])
         sha = hashlib.sha256(SHARED_HTML).hexdigest()
-        blob = {"sha256": sha, "size": len(SHARED_HTML), "data": zlib.compress(SHARED_HTML)}
+        blob = {"sha256": sha, "size": len(SHARED_HTML), "data": pack(SHARED_HTML)}
         self.html_id = conn.execute(insert(HtmlBlob).values(**blob).returning(HtmlBlob.id)).one()[0]
         conn.commit()
 

@@ -97,7 +97,8 @@ class Article(Base):
 
 
 class HtmlBlob(Base):
-    """Fetched HTML, zlib-compressed and stored once per distinct SHA-256, for re-extraction."""
+    """Fetched HTML, packed by storage.html_blobs and stored once per distinct SHA-256, for
+    re-extraction."""
 
     __tablename__ = "html_blobs"
 

@@ -6,7 +6,6 @@ Each function works inside the caller's transaction, so one page is stored whole
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from storage.changes import Change, ChangeRules, Verdict, judge
 from storage.entities import EntityRecord, record_mentions
 from storage.events import add_event
 from storage.fingerprint import fingerprint
+from storage.html_blobs import pack
 from storage.models import Article, FetchState, HtmlBlob, Source, Version
 from storage.search import index_version
 
@@ -290,7 +290,7 @@ def _seen_alive(session: Session, article: Article, when: datetime, run_id: int 
 def _store_html(session: Session, html: bytes, sha: str) -> HtmlBlob:
     blob = session.scalar(select(HtmlBlob).where(HtmlBlob.sha256 == sha))
     if blob is None:
-        blob = HtmlBlob(sha256=sha, size=len(html), data=zlib.compress(html, 6))
+        blob = HtmlBlob(sha256=sha, size=len(html), data=pack(html))
         session.add(blob)
         session.flush()
     return blob

@@ -7,7 +7,6 @@ database built by the migrations. Without PostgreSQL on the machine these tests 
 from __future__ import annotations
 
 import dataclasses
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -27,6 +26,7 @@ from crawler.site_server import SiteServer
 from storage.db import MIGRATIONS, Database, open_database
 from storage.errors import DatabaseError, NotFoundError
 from storage.filters import Filters
+from storage.html_blobs import unpack
 from storage.models import Article, Base, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles, list_runs
 from storage.runs import RunCounts, finish_run, start_run
@@ -215,7 +215,7 @@ def test_json_binary_and_validators_round_trip(db: Database) -> None:
     with db.reading() as session:
         version = session.scalars(select(Version)).one()
         assert version.hints == hints
-        assert zlib.decompress(version.html.data) == html
+        assert unpack(version.html.data) == html
         known = validators_for(session, ["https://s.example/a", "https://s.example/b"]).get(
             "https://s.example/a"
         )

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from importlib import import_module
@@ -23,6 +22,7 @@ from storage.entities import EntityRecord, list_entities
 from storage.errors import DatabaseError, NotFoundError
 from storage.filters import Filters
 from storage.fingerprint import fingerprint
+from storage.html_blobs import unpack
 from storage.models import Article, Base, CrawlRun, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles
 from storage.runs import close_abandoned_runs, start_run
@@ -147,7 +147,7 @@ def test_html_is_stored_compressed_once_per_hash(db: Database) -> None:
     with db.reading() as session:
         blobs = session.scalars(select(HtmlBlob)).all()
         assert len(blobs) == 1
-        assert zlib.decompress(blobs[0].data) == html
+        assert unpack(blobs[0].data) == html
         assert len(blobs[0].data) < len(html) / 10
 
 

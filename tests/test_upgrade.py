@@ -6,6 +6,7 @@ crawls of the demo site, the second after the DeepSeek page was edited (see fixt
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -15,6 +16,7 @@ from conftest import FIXTURES, Labscope, source
 
 from crawler.site_server import SiteServer
 from storage.db import open_database
+from storage.html_blobs import unpack
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 WRITTEN_AT = "127.0.0.1:8765"  # where the demo site was served when the fixture was written
@@ -66,6 +68,10 @@ def test_a_schema_0001_database_is_upgraded_with_everything_intact(
     with sqlite3.connect(labscope.db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    # Its HTML was packed with zlib, before the archive moved to zstd: it still reads back.
+    for sha, size, data in (row[1:] for row in before["html_blobs"]):
+        html = unpack(data)
+        assert (hashlib.sha256(html).hexdigest(), len(html)) == (sha, size)
 
     # The upgraded archive answers every question a new one does.
     labscope.write_config(
