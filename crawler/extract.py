@@ -6,7 +6,8 @@ why. The rest of labscope calls :func:`extract` instead, so the options are fixe
 the logs and the run summary. It never raises: a bad page is counted, never fatal (STYLE.md 4, 9).
 
 The HTML is parsed once, by trafilatura's own loader; trafilatura works on a copy of that tree,
-and our checks (teaser links, canonical link, ``<h1>``, JSON-LD dates) read the original.
+and our checks (teaser links, canonical link, ``<h1>``, JSON-LD dates) and the metadata
+(crawler.page_metadata) read the original.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
+from crawler.page_metadata import page_metadata
+
 # Chosen by measuring word-shingle F1 on the article-extraction-benchmark corpus (181 news pages;
 # bench/extraction_quality.py, whose docstring has the other options' figures): defaults 0.953,
 # these 0.964 with 0 of 181 pages refused. Tables off or `fast` lower F1 and lose whole pages.
@@ -32,11 +35,11 @@ _TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_tables": True,  # without tables, article text is lost (a table-laid page entirely)
     "favor_precision": True,  # less boilerplate (related links, bylines) in every stored version
     "fast": False,  # the fallback extractors rescue pages the main heuristics miss
-    "with_metadata": True,  # title, authors, date and site name from the same parsed tree
-    # No free-text date search: on a page without a date it turns "© 2025" into 2025-01-01,
-    # which would beat the feed's real date. On the corpus it found 2 dates more of 181.
-    "date_extraction_params": {"original_date": True, "extensive_search": False},
+    "with_metadata": False,  # read by crawler.page_metadata, without what we never store
 }
+# No free-text date search: on a page without a date it turns "© 2025" into 2025-01-01, which
+# would beat the feed's real date. On the corpus it found 2 dates more of 181.
+_DATE_PARAMS = {"original_date": True, "extensive_search": False}
 _RETRY = {**_TRAFILATURA_OPTIONS, "favor_precision": False}  # for too short a text only
 
 MIN_TEXT_WEIGHT = 200
@@ -132,7 +135,8 @@ def _extract(html: str, url: str) -> Extraction | ExtractionFailure:
         return ExtractionFailure(
             f"text too short ({len(text)} characters{counted}; need {MIN_TEXT_WEIGHT})"
         )
-    limit = LIST_MIN_SHARE_ARTICLE if _declares_article(doc.pagetype, json_ld) else LIST_MIN_SHARE
+    meta = page_metadata(tree, url, _DATE_PARAMS)
+    limit = LIST_MIN_SHARE_ARTICLE if _declares_article(meta.pagetype, json_ld) else LIST_MIN_SHARE
     count, share = _teasers(tree, text)
     if count >= LIST_MIN_TEASERS and share >= limit:
         return ExtractionFailure(
@@ -140,16 +144,16 @@ def _extract(html: str, url: str) -> Extraction | ExtractionFailure:
             "of the text)"
         )
     return Extraction(
-        title=_title(tree, doc.title, doc.sitename),
+        title=_title(tree, meta.title, meta.sitename),
         text=text,
-        authors=tuple(a.strip() for a in (doc.author or "").split(";") if a.strip()),
-        published=_published(tree, json_ld, doc.date),
+        authors=tuple(a.strip() for a in (meta.author or "").split(";") if a.strip()),
+        published=_published(tree, json_ld, meta.date),
         modified=_iso(
             _meta(tree, "article:modified_time", "og:updated_time", "datemodified")
             or _ld_value(json_ld, "dateModified")
         ),
-        language=doc.language or _language(tree, text),
-        site_name=doc.sitename or None,
+        language=_language(tree, text),  # trafilatura names one only when asked to filter by it
+        site_name=meta.sitename or None,
         canonical_url=_canonical_url(tree, url),
     )
 

@@ -12,8 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
+from trafilatura import load_html
+from trafilatura.metadata import extract_metadata
 
-from crawler.extract import Extraction, ExtractionFailure, extract
+from crawler.extract import _DATE_PARAMS, Extraction, ExtractionFailure, extract
+from crawler.page_metadata import page_metadata
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -307,3 +310,34 @@ def test_garbage_fixture_is_refused(encoding: str) -> None:
 def test_empty_fixture_is_refused() -> None:
     reason = refused(fixture_html(FIXTURES / "broken" / "empty.html"))
     assert reason.startswith(("no article text found", "text too short ("))
+
+
+JSON_LD = """<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Kimi k1.5",
+"author": {"@type": "Person", "name": "Zhang Wei"}, "datePublished": "2025-01-21",
+"publisher": {"@type": "Organization", "name": "Ledger Asia"}}</script>"""
+METADATA_PAGES = {
+    "meta tags": article(),
+    "byline only": article("<title>DeepSeek Releases a New Reasoning Model</title>"),
+    "one-word author": article('<title>T</title><meta name="author" content="admin">'),
+    "json-ld": article(f"<title>Kimi k1.5 - Ledger</title>{JSON_LD}"),
+    "lower-case site": article('<meta property="og:site_name" content="example ledger">'),
+    "twitter site": article('<meta name="twitter:site" content="@ledger">'),
+    "nothing": page("".join(f"<p>{p}</p>" for p in PARAGRAPHS)),
+    **{
+        str(path.relative_to(ROOT)): path.read_bytes().decode("utf-8", "replace")
+        for folder in (DEMO_NEWS, FIXTURES / "edited", FIXTURES / "hostile" / "pages")
+        for path in sorted(folder.rglob("*.html"))
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(METADATA_PAGES))
+def test_page_metadata_is_trafilaturas_but_for_what_we_do_not_store(name: str) -> None:
+    """crawler.page_metadata repeats extract_metadata's steps: a trafilatura upgrade that
+    changes them shows here, not as quietly different titles, bylines or dates."""
+    tree = load_html(METADATA_PAGES[name])
+    url = "https://news.example.com/2025/x.html"
+    ours = page_metadata(tree, url, _DATE_PARAMS)
+    theirs = extract_metadata(tree, url, dict(_DATE_PARAMS))
+    fields = ("title", "author", "url", "description", "sitename", "date", "pagetype", "image")
+    assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
