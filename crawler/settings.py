@@ -44,4 +44,7 @@ def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, A
         # 30 news pages, each also held decoded and on its way to a worker). 2 MB keeps the two
         # workers just as busy, and the crawl process 17 MB smaller (bench/crawl_bench.py).
         "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 2_000_000,
+        # Scrapy starts CONCURRENT_ITEMS asyncio tasks for every response's output, used or not
+        # (scrapy/scrapy#5182): 101 tasks for an article page that yields one item.
+        "CONCURRENT_ITEMS": 1,
     }
