@@ -140,6 +140,16 @@ def test_fingerprint_sees_real_changes() -> None:
     assert fingerprint("T", "深度求索发布了新模型。") != fingerprint("T", "深度求索发布了新模型")
 
 
+def test_a_texts_fingerprint_never_changes() -> None:
+    """Archives compare new pages with stored fingerprints: a faster normalise must agree."""
+    text = (
+        "He said \u201cyes\u201d \u2014 and left\u2026\u00a0Next  paragraph ( see [1] ) :\u2033 "
+        "\u2018q\u2019 \u00abx\u00bb \u2212 3 ! ?\tﬁn \uff0c1\u20442"
+    )
+    expected = "b29ecf559705cb6f3510293b1cde956c2b3b7b7bc04c7ddc435b3338c7dff24e"
+    assert fingerprint("T\u2019s  title ", text) == expected
+
+
 def test_html_is_stored_compressed_once_per_hash(db: Database) -> None:
     html = b"<html>" + b"x" * 10_000 + b"</html>"
     record(db, page("One.", html=html))
