@@ -6,14 +6,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
 from storage.events import add_event
-from storage.models import Article, Entity, Mention, Version
+from storage.models import Article, Entity, Mention, Version, table_of
 
 MAX_NAME = 256
+# record_mentions' statements, built once and run with Core: it runs for every stored version,
+# and building statements or the ORM's unit of work cost more than the rows written.
+_ENTITIES = table_of(Entity)
+_IDS = select(Entity.name, Entity.id).where(Entity.name.in_(bindparam("names", expanding=True)))
+_ADD_ENTITY = insert(_ENTITIES).returning(_ENTITIES.c.id)
+_ADD_MENTIONS = insert(table_of(Mention))
+_NAMED_BY_ONE_MORE_ARTICLE = (
+    update(_ENTITIES)
+    .where(_ENTITIES.c.id.in_(bindparam("ids", expanding=True)))
+    .values(articles=_ENTITIES.c.articles + 1)
+)
 
 
 @dataclass(frozen=True)
@@ -34,47 +45,58 @@ def record_mentions(
 
     Returns how many entities were new to the archive.
     """
+    names = {record.name.strip()[:MAX_NAME] for record in records} - {""}
+    if not names:
+        return 0
+    earlier = _named_before(session, version)
+    found = session.execute(_IDS, {"names": list(names)})  # one query for the page, not per name
+    ids: dict[str, int] = {name: entity_id for name, entity_id in found}
     new = 0
     seen: set[int] = set()
-    earlier = _named_before(session, version)
-    names = {record.name.strip()[:MAX_NAME] for record in records} - {""}
-    known = {
-        entity.name: entity
-        for entity in session.scalars(select(Entity).where(Entity.name.in_(names)))
-    }  # one query for the page, not one per name
+    mentions: list[dict[str, int]] = []
+    spread: list[int] = []  # known entities this article names for the first time
     for record in records:
         name = record.name.strip()[:MAX_NAME]
         if not name:
             continue
-        entity = known.get(name)
-        if entity is None:
-            entity = Entity(
-                name=name,
-                type=record.type,
-                known=record.known,
-                first_seen=version.fetched_at,
-                first_version_id=version.id,
-                context=record.context,
-            )
-            session.add(entity)
-            session.flush()
-            known[name] = entity
+        entity_id = ids.get(name)
+        if entity_id is None:
+            entity_id = ids[name] = _add_entity(session, name, record, version)
             add_event(
                 session,
                 "new_entity",
                 version.fetched_at,
                 article_id=version.article_id,
                 version_id=version.id,
-                entity_id=entity.id,
+                entity_id=entity_id,
                 run_id=run_id,
             )
             new += 1
-        if entity.id not in seen:
-            seen.add(entity.id)
-            session.add(Mention(version_id=version.id, entity_id=entity.id, count=record.count))
-            if entity.id not in earlier:  # the first version of this article to name it
-                entity.articles = (entity.articles or 0) + 1
+        elif entity_id in seen:
+            continue
+        elif entity_id not in earlier:
+            spread.append(entity_id)
+        seen.add(entity_id)
+        mentions.append({"version_id": version.id, "entity_id": entity_id, "count": record.count})
+    if spread:
+        session.execute(_NAMED_BY_ONE_MORE_ARTICLE, {"ids": spread})
+    session.execute(_ADD_MENTIONS, mentions)
     return new
+
+
+def _add_entity(session: Session, name: str, record: EntityRecord, version: Version) -> int:
+    """A new entity, first seen in `version`: the one article naming it so far."""
+    row = {
+        "name": name,
+        "type": record.type,
+        "known": record.known,
+        "first_seen": version.fetched_at,
+        "first_version_id": version.id,
+        "context": record.context,
+        "articles": 1,
+    }
+    entity_id: int = session.execute(_ADD_ENTITY, row).scalar_one()
+    return entity_id
 
 
 def _named_before(session: Session, version: Version) -> set[int]:

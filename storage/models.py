@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -58,6 +59,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table behind `model`, typed as one, for Core inserts and updates where the ORM's
+    unit of work would cost more than the row (`model.__table__` is typed as any FromClause)."""
+    return Base.metadata.tables[model.__tablename__]
 
 
 class Source(Base):

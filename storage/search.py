@@ -34,7 +34,10 @@ _FTS_QUERY = (
     "ORDER BY bm25({table}, 5.0, 1.0) LIMIT :window"
 )
 _INSERT = "INSERT INTO {table} (rowid, title, text) VALUES (:id, :title, :text)"
-_DELETE = (
+# index_version's statements, built once: it runs for every stored version.
+_ADD_TO_INDEX = text(_INSERT.format(table="search_index"))
+_ADD_TO_LATEST = text(_INSERT.format(table="search_latest"))
+_DROP_FROM_LATEST = text(
     "INSERT INTO search_latest (search_latest, rowid, title, text) "
     "VALUES ('delete', :id, :title, :text)"
 )
@@ -61,15 +64,15 @@ def index_version(session: Session, version: Version, previous: Version | None) 
     if session.get_bind().dialect.name != "sqlite":
         return
     row = {"id": version.id, "title": spaced(version.title), "text": spaced(version.text)}
-    session.execute(text(_INSERT.format(table="search_index")), row)
+    session.execute(_ADD_TO_INDEX, row)
     if previous is not None:
         old = {
             "id": version.article_id,
             "title": spaced(previous.title),
             "text": spaced(previous.text),
         }
-        session.execute(text(_DELETE), old)
-    session.execute(text(_INSERT.format(table="search_latest")), {**row, "id": version.article_id})
+        session.execute(_DROP_FROM_LATEST, old)
+    session.execute(_ADD_TO_LATEST, {**row, "id": version.article_id})
 
 
 def rebuild_index(session: Session, batch: int = 2000) -> int:

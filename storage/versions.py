@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.changes import Change, ChangeRules, Verdict, judge
@@ -20,7 +20,7 @@ from storage.entities import EntityRecord, record_mentions
 from storage.events import add_event
 from storage.fingerprint import fingerprint
 from storage.html_blobs import pack
-from storage.models import Article, FetchState, HtmlBlob, Source, Version
+from storage.models import Article, FetchState, HtmlBlob, Source, Version, table_of
 from storage.search import index_version
 
 
@@ -45,6 +45,19 @@ class Recorded:
 NO_RULES = ChangeRules()
 # An article is flagged removed after this many 404/410 answers in a row (one may be a blip).
 GONE_CHECKS = 2
+# The statements of record_page, built once: building and cache-keying a statement on each
+# call cost more than running it. Rows are written with Core, not the ORM's unit of work, which
+# cost several times the statement for the one row it writes.
+_ARTICLES, _BLOBS, _STATES = table_of(Article), table_of(HtmlBlob), table_of(FetchState)
+_SOURCE_ID = select(Source.id).where(Source.name == bindparam("name"))
+_ARTICLE = select(Article).where(Article.url == bindparam("url"))
+_ADD_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
+_SET_LATEST = update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article"))
+_BLOB_ID = select(HtmlBlob.id).where(HtmlBlob.sha256 == bindparam("sha"))
+_ADD_BLOB = insert(_BLOBS).returning(_BLOBS.c.id)
+_STATE = select(FetchState.id, FetchState.article_id).where(FetchState.url == bindparam("url"))
+_ADD_STATE = insert(_STATES)
+_SET_STATE = update(_STATES).where(_STATES.c.id == bindparam("state"))
 
 
 @dataclass(frozen=True)
@@ -119,66 +132,25 @@ def record_page(
     rules: ChangeRules = NO_RULES,
 ) -> Recorded:
     """Store `page` as a new version of its article, unless the change rules say otherwise."""
-    source = session.scalar(select(Source).where(Source.name == page.source))
-    if source is None:
+    source_id = session.scalar(_SOURCE_ID, {"name": page.source})
+    if source_id is None:
         raise ValueError(f"source {page.source!r} is not stored; call ensure_source first")
-    article = session.scalar(select(Article).where(Article.url == page.article_url))
-    content = page.content
-    history = list(article.versions) if article is not None else []
-    verdict = judge(history, content.title, content.text, rules) if history else Verdict("store")
-    if verdict.action == "refuse":
-        _update_state(session, page.url, page.fetched_at, status=200, error=verdict.reason)
-        return Recorded(Outcome.REFUSED, reason=verdict.reason)
-
-    outcome = Outcome.UNCHANGED
-    if article is None:
-        article = Article(
-            url=page.article_url,
-            source_id=source.id,
-            first_seen=page.fetched_at,
-            last_checked=page.fetched_at,
-        )
-        session.add(article)
-        session.flush()
-        outcome = Outcome.NEW_ARTICLE
-    _seen_alive(session, article, page.fetched_at, run_id)
-    recorded = Recorded(outcome, reason=verdict.reason)
+    article = session.scalar(_ARTICLE, {"url": page.article_url})
     sha = html_sha256(page.html)
-    if verdict.action == "store":
-        version = _add_version(session, article, history, page, sha, verdict.change, run_id)
-        if outcome is Outcome.NEW_ARTICLE:
-            add_event(
-                session,
-                "new_article",
-                page.fetched_at,
-                article_id=article.id,
-                version_id=version.id,
-                run_id=run_id,
-            )
-        else:
-            outcome = Outcome.NEW_VERSION
-            kind = verdict.change.kind if verdict.change else None
-            add_event(
-                session,
-                "edited",
-                page.fetched_at,
-                article_id=article.id,
-                version_id=version.id,
-                edit_kind=kind,
-                run_id=run_id,
-            )
-        article.latest_version_id = version.id
-        article.dated = version.published or article.first_seen
-        index_version(session, version, history[-1] if history else None)
-        session.flush()  # the article's event first, then those of the entities it brings
-        new_entities = record_mentions(session, version, page.entities, run_id)
-        recorded = Recorded(outcome, version.number, version.change_kind, new_entities=new_entities)
+    if article is None:
+        recorded, article_id = _record_new_article(session, page, source_id, sha, run_id)
+    else:
+        recorded = _record_known_article(session, article, page, sha, run_id, rules)
+        article_id = article.id
+        if recorded.outcome is Outcome.REFUSED:
+            _update_state(session, page.url, page.fetched_at, status=200, error=recorded.reason)
+            return recorded
     _update_state(
         session,
         page.url,
         page.fetched_at,
         status=200,
-        article_id=article.id,
+        article_id=article_id,
         etag=page.etag,
         last_modified=page.last_modified,
         sha=sha,
@@ -186,10 +158,66 @@ def record_page(
     return recorded
 
 
-def _add_version(
+def _record_new_article(
+    session: Session, page: FetchedPage, source_id: int, sha: str, run_id: int | None
+) -> tuple[Recorded, int]:
+    """The first version of an article never seen, most of what a first crawl stores: no
+    stored state to load or compare with, and the article's row written with Core."""
+    at = page.fetched_at
+    row = {"url": page.article_url, "source_id": source_id, "first_seen": at, "last_checked": at}
+    article_id = session.execute(_ADD_ARTICLE, row).scalar_one()
+    version = _add_version(session, article_id, 1, page, sha, None, run_id)
+    add_event(
+        session, "new_article", at, article_id=article_id, version_id=version.id, run_id=run_id
+    )
+    dated = version.published or at
+    session.execute(
+        _SET_LATEST, {"article": article_id, "latest_version_id": version.id, "dated": dated}
+    )
+    index_version(session, version, None)
+    new_entities = record_mentions(session, version, page.entities, run_id)
+    return Recorded(Outcome.NEW_ARTICLE, 1, new_entities=new_entities), article_id
+
+
+def _record_known_article(
     session: Session,
     article: Article,
-    history: list[Version],
+    page: FetchedPage,
+    sha: str,
+    run_id: int | None,
+    rules: ChangeRules,
+) -> Recorded:
+    """A new state of a stored article: a new version, unchanged, or refused."""
+    content = page.content
+    history = list(article.versions)
+    verdict = judge(history, content.title, content.text, rules) if history else Verdict("store")
+    if verdict.action == "refuse":
+        return Recorded(Outcome.REFUSED, reason=verdict.reason)
+    _seen_alive(session, article, page.fetched_at, run_id)
+    if verdict.action != "store":
+        return Recorded(Outcome.UNCHANGED, reason=verdict.reason)
+    number = history[-1].number + 1 if history else 1
+    version = _add_version(session, article.id, number, page, sha, verdict.change, run_id)
+    add_event(
+        session,
+        "edited",
+        page.fetched_at,
+        article_id=article.id,
+        version_id=version.id,
+        edit_kind=verdict.change.kind if verdict.change else None,
+        run_id=run_id,
+    )
+    article.latest_version_id = version.id
+    article.dated = version.published or article.first_seen
+    index_version(session, version, history[-1] if history else None)
+    new_entities = record_mentions(session, version, page.entities, run_id)
+    return Recorded(Outcome.NEW_VERSION, number, version.change_kind, new_entities=new_entities)
+
+
+def _add_version(
+    session: Session,
+    article_id: int,
+    number: int,
     page: FetchedPage,
     sha: str,
     change: Change | None,
@@ -198,8 +226,8 @@ def _add_version(
     content = page.content
     diff = change.diff if change else None
     version = Version(
-        article_id=article.id,
-        number=(history[-1].number + 1) if history else 1,
+        article_id=article_id,
+        number=number,
         fetched_at=page.fetched_at,
         fetched_url=page.final_url or page.url,
         title=content.title,
@@ -211,7 +239,7 @@ def _add_version(
         site_name=content.site_name,
         fingerprint=fingerprint(content.title, content.text),
         hints=page.hints,
-        html_id=_store_html(session, page.html, sha).id,
+        html_id=_store_html(session, page.html, sha),
         run_id=run_id,
         change_kind=change.kind if change else None,
         revert_to=change.revert_to if change else None,
@@ -268,10 +296,10 @@ def record_failure(
 
     A known article answering 404 or 410 on GONE_CHECKS checks in a row is flagged removed.
     """
-    state = _update_state(session, url, fetched_at, status=status, error=reason)
-    if status not in (404, 410) or state.article_id is None:
+    article_id = _update_state(session, url, fetched_at, status=status, error=reason)
+    if status not in (404, 410) or article_id is None:
         return
-    article = session.get_one(Article, state.article_id)
+    article = session.get_one(Article, article_id)
     article.gone_checks += 1
     if article.gone_checks >= GONE_CHECKS and article.removed_at is None:
         article.removed_at = fetched_at
@@ -287,13 +315,16 @@ def _seen_alive(session: Session, article: Article, when: datetime, run_id: int 
         add_event(session, "restored", when, article_id=article.id, run_id=run_id)
 
 
-def _store_html(session: Session, html: bytes, sha: str) -> HtmlBlob:
-    blob = session.scalar(select(HtmlBlob).where(HtmlBlob.sha256 == sha))
-    if blob is None:
-        blob = HtmlBlob(sha256=sha, size=len(html), data=pack(html))
-        session.add(blob)
-        session.flush()
-    return blob
+def _store_html(session: Session, html: bytes, sha: str) -> int:
+    """The id of the blob holding `html`, stored now unless the same HTML was stored before.
+
+    Core statements on ids only: the ORM would load the packed HTML of a blob found.
+    """
+    blob_id = session.scalar(_BLOB_ID, {"sha": sha})
+    if blob_id is None:
+        blob = {"sha256": sha, "size": len(html), "data": pack(html)}
+        blob_id = session.execute(_ADD_BLOB, blob).scalar_one()
+    return blob_id
 
 
 def _update_state(
@@ -307,22 +338,28 @@ def _update_state(
     etag: str | None = None,
     last_modified: str | None = None,
     sha: str | None = None,
-) -> FetchState:
-    state = session.scalar(select(FetchState).where(FetchState.url == url))
-    if state is None:
-        state = FetchState(url=url, last_fetched=fetched_at)
-        session.add(state)
-    state.last_fetched = fetched_at
-    state.last_status = status
-    state.last_error = error
+) -> int | None:
+    """Remember what fetching `url` gave; returns the id of the article the URL is known for.
+
+    Core statements: the ORM's unit of work cost more than the two rows it would write.
+    """
+    values: dict[str, Any] = {
+        "last_fetched": fetched_at,
+        "last_status": status,
+        "last_error": error,
+    }
     if article_id is not None:
-        state.article_id = article_id
+        values["article_id"] = article_id
     if sha is not None:
-        state.html_sha256 = sha
-        state.etag = _fitting(etag, FetchState.__table__.c.etag)
-        state.last_modified = _fitting(last_modified, FetchState.__table__.c.last_modified)
-    session.flush()
-    return state
+        values["html_sha256"] = sha
+        values["etag"] = _fitting(etag, _STATES.c.etag)
+        values["last_modified"] = _fitting(last_modified, _STATES.c.last_modified)
+    found = session.execute(_STATE, {"url": url}).first()
+    if found is None:
+        session.execute(_ADD_STATE, {"url": url, **values})
+        return article_id
+    session.execute(_SET_STATE, {"state": found.id, **values})
+    return article_id if article_id is not None else found.article_id
 
 
 def _fitting(value: str | None, column: ColumnElement[Any]) -> str | None:
