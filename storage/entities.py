@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from storage.errors import NotFoundError
 from storage.events import add_event
 from storage.models import Article, Entity, Mention, Version, table_of
+from storage.new_version import NewVersion
 
 MAX_NAME = 256
 # record_mentions' statements, built once and run with Core: it runs for every stored version,
@@ -39,7 +40,7 @@ class EntityRecord:
 
 
 def record_mentions(
-    session: Session, version: Version, records: tuple[EntityRecord, ...], run_id: int | None
+    session: Session, version: NewVersion, records: tuple[EntityRecord, ...], run_id: int | None
 ) -> int:
     """Link `version` to the entities it names; an entity never seen before raises an event.
 
@@ -84,7 +85,7 @@ def record_mentions(
     return new
 
 
-def _add_entity(session: Session, name: str, record: EntityRecord, version: Version) -> int:
+def _add_entity(session: Session, name: str, record: EntityRecord, version: NewVersion) -> int:
     """A new entity, first seen in `version`: the one article naming it so far."""
     row = {
         "name": name,
@@ -99,7 +100,7 @@ def _add_entity(session: Session, name: str, record: EntityRecord, version: Vers
     return entity_id
 
 
-def _named_before(session: Session, version: Version) -> set[int]:
+def _named_before(session: Session, version: NewVersion) -> set[int]:
     """The entities earlier versions of the same article named."""
     if version.number <= 1:
         return set()

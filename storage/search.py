@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.filters import NO_FILTERS, Filters
 from storage.models import Article, Version
+from storage.new_version import NewVersion
 from storage.search_query import QueryError, parse, spaced, terms, to_fts, to_like
 
 SNIPPET_BEFORE, SNIPPET_AFTER = 60, 160
@@ -54,7 +55,7 @@ class SearchHit:
     versions: list[int] = field(default_factory=list)  # version numbers that match
 
 
-def index_version(session: Session, version: Version, previous: Version | None) -> None:
+def index_version(session: Session, version: NewVersion, previous: Version | None) -> None:
     """Add a new version to the search indexes (SQLite only), in the caller's transaction.
 
     `search_index` keeps every version; `search_latest` (rowid = article id) only the newest,

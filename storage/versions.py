@@ -21,6 +21,7 @@ from storage.events import add_event
 from storage.fingerprint import fingerprint
 from storage.html_blobs import pack
 from storage.models import Article, FetchState, HtmlBlob, Source, Version, table_of
+from storage.new_version import NewVersion
 from storage.search import index_version
 
 
@@ -47,12 +48,15 @@ NO_RULES = ChangeRules()
 GONE_CHECKS = 2
 # The statements of record_page, built once: building and cache-keying a statement on each
 # call cost more than running it. Rows are written with Core, not the ORM's unit of work, which
-# cost several times the statement for the one row it writes.
-_ARTICLES, _BLOBS, _STATES = table_of(Article), table_of(HtmlBlob), table_of(FetchState)
+# cost several times the statement for the one row it writes; an edited article, already
+# loaded to compare with, is the one row updated through the ORM.
+_ARTICLES, _VERSIONS = table_of(Article), table_of(Version)
+_BLOBS, _STATES = table_of(HtmlBlob), table_of(FetchState)
 _SOURCE_ID = select(Source.id).where(Source.name == bindparam("name"))
 _ARTICLE = select(Article).where(Article.url == bindparam("url"))
 _ADD_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
 _SET_LATEST = update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article"))
+_ADD_VERSION = insert(_VERSIONS).returning(_VERSIONS.c.id)
 _BLOB_ID = select(HtmlBlob.id).where(HtmlBlob.sha256 == bindparam("sha"))
 _ADD_BLOB = insert(_BLOBS).returning(_BLOBS.c.id)
 _STATE = select(FetchState.id, FetchState.article_id).where(FetchState.url == bindparam("url"))
@@ -162,7 +166,7 @@ def _record_new_article(
     session: Session, page: FetchedPage, source_id: int, sha: str, run_id: int | None
 ) -> tuple[Recorded, int]:
     """The first version of an article never seen, most of what a first crawl stores: no
-    stored state to load or compare with, and the article's row written with Core."""
+    stored state to load or compare with."""
     at = page.fetched_at
     row = {"url": page.article_url, "source_id": source_id, "first_seen": at, "last_checked": at}
     article_id = session.execute(_ADD_ARTICLE, row).scalar_one()
@@ -170,7 +174,7 @@ def _record_new_article(
     add_event(
         session, "new_article", at, article_id=article_id, version_id=version.id, run_id=run_id
     )
-    dated = version.published or at
+    dated = page.content.published or at
     session.execute(
         _SET_LATEST, {"article": article_id, "latest_version_id": version.id, "dated": dated}
     )
@@ -197,6 +201,7 @@ def _record_known_article(
     if verdict.action != "store":
         return Recorded(Outcome.UNCHANGED, reason=verdict.reason)
     number = history[-1].number + 1 if history else 1
+    kind = verdict.change.kind if verdict.change else None
     version = _add_version(session, article.id, number, page, sha, verdict.change, run_id)
     add_event(
         session,
@@ -204,14 +209,14 @@ def _record_known_article(
         page.fetched_at,
         article_id=article.id,
         version_id=version.id,
-        edit_kind=verdict.change.kind if verdict.change else None,
+        edit_kind=kind,
         run_id=run_id,
     )
     article.latest_version_id = version.id
-    article.dated = version.published or article.first_seen
+    article.dated = content.published or article.first_seen
     index_version(session, version, history[-1] if history else None)
     new_entities = record_mentions(session, version, page.entities, run_id)
-    return Recorded(Outcome.NEW_VERSION, number, version.change_kind, new_entities=new_entities)
+    return Recorded(Outcome.NEW_VERSION, number, kind, new_entities=new_entities)
 
 
 def _add_version(
@@ -222,36 +227,35 @@ def _add_version(
     sha: str,
     change: Change | None,
     run_id: int | None,
-) -> Version:
+) -> NewVersion:
     content = page.content
     diff = change.diff if change else None
-    version = Version(
-        article_id=article_id,
-        number=number,
-        fetched_at=page.fetched_at,
-        fetched_url=page.final_url or page.url,
-        title=content.title,
-        text=content.text,
-        authors=list(content.authors),
-        published=content.published,
-        modified=content.modified,
-        language=_fitting(content.language, Version.__table__.c.language),
-        site_name=content.site_name,
-        fingerprint=fingerprint(content.title, content.text),
-        hints=page.hints,
-        html_id=_store_html(session, page.html, sha),
-        run_id=run_id,
-        change_kind=change.kind if change else None,
-        revert_to=change.revert_to if change else None,
-        sentences_added=len(diff.added) if diff else 0,
-        sentences_removed=len(diff.removed) if diff else 0,
-        sentences_edited=len(diff.edited) if diff else 0,
-        sentences_moved=len(diff.moved) if diff else 0,
-        chars_changed=diff.chars_changed if diff else 0,
-    )
-    session.add(version)
-    session.flush()
-    return version
+    row = {
+        "article_id": article_id,
+        "number": number,
+        "fetched_at": page.fetched_at,
+        "fetched_url": page.final_url or page.url,
+        "title": content.title,
+        "text": content.text,
+        "authors": list(content.authors),
+        "published": content.published,
+        "modified": content.modified,
+        "language": _fitting(content.language, _VERSIONS.c.language),
+        "site_name": content.site_name,
+        "fingerprint": fingerprint(content.title, content.text),
+        "hints": page.hints,
+        "html_id": _store_html(session, page.html, sha),
+        "run_id": run_id,
+        "change_kind": change.kind if change else None,
+        "revert_to": change.revert_to if change else None,
+        "sentences_added": len(diff.added) if diff else 0,
+        "sentences_removed": len(diff.removed) if diff else 0,
+        "sentences_edited": len(diff.edited) if diff else 0,
+        "sentences_moved": len(diff.moved) if diff else 0,
+        "chars_changed": diff.chars_changed if diff else 0,
+    }
+    version_id: int = session.execute(_ADD_VERSION, row).scalar_one()
+    return NewVersion(version_id, article_id, number, page.fetched_at, content.title, content.text)
 
 
 @dataclass(frozen=True)
