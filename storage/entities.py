@@ -15,8 +15,9 @@ from storage.models import Article, Entity, Mention, Version, table_of
 from storage.new_version import NewVersion
 
 MAX_NAME = 256
-# record_mentions' statements, built once and run with Core: it runs for every stored version,
-# and building statements or the ORM's unit of work cost more than the rows written.
+# record_mentions' statements, built once and run with Core on the session's connection: it runs
+# for every stored version, and building statements, the ORM's unit of work or the Session's own
+# execute cost more than the rows written. Nothing they read is left pending in the ORM.
 _ENTITIES = table_of(Entity)
 _IDS = select(Entity.name, Entity.id).where(Entity.name.in_(bindparam("names", expanding=True)))
 _ADD_ENTITY = insert(_ENTITIES).returning(_ENTITIES.c.id)
@@ -50,7 +51,8 @@ def record_mentions(
     if not names:
         return 0
     earlier = _named_before(session, version)
-    found = session.execute(_IDS, {"names": list(names)})  # one query for the page, not per name
+    connection = session.connection()
+    found = connection.execute(_IDS, {"names": list(names)})  # one query for the page, not per name
     ids: dict[str, int] = {name: entity_id for name, entity_id in found}
     new = 0
     seen: set[int] = set()
@@ -80,8 +82,8 @@ def record_mentions(
         seen.add(entity_id)
         mentions.append({"version_id": version.id, "entity_id": entity_id, "count": record.count})
     if spread:
-        session.execute(_NAMED_BY_ONE_MORE_ARTICLE, {"ids": spread})
-    session.execute(_ADD_MENTIONS, mentions)
+        connection.execute(_NAMED_BY_ONE_MORE_ARTICLE, {"ids": spread})
+    connection.execute(_ADD_MENTIONS, mentions)
     return new
 
 
@@ -96,7 +98,7 @@ def _add_entity(session: Session, name: str, record: EntityRecord, version: NewV
         "context": record.context,
         "articles": 1,
     }
-    entity_id: int = session.execute(_ADD_ENTITY, row).scalar_one()
+    entity_id: int = session.connection().execute(_ADD_ENTITY, row).scalar_one()
     return entity_id
 
 

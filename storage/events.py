@@ -12,8 +12,10 @@ from storage.models import Event, table_of
 
 EventKind = Literal["new_article", "edited", "removed", "restored", "new_entity"]
 
-# Written at once with Core: events are never read back in the transaction that adds them, and
-# the ORM's unit of work cost several times the insert. Events get their ids in call order.
+# Written at once with Core on the session's connection: events are never read back in the
+# transaction that adds them, the ORM's unit of work cost several times the insert, and the
+# Session's execute twice. Events get their ids in call order; the article, version or entity
+# an event names is always stored already.
 _ADD = insert(table_of(Event))
 
 
@@ -28,7 +30,7 @@ def add_event(
     edit_kind: str | None = None,
     run_id: int | None = None,
 ) -> None:
-    session.execute(
+    session.connection().execute(
         _ADD,
         {
             "kind": kind,

@@ -49,7 +49,9 @@ GONE_CHECKS = 2
 # The statements of record_page, built once: building and cache-keying a statement on each
 # call cost more than running it. Rows are written with Core, not the ORM's unit of work, which
 # cost several times the statement for the one row it writes; an edited article, already
-# loaded to compare with, is the one row updated through the ORM.
+# loaded to compare with, is the one row updated through the ORM. They run on the session's
+# connection, which skips the Session's own execute (half the cost of a statement) and its
+# autoflush: no row they read or point to is ever left pending in the ORM.
 _ARTICLES, _VERSIONS = table_of(Article), table_of(Version)
 _BLOBS, _STATES = table_of(HtmlBlob), table_of(FetchState)
 _SOURCE_ID = select(Source.id).where(Source.name == bindparam("name"))
@@ -136,7 +138,7 @@ def record_page(
     rules: ChangeRules = NO_RULES,
 ) -> Recorded:
     """Store `page` as a new version of its article, unless the change rules say otherwise."""
-    source_id = session.scalar(_SOURCE_ID, {"name": page.source})
+    source_id = session.connection().scalar(_SOURCE_ID, {"name": page.source})
     if source_id is None:
         raise ValueError(f"source {page.source!r} is not stored; call ensure_source first")
     article = session.scalar(_ARTICLE, {"url": page.article_url})
@@ -169,13 +171,14 @@ def _record_new_article(
     stored state to load or compare with."""
     at = page.fetched_at
     row = {"url": page.article_url, "source_id": source_id, "first_seen": at, "last_checked": at}
-    article_id = session.execute(_ADD_ARTICLE, row).scalar_one()
+    connection = session.connection()
+    article_id = connection.execute(_ADD_ARTICLE, row).scalar_one()
     version = _add_version(session, article_id, 1, page, sha, None, run_id)
     add_event(
         session, "new_article", at, article_id=article_id, version_id=version.id, run_id=run_id
     )
     dated = page.content.published or at
-    session.execute(
+    connection.execute(
         _SET_LATEST, {"article": article_id, "latest_version_id": version.id, "dated": dated}
     )
     index_version(session, version, None)
@@ -254,7 +257,7 @@ def _add_version(
         "sentences_moved": len(diff.moved) if diff else 0,
         "chars_changed": diff.chars_changed if diff else 0,
     }
-    version_id: int = session.execute(_ADD_VERSION, row).scalar_one()
+    version_id: int = session.connection().execute(_ADD_VERSION, row).scalar_one()
     return NewVersion(version_id, article_id, number, page.fetched_at, content.title, content.text)
 
 
@@ -324,10 +327,11 @@ def _store_html(session: Session, html: bytes, sha: str) -> int:
 
     Core statements on ids only: the ORM would load the packed HTML of a blob found.
     """
-    blob_id = session.scalar(_BLOB_ID, {"sha": sha})
+    connection = session.connection()
+    blob_id = connection.scalar(_BLOB_ID, {"sha": sha})
     if blob_id is None:
         blob = {"sha256": sha, "size": len(html), "data": pack(html)}
-        blob_id = session.execute(_ADD_BLOB, blob).scalar_one()
+        blob_id = connection.execute(_ADD_BLOB, blob).scalar_one()
     return blob_id
 
 
@@ -358,11 +362,12 @@ def _update_state(
         values["html_sha256"] = sha
         values["etag"] = _fitting(etag, _STATES.c.etag)
         values["last_modified"] = _fitting(last_modified, _STATES.c.last_modified)
-    found = session.execute(_STATE, {"url": url}).first()
+    connection = session.connection()
+    found = connection.execute(_STATE, {"url": url}).first()
     if found is None:
-        session.execute(_ADD_STATE, {"url": url, **values})
+        connection.execute(_ADD_STATE, {"url": url, **values})
         return article_id
-    session.execute(_SET_STATE, {"state": found.id, **values})
+    connection.execute(_SET_STATE, {"state": found.id, **values})
     return article_id if article_id is not None else found.article_id
 
 
