@@ -128,9 +128,11 @@ def test_a_crawl_killed_at_random_moments_loses_nothing_and_the_next_one_complet
         before = versions_stored(labscope.db)
         crawl = start_crawl(labscope)
         # A random moment: after a random number of new versions, plus a random fraction of
-        # the time one page takes, so the kill lands anywhere from start-up to storing.
+        # the time one page takes, so the kill lands anywhere from start-up to storing. (A page
+        # of this site takes about 10 ms to extract and store: a longer sleep let the first
+        # trials store all 40 articles, and too few kills landed mid-crawl.)
         wait_for_versions(labscope.db, before + chance.randint(0, 8), crawl)
-        time.sleep(chance.uniform(0, 0.1))
+        time.sleep(chance.uniform(0, 0.015))
         os.killpg(crawl.pid, signal.SIGKILL)
         crawl.communicate()
         assert group_gone(crawl.pid), "the killed crawl left processes behind"
