@@ -13,8 +13,7 @@ from crawler.entities import KnowledgeBase, find_entities
 from crawler.extract import Extraction, ExtractionFailure, extract
 from crawler.items import PageFetched
 from crawler.urls import canonicalize, is_http_url, same_site
-from storage.entities import EntityRecord
-from storage.versions import FetchedPage, PageContent
+from storage.records import EntityRecord, FetchedPage, PageContent
 
 
 def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | ExtractionFailure:

@@ -22,10 +22,10 @@ from crawler.spiders.base import SourceSpider
 from crawler.workers import Extractor
 from storage.db import Database
 from storage.errors import Unwritable
+from storage.records import FetchedPage
 from storage.runs import RunCounts
 from storage.versions import (
     Check,
-    FetchedPage,
     Outcome,
     Recorded,
     record_checks,

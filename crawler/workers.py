@@ -19,17 +19,20 @@ import asyncio
 import logging
 import multiprocessing
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import replace
+from types import ModuleType
 
 from crawler.article import build_page
 from crawler.entities import KnowledgeBase
 from crawler.entity_kb import Entity
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFetched
-from storage.versions import FetchedPage
+from storage.records import FetchedPage
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,22 @@ def extraction_workers(configured: int | None) -> int:
         return configured
     cores = usable_cores()
     return cores if cores > 1 else 0
+
+
+@contextmanager
+def _main_left_behind() -> Iterator[None]:
+    """Workers started meanwhile do not import this process's __main__.
+
+    A spawned process re-imports its parent's main module, and ours is the CLI: SQLAlchemy,
+    Click, Rich and Jinja, 38 MB and half a second in each worker, none of it used there. A
+    main module without a file or a name (as in an interactive session) is not re-imported.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _start(entities: Sequence[Entity]) -> None:
@@ -90,12 +109,16 @@ class Extractor:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         logger.info("started %d extraction workers", self.workers)
-        return ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=_CONTEXT,
             initializer=_start,
             initargs=(self.entities,),
         )
+        with _main_left_behind():
+            for _ in range(self.workers):  # each submit starts a worker while none is idle
+                pool.submit(int)
+        return pool
 
     def build(self, item: PageFetched) -> FetchedPage | ExtractionFailure:
         """In this process: for callers without an event loop (tests, rechecks of one page)."""

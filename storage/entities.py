@@ -13,6 +13,7 @@ from storage.errors import NotFoundError
 from storage.events import add_event
 from storage.models import Article, Entity, Mention, Version, table_of
 from storage.new_version import NewVersion
+from storage.records import EntityRecord
 
 MAX_NAME = 256
 # record_mentions' statements, built once and run with Core on the session's connection: it runs
@@ -27,17 +28,6 @@ _NAMED_BY_ONE_MORE_ARTICLE = (
     .where(_ENTITIES.c.id.in_(bindparam("ids", expanding=True)))
     .values(articles=_ENTITIES.c.articles + 1)
 )
-
-
-@dataclass(frozen=True)
-class EntityRecord:
-    """One entity an extracted text names, as the crawler's entity stage hands it over."""
-
-    name: str
-    type: str
-    known: bool
-    context: str  # the sentence it first appears in
-    count: int = 1
 
 
 def record_mentions(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -16,12 +16,13 @@ from sqlalchemy import ColumnElement, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.changes import Change, ChangeRules, Verdict, judge
-from storage.entities import EntityRecord, record_mentions
+from storage.entities import record_mentions
 from storage.events import add_event
 from storage.fingerprint import fingerprint
 from storage.html_blobs import pack
 from storage.models import Article, FetchState, HtmlBlob, Source, Version, table_of
 from storage.new_version import NewVersion
+from storage.records import FetchedPage
 from storage.search import index_version
 
 
@@ -64,36 +65,6 @@ _ADD_BLOB = insert(_BLOBS).returning(_BLOBS.c.id)
 _STATE = select(FetchState.id, FetchState.article_id).where(FetchState.url == bindparam("url"))
 _ADD_STATE = insert(_STATES)
 _SET_STATE = update(_STATES).where(_STATES.c.id == bindparam("state"))
-
-
-@dataclass(frozen=True)
-class PageContent:
-    """What extraction found in one fetched page."""
-
-    title: str
-    text: str
-    authors: tuple[str, ...] = ()
-    published: datetime | None = None
-    modified: datetime | None = None
-    language: str | None = None
-    site_name: str | None = None
-
-
-@dataclass(frozen=True)
-class FetchedPage:
-    """One successfully fetched and extracted page, as the crawler hands it to storage."""
-
-    source: str
-    url: str  # as requested: its fetch state (validators, HTML hash) is kept under it
-    article_url: str
-    fetched_at: datetime
-    html: bytes
-    content: PageContent
-    etag: str | None = None
-    last_modified: str | None = None
-    hints: dict[str, Any] = field(default_factory=dict)
-    entities: tuple[EntityRecord, ...] = ()
-    final_url: str | None = None  # where the HTML came from after redirects, when elsewhere
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import FIXTURES, Labscope, source
@@ -279,6 +281,32 @@ def test_worker_processes_store_what_in_process_extraction_stores(
                 del record[moment]
         exported.append(sorted(records, key=lambda r: r["url"]))
     assert len(exported[0]) == 6 and exported[0] == exported[1]
+
+
+WORKER_PROBE = """
+import sqlalchemy  # as the CLI, the main module of a real crawl, does
+
+from crawler.workers import Extractor
+
+if __name__ == "__main__":
+    pool = Extractor((), workers=2)._new_pool()
+    probe = "sorted(m for m in __import__('sys').modules if m.startswith('sqlalchemy'))"
+    print([pool.submit(eval, probe).result() for _ in range(4)])
+    pool.shutdown()
+"""
+
+
+def test_extraction_workers_do_not_load_the_database_stack(tmp_path: Path) -> None:
+    """A worker imports what extraction needs and no more: neither the database stack (19 MB)
+    through its own imports, nor the crawl process's main module (the CLI, 38 MB), which spawned
+    processes re-import unless told not to."""
+    code = "import sys, crawler.workers; print(sorted(m for m in sys.modules if 'sqlalchemy' in m))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    probe = tmp_path / "probe.py"
+    probe.write_text(WORKER_PROBE, "utf-8")
+    done = subprocess.run([sys.executable, probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[[], [], [], []]"
 
 
 def test_a_robots_txt_that_errs_disallows_everything_until_it_answers(

@@ -29,12 +29,11 @@ from storage.filters import Filters
 from storage.html_blobs import unpack
 from storage.models import Article, Base, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles, list_runs
+from storage.records import FetchedPage, PageContent
 from storage.runs import RunCounts, finish_run, start_run
 from storage.versions import (
     Check,
-    FetchedPage,
     Outcome,
-    PageContent,
     ensure_source,
     record_checks,
     record_page,

@@ -18,19 +18,18 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
 from storage.db import Database, open_database
-from storage.entities import EntityRecord, list_entities
+from storage.entities import list_entities
 from storage.errors import DatabaseError, NotFoundError
 from storage.filters import Filters
 from storage.fingerprint import fingerprint
 from storage.html_blobs import unpack
 from storage.models import Article, Base, CrawlRun, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles
+from storage.records import EntityRecord, FetchedPage, PageContent
 from storage.runs import close_abandoned_runs, start_run
 from storage.versions import (
     Check,
-    FetchedPage,
     Outcome,
-    PageContent,
     ensure_source,
     record_checks,
     record_page,
