@@ -47,6 +47,7 @@ def settings(concurrency: int) -> dict[str, Any]:
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "ERROR",
+        "CONCURRENT_ITEMS": 1,  # as labscope's: Scrapy's 100 starts 100 tasks per response
     }
 
 
