@@ -34,8 +34,9 @@ variant but the defaults leaves comments out; speed of a warm pass, where measur
     favor_precision, no metadata                0.958  0.971  0.964  0      ~57 pages/s
 
 Metadata costs about a quarter of the time (trafilatura's own; crawler/page_metadata.py skips
-its categories, tags and licence, 2 of its 5 ms a page). Parsing the HTML once and handing trafilatura the
-tree (it copies it) rather than parsing twice saves 2 to 7% (a parse is about 2 ms a page).
+its categories, tags and licence, 2 of its 5 ms a page). Parsing the HTML once and handing
+trafilatura the tree (it copies it) rather than parsing twice saves 2 to 7% (a parse is about
+2 ms a page).
 
 Speed is timed on a second pass over the corpus, after both extractors have run once:
 trafilatura and htmldate keep caches, and a cold first pass would favour whichever runs second.
