@@ -22,16 +22,10 @@ from crawler.spiders.base import SourceSpider
 from crawler.workers import Extractor
 from storage.db import Database
 from storage.errors import Unwritable
+from storage.fetch_states import Check, record_checks, record_failure
 from storage.records import FetchedPage
 from storage.runs import RunCounts
-from storage.versions import (
-    Check,
-    Outcome,
-    Recorded,
-    record_checks,
-    record_failure,
-    record_page,
-)
+from storage.versions import Outcome, Recorded, record_page
 
 logger = logging.getLogger(__name__)
 CHECK_BATCH = 200

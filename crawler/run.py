@@ -24,9 +24,10 @@ from crawler.spiders.recheck import RecheckSpider
 from crawler.spiders.sitemap import SitemapSpider
 from crawler.workers import IN_PROCESS_PAGES, Extractor, extraction_workers
 from storage.db import Database
+from storage.fetch_states import Validators, validators_for
 from storage.rechecks import due_articles
 from storage.runs import RunCounts, claim_run, close_abandoned_runs, finish_run, start_run
-from storage.versions import Validators, ensure_source, validators_for
+from storage.versions import ensure_source
 
 SPIDERS: dict[str, type[SourceSpider]] = {
     "feed": FeedSpider,

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Integer,
@@ -65,6 +66,18 @@ def table_of(model: type[Base]) -> Table:
     """The Table behind `model`, typed as one, for Core inserts and updates where the ORM's
     unit of work would cost more than the row (`model.__table__` is typed as any FromClause)."""
     return Base.metadata.tables[model.__tablename__]
+
+
+def fitting(value: str | None, column: ColumnElement[Any]) -> str | None:
+    """`value`, or None when it is longer than `column` allows.
+
+    SQLite ignores VARCHAR lengths, PostgreSQL enforces them: without this a server's over-long
+    ETag or Last-Modified, or a sitemap's junk language tag, would fail the whole page there.
+    A value that long is not a usable validator or language tag anyway, and is not truncated:
+    half an ETag sent back would be wrong.
+    """
+    length = getattr(column.type, "length", None)
+    return None if value is not None and length is not None and len(value) > length else value
 
 
 class Source(Base):

@@ -25,20 +25,14 @@ from test_crawl import ARTICLE_PATHS, DEEPSEEK, EXPECTED
 from crawler.site_server import SiteServer
 from storage.db import MIGRATIONS, Database, open_database
 from storage.errors import DatabaseError, NotFoundError
+from storage.fetch_states import Check, record_checks, validators_for
 from storage.filters import Filters
 from storage.html_blobs import unpack
 from storage.models import Article, Base, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles, list_runs
 from storage.records import FetchedPage, PageContent
 from storage.runs import RunCounts, finish_run, start_run
-from storage.versions import (
-    Check,
-    Outcome,
-    ensure_source,
-    record_checks,
-    record_page,
-    validators_for,
-)
+from storage.versions import Outcome, ensure_source, record_page
 
 T0 = datetime(2025, 1, 28, 9, tzinfo=UTC)
 BEIJING = timezone(timedelta(hours=8))

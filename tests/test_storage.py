@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from storage.db import Database, open_database
 from storage.entities import list_entities
 from storage.errors import DatabaseError, NotFoundError
+from storage.fetch_states import Check, record_checks, validators_for
 from storage.filters import Filters
 from storage.fingerprint import fingerprint
 from storage.html_blobs import unpack
@@ -27,14 +28,7 @@ from storage.models import Article, Base, CrawlRun, FetchState, HtmlBlob, Versio
 from storage.queries import article_detail, find_article, list_articles
 from storage.records import EntityRecord, FetchedPage, PageContent
 from storage.runs import close_abandoned_runs, start_run
-from storage.versions import (
-    Check,
-    Outcome,
-    ensure_source,
-    record_checks,
-    record_page,
-    validators_for,
-)
+from storage.versions import Outcome, ensure_source, record_page
 
 T0 = datetime(2025, 1, 28, 9, tzinfo=UTC)
 

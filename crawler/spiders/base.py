@@ -20,7 +20,7 @@ from crawler.config import SourceConfig
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
 from crawler.spiders.reasons import failure_reason, status_reason
 from crawler.urls import canonicalize, is_http_url
-from storage.versions import Validators
+from storage.fetch_states import Validators
 
 if TYPE_CHECKING:
     from crawler.pipelines import PageSink

@@ -1,0 +1,142 @@
+"""What the archive remembers of each fetched URL: validators for the next request, the last
+answer, and whether the article behind it is still there.
+
+Each function works inside the caller's transaction, like storage.versions, which records the
+versions themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from storage.events import add_event
+from storage.models import Article, FetchState, fitting, table_of
+
+# An article is flagged removed after this many 404/410 answers in a row (one may be a blip).
+GONE_CHECKS = 2
+_STATES = table_of(FetchState)
+_STATE = select(FetchState.id, FetchState.article_id).where(FetchState.url == bindparam("url"))
+_ADD_STATE = insert(_STATES)
+_SET_STATE = update(_STATES).where(_STATES.c.id == bindparam("state"))
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What lets a recrawl skip work: HTTP validators and the hash of the last HTML."""
+
+    etag: str | None
+    last_modified: str | None
+    html_sha256: str | None
+
+
+def validators_for(session: Session, urls: list[str]) -> dict[str, Validators]:
+    """What the archive knows of each URL fetched before: ETag, Last-Modified, HTML hash."""
+    rows = session.execute(
+        select(
+            FetchState.url, FetchState.etag, FetchState.last_modified, FetchState.html_sha256
+        ).where(FetchState.url.in_(urls))
+    )
+    return {url: Validators(etag, modified, sha) for url, etag, modified, sha in rows}
+
+
+@dataclass(frozen=True)
+class Check:
+    """A fetch that proved a page unchanged: a 304, or the same HTML as last time."""
+
+    url: str
+    fetched_at: datetime
+    status: int
+
+
+def record_checks(session: Session, checks: Sequence[Check], run_id: int | None = None) -> None:
+    """Many unchanged fetches at once: one query for their URLs' states, one for their articles
+    and one flush, where a recrawl of unchanged pages spent most of its time one URL at a time."""
+    urls = list({check.url for check in checks})
+    states = {s.url: s for s in session.scalars(select(FetchState).where(FetchState.url.in_(urls)))}
+    ids = {state.article_id for state in states.values() if state.article_id is not None}
+    articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+    for check in checks:
+        state = states.get(check.url)
+        if state is None:
+            state = states[check.url] = FetchState(url=check.url, last_fetched=check.fetched_at)
+            session.add(state)
+        state.last_fetched = check.fetched_at
+        state.last_status = check.status
+        state.last_error = None
+        article = articles.get(state.article_id) if state.article_id is not None else None
+        if article is not None:
+            seen_alive(session, article, check.fetched_at, run_id)
+    session.flush()
+
+
+def record_failure(
+    session: Session,
+    url: str,
+    fetched_at: datetime,
+    status: int | None,
+    reason: str,
+    run_id: int | None = None,
+) -> None:
+    """A fetch or extraction that failed: remembered on the URL, never stored as a version.
+
+    A known article answering 404 or 410 on GONE_CHECKS checks in a row is flagged removed.
+    """
+    article_id = update_state(session, url, fetched_at, status=status, error=reason)
+    if status not in (404, 410) or article_id is None:
+        return
+    article = session.get_one(Article, article_id)
+    article.gone_checks += 1
+    if article.gone_checks >= GONE_CHECKS and article.removed_at is None:
+        article.removed_at = fetched_at
+        add_event(session, "removed", fetched_at, article_id=article.id, run_id=run_id)
+
+
+def seen_alive(session: Session, article: Article, when: datetime, run_id: int | None) -> None:
+    """The article answered: it is checked, and if it had been flagged removed, restored."""
+    article.last_checked = max(article.last_checked, when)
+    article.gone_checks = 0
+    if article.removed_at is not None:
+        article.removed_at = None
+        add_event(session, "restored", when, article_id=article.id, run_id=run_id)
+
+
+def update_state(
+    session: Session,
+    url: str,
+    fetched_at: datetime,
+    *,
+    status: int | None,
+    error: str | None = None,
+    article_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    sha: str | None = None,
+) -> int | None:
+    """Remember what fetching `url` gave; returns the id of the article the URL is known for.
+
+    Core statements: the ORM's unit of work cost more than the two rows it would write.
+    """
+    values: dict[str, Any] = {
+        "last_fetched": fetched_at,
+        "last_status": status,
+        "last_error": error,
+    }
+    if article_id is not None:
+        values["article_id"] = article_id
+    if sha is not None:
+        values["html_sha256"] = sha
+        values["etag"] = fitting(etag, _STATES.c.etag)
+        values["last_modified"] = fitting(last_modified, _STATES.c.last_modified)
+    connection = session.connection()
+    found = connection.execute(_STATE, {"url": url}).first()
+    if found is None:
+        connection.execute(_ADD_STATE, {"url": url, **values})
+        return article_id
+    connection.execute(_SET_STATE, {"state": found.id, **values})
+    return article_id if article_id is not None else found.article_id
