@@ -25,13 +25,20 @@ variant but the defaults leaves comments out; speed of a warm pass, where measur
     options                                     P      R      F1     no text  speed
     trafilatura.extract(html) defaults          0.928  0.978  0.953  0
     metadata                                    0.942  0.978  0.960  0
-    metadata, favor_precision (chosen)          0.958  0.971  0.964  0      ~42 pages/s
+    metadata, favor_precision                   0.958  0.971  0.964  0      ~42 pages/s
     metadata, no tables                         0.942  0.972  0.957  0
     metadata, favor_precision, no tables        0.956  0.958  0.957  1
     metadata, favor_precision, fast             0.947  0.946  0.946  1      ~60 pages/s
     metadata, fast                              0.946  0.979  0.962  0      ~53 pages/s
     metadata, favor_recall, no tables           0.939  0.971  0.955  0
     favor_precision, no metadata                0.958  0.971  0.964  0      ~57 pages/s
+    metadata, favor_precision, fast, and the    0.962  0.971  0.966  0      ~60 pages/s
+      fallbacks below 500 characters (chosen)
+
+The last row runs trafilatura's fallback extractors (readability and jusText, half its time)
+only on the 5 pages where the main extractor kept under 500 characters (crawler.extract's
+FALLBACK_BELOW_WEIGHT): they rescue 2 of them, and on longer texts they changed 3 pages, one
+for the worse. The speeds above this row were measured before crawler.page_metadata.
 
 Metadata costs about a quarter of the time (trafilatura's own; crawler/page_metadata.py skips
 its categories, tags and licence, 2 of its 5 ms a page). Parsing the HTML once and handing
