@@ -67,7 +67,6 @@ STANDALONE_SHARE = 2 / 3
 headline and summary are this much of it."""
 
 _BINARY_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
-_SPACES = re.compile(r"\s+")
 _PAYWALL = re.compile(r"paywall|subscriber-only|premium-content", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^(?:[-*•·]|\d{1,3}[.)])\s+")
 _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
@@ -110,7 +109,7 @@ def extract(html: str, url: str) -> Extraction | ExtractionFailure:
     try:
         return _extract(html, url)
     except Exception as error:  # lxml and trafilatura raise many types: a crash fails one page
-        message = _SPACES.sub(" ", str(error)).strip()[:200]
+        message = " ".join(str(error).split())[:200]
         return ExtractionFailure(f"extractor crashed: {type(error).__name__}: {message}")
 
 
@@ -179,7 +178,8 @@ def _weight(text: str) -> int:
 
 
 def _norm(text: str | None) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
+    """NFC, spaces collapsed: split() splits on exactly the characters regex \\s matches."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
 def _teasers(tree: HtmlElement, text: str) -> tuple[int, float]:

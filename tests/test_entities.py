@@ -77,6 +77,24 @@ def test_deepseek_article_matches_its_expected_entities(kb: KnowledgeBase) -> No
     assert current == expected["all"], "regenerate deliberately: see this module's docstring"
 
 
+def test_a_mention_s_context_is_its_whole_sentence(kb: KnowledgeBase) -> None:
+    """Abbreviations and versions do not end a sentence; CJK ends keep their closing quotes."""
+    text = (
+        'Dr. Li met Mr. Wang at Alibaba Inc. on Monday. "Qwen2.5 is out," he said! DeepSeek '
+        "hired U.S. staff.\n月之暗面发布了新模型。“Kimi很好。”百度也在。"
+    )
+    contexts = {m.name: m.context for m in find_entities(text, kb)}
+    assert contexts == {
+        "Alibaba": "Dr. Li met Mr. Wang at Alibaba Inc. on Monday.",
+        "Qwen2.5": '"Qwen2.5 is out," he said!',
+        "DeepSeek": "DeepSeek hired U.S. staff.",
+        "United States": "DeepSeek hired U.S. staff.",
+        "Moonshot AI": "月之暗面发布了新模型。",
+        "Kimi": "“Kimi很好。”",
+        "Baidu": "百度也在。",
+    }
+
+
 def test_deepseek_article_mentions_carry_surface_context_and_count(kb: KnowledgeBase) -> None:
     title, text = article()
     mentions = by_name(find_entities(text, kb, title))
