@@ -222,6 +222,25 @@ def test_a_declared_article_must_be_clearly_a_list(head: str, kept: bool) -> Non
         )
 
 
+def test_a_short_main_extraction_gets_trafilaturas_fallbacks() -> None:
+    """Precision mode drops a bordered block: the main extractor keeps only the lead, under
+    FALLBACK_BELOW_WEIGHT, so readability's and jusText's answers are compared with it."""
+    lead = (
+        "DeepSeek, the Hangzhou start-up, said on Monday that its new reasoning model had been "
+        "trained on far fewer chips than its rivals used, and that it would publish the weights "
+        "for researchers to study and adapt within the next few weeks, free of charge."
+    )
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = page(
+        f"<h1>DeepSeek Releases a New Reasoning Model</h1><p>{lead}</p>"
+        f"<div style='border-left: 1px solid'>{paragraphs}</div>",
+        "<title>DeepSeek Releases a New Reasoning Model | Example Ledger</title>",
+    )
+    text = extracted(html).text
+    assert text.startswith(lead)
+    assert all(p in text for p in PARAGRAPHS)
+
+
 def test_article_with_read_more_links_is_kept() -> None:
     extra = "".join(
         f'<p><a href="/2025/other-{i}.html">Read more: Chinese lab {i} cuts its API prices</a></p>'
