@@ -36,7 +36,7 @@ variant but the defaults leaves comments out; speed of a warm pass, where measur
       fallbacks below 500 characters (chosen)
 
 The last row runs trafilatura's fallback extractors (readability and jusText, half its time)
-only on the 5 pages where the main extractor kept under 500 characters (crawler.extract's
+only on the 8 pages where the main extractor kept under 500 characters (crawler.extract's
 FALLBACK_BELOW_WEIGHT): they rescue 2 of them, and on longer texts they changed 3 pages, one
 for the worse. The speeds above this row were measured before crawler.page_metadata.
 
