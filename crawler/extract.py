@@ -125,21 +125,24 @@ def _extract(html: str, url: str) -> Extraction | ExtractionFailure:
     if tree is None:
         return ExtractionFailure("not HTML (no document structure could be parsed)")
     doc = trafilatura.bare_extraction(tree, url=url, **_TRAFILATURA_OPTIONS)
-    if _weight(_text(doc)) < FALLBACK_BELOW_WEIGHT:
+    text = _text(doc)
+    if _weight(text) < FALLBACK_BELOW_WEIGHT:
         doc = trafilatura.bare_extraction(tree, url=url, **_FALLBACKS)
+        text = _text(doc)
     json_ld = _json_ld(tree)
-    if _weight(_text(doc)) < MIN_TEXT_WEIGHT:
+    weight = _weight(text)
+    if weight < MIN_TEXT_WEIGHT:
         if _paywalled(tree, json_ld):  # the retry would take the teaser's chrome for text
             return ExtractionFailure("paywalled: only a teaser and a subscription prompt served")
         # Precision mode can keep one teaser of an index page, or too little of an article:
         # see what trafilatura's default mode keeps before refusing, and say why.
         retry = trafilatura.bare_extraction(tree, url=url, **_RETRY)
-        doc = retry if len(_text(retry)) > len(_text(doc)) else doc
-    text = _text(doc)
+        if len(retry_text := _text(retry)) > len(text):
+            doc, text, weight = retry, retry_text, _weight(retry_text)
     if not isinstance(doc, Document) or not text.strip():
         return ExtractionFailure("no article text found")
-    cjk = len(_CJK.findall(text))
-    if _weight(text) < MIN_TEXT_WEIGHT:
+    if weight < MIN_TEXT_WEIGHT:
+        cjk = len(_CJK.findall(text))
         counted = f", {cjk} CJK counted 3 times" if cjk else ""
         return ExtractionFailure(
             f"text too short ({len(text)} characters{counted}; need {MIN_TEXT_WEIGHT})"
