@@ -163,6 +163,9 @@ def _record_known_article(
     )
     article.latest_version_id = version.id
     article.dated = content.published or article.first_seen
+    # The version went in by Core: the versions this session loaded are stale, and an article
+    # the caller still holds would give the next edit in the session a stale history.
+    session.expire(article, ["versions"])
     index_version(session, version, history[-1] if history else None)
     new_entities = record_mentions(session, version, page.entities, run_id)
     return Recorded(Outcome.NEW_VERSION, number, kind, new_entities=new_entities)

@@ -121,6 +121,27 @@ def test_new_article_then_unchanged_then_new_version(db: Database) -> None:
         assert article.first_seen == T0
 
 
+def test_edits_recorded_in_one_transaction_each_get_their_own_number(db: Database) -> None:
+    """record_page is a library call: a caller batching pages must not see a version number
+    reused (the unique constraint would fail the whole batch)."""
+    with db.transaction() as session:
+        texts = ["One.", "One. Two.", "One. Two. Three.", "One. Two. Three. Four."]
+        record_page(session, page(texts[0]))
+        # the caller holds the article: the session keeps it, with the versions it loaded
+        held = session.scalars(select(Article)).one()
+        assert [v.number for v in held.versions] == [1]
+        for hour, text_ in enumerate(texts[1:], start=1):
+            recorded = record_page(session, page(text_, at=T0 + timedelta(hours=hour)))
+            assert recorded.version == hour + 1
+        # compared with the version just stored, not with the one the session loaded first
+        again = record_page(session, page(texts[-1], at=T0 + timedelta(hours=9)))
+        assert again.outcome is Outcome.UNCHANGED
+    with db.reading() as session:
+        versions = session.scalars(select(Version).order_by(Version.number)).all()
+        assert [(v.number, v.text) for v in versions] == list(enumerate(texts, start=1))
+        assert [v.sentences_added for v in versions] == [0, 1, 1, 1]
+
+
 def test_cosmetic_differences_are_not_a_new_version(db: Database) -> None:
     record(db, page("He said \u201cyes\u201d \u2014 and left.\nNext  paragraph."))
     outcome = record(db, page('He said "yes" - and left. Next paragraph. '))
