@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from scrapy.crawler import CrawlerProcess
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.config import Config, SourceConfig
 from crawler.errors import CrawlRunError
@@ -29,6 +30,8 @@ from storage.fetch_states import Validators, validators_for
 from storage.rechecks import due_articles
 from storage.runs import RunCounts, claim_run, close_abandoned_runs, finish_run, start_run
 from storage.versions import ensure_source
+
+logger = logging.getLogger(__name__)
 
 SPIDERS: dict[str, type[SourceSpider]] = {
     "feed": FeedSpider,
@@ -118,6 +121,10 @@ def run_crawl(
             finish_run(session, run_id, sink.counts, status, [source.name for source in sources])
     if sink.halted:
         raise sink.halted
+    try:
+        db.refresh_statistics()
+    except SQLAlchemyError as exc:  # statistics only speed up queries: the crawl is stored
+        logger.warning("could not refresh the query planner's statistics: %s", exc)
     return CrawlResult(run_id, status, [source.name for source in sources], sink.counts)
 
 

@@ -60,8 +60,35 @@ class Database:
         with self._sessions() as session:
             yield session
 
+    def refresh_statistics(self) -> bool:
+        """On SQLite, ANALYZE when the query planner has no statistics or the versions have
+        doubled since it got them; True when it ran. Without them SQLite guesses, and an index
+        a user adds (say for Datasette) can lead it to walk every mention of an entity for each
+        article: 1 s instead of 5 ms for an entity list at 100,000 articles. PostgreSQL's
+        autovacuum keeps its own statistics."""
+        if self.engine.dialect.name != "sqlite":
+            return False
+        with self.engine.connect() as connection:
+            analyzed = None
+            if connection.exec_driver_sql(_HAS_STATISTICS).scalar():
+                analyzed = connection.exec_driver_sql(_ANALYZED_VERSIONS).scalar()
+            versions = connection.exec_driver_sql("SELECT max(id) FROM versions").scalar() or 0
+            if not versions or (analyzed and versions < 2 * int(str(analyzed).split()[0])):
+                return False
+            connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+        return True
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+ANALYSIS_LIMIT = 400
+"""Rows ANALYZE samples per index, as SQLite's documentation advises (100 to 1,000): half a
+second on a 4 GB archive of 100,000 articles, and the plans of bench/query_speed.py unchanged."""
+_HAS_STATISTICS = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"  # once ANALYZE ran
+_ANALYZED_VERSIONS = "SELECT stat FROM sqlite_stat1 WHERE tbl = 'versions' LIMIT 1"  # "rows ..."
 
 
 def open_database(url: str) -> Database:

@@ -63,6 +63,8 @@ def test_first_crawl_stores_every_article_once_without_boilerplate(
     for chrome in EXPECTED["must_not_contain"]:
         assert chrome not in shown["text"]
     assert [v["number"] for v in shown["versions"]] == [1]
+    with sqlite3.connect(labscope.db) as connection:  # the crawl gave the planner statistics
+        assert connection.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'versions'").fetchone()
 
 
 def test_robots_txt_disallowed_urls_are_never_fetched(site: SiteServer, labscope: Labscope) -> None:

@@ -142,6 +142,20 @@ def test_edits_recorded_in_one_transaction_each_get_their_own_number(db: Databas
         assert [v.sentences_added for v in versions] == [0, 1, 1, 1]
 
 
+def test_planner_statistics_are_taken_again_when_the_versions_double(db: Database) -> None:
+    assert not db.refresh_statistics()  # nothing stored: nothing to learn
+    record(db, page("One."))
+    assert db.refresh_statistics()
+    assert not db.refresh_statistics()
+    record(db, page("One. Two.", at=T0 + timedelta(hours=1)))
+    assert db.refresh_statistics()
+    with db.engine.connect() as connection:
+        stat = connection.exec_driver_sql(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'versions' LIMIT 1"
+        ).scalar()
+    assert str(stat).split()[0] == "2"
+
+
 def test_cosmetic_differences_are_not_a_new_version(db: Database) -> None:
     record(db, page("He said \u201cyes\u201d \u2014 and left.\nNext  paragraph."))
     outcome = record(db, page('He said "yes" - and left. Next paragraph. '))
