@@ -249,8 +249,10 @@ def test_crawl_delay_from_robots_txt_is_honoured(site: SiteServer, labscope: Lab
     assert len(times) >= 4
     gaps = [b - a for a, b in itertools.pairwise(times)]
     # Without the floor the gaps are milliseconds; a busy machine can delay one request's
-    # arrival more than the next one's, hence the margin.
-    assert min(gaps) >= 0.8, gaps
+    # arrival more than the next one's (a gap of 0.75 s was seen under a loaded suite), hence
+    # the margin on each gap and the tighter bound on their mean.
+    assert min(gaps) >= 0.5, gaps
+    assert sum(gaps) / len(gaps) >= 0.9, gaps
 
 
 def test_pages_over_max_page_bytes_are_refused(site: SiteServer, labscope: Labscope) -> None:
