@@ -1,15 +1,19 @@
-"""Baseline (c) of bench/crawl_bench.py: a Scrapy spider that only fetches a sitemap's URLs.
+"""Baselines (c) and (c') of bench/crawl_bench.py: a Scrapy spider that only fetches a
+sitemap's URLs, either plainly (c) or asking each article "If-None-Match: *" (c'), which the
+benchmark's server answers with a 304 as it does labscope's conditional recrawl.
 
-    python bench/bare_fetch.py SITEMAP_URL [--concurrency 16]
+    python bench/bare_fetch.py SITEMAP_URL [--concurrency 16] [--not-modified]
 
 Prints JSON: pages fetched, their statuses, and the seconds from the spider's opening to its
 closing (Scrapy's start-up left out). It parses nothing and stores nothing, so its pages/s is
-what the network stack of a Scrapy crawl can do on this machine: the ceiling for a recrawl.
+what the network stack of a Scrapy crawl can do on this machine: (c) the ceiling for a crawl
+that gets pages, (c') for a recrawl answered by 304s.
 
 Its settings are those crawler/settings.py derives from the benchmark's [crawl] table (delay 0,
 concurrency 16, timeout 30), written out here because the benchmark may rely only on labscope's
 CLI and database, not on its internals: keep them in step when labscope's change. labscope's
-AutoThrottle subclass only adds robots.txt Crawl-delay floors, so stock AutoThrottle stands in.
+AutoThrottle subclass adds robots.txt Crawl-delay floors and takes a 304 for a healthy answer;
+the second is all that matters here, and `HealthyNotModified` does the same.
 """
 
 from __future__ import annotations
@@ -21,14 +25,25 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
+from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
 
 _LOC = re.compile(rb"<loc>\s*([^<\s]+)\s*</loc>")
+
+
+class HealthyNotModified(AutoThrottle):
+    """Stock AutoThrottle lets only a 200 lower the delay: a run of 304s would slow to one
+    request per latency. labscope's throttle takes a 304 for the healthy answer it is."""
+
+    def _adjust_delay(self, slot: Any, latency: float, response: Response) -> None:
+        if response.status == 304:
+            response = response.replace(status=200)
+        super()._adjust_delay(slot, latency, response)
 
 
 def settings(concurrency: int) -> dict[str, Any]:
@@ -62,6 +77,8 @@ def settings(concurrency: int) -> dict[str, Any]:
             "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
         },
         "EXTENSIONS": {  # as labscope's
+            "scrapy.extensions.throttle.AutoThrottle": None,
+            f"{__name__}.HealthyNotModified": 0,
             "scrapy.extensions.logstats.LogStats": None,
             "scrapy.extensions.feedexport.FeedExporter": None,
             "scrapy.extensions.spiderstate.SpiderState": None,
@@ -77,9 +94,12 @@ class BareSpider(scrapy.Spider):
 
     name = "bare"
 
-    def __init__(self, sitemap: str, **kwargs: Any) -> None:
+    handle_httpstatus_list: ClassVar[list[int]] = [304]
+
+    def __init__(self, sitemap: str, not_modified: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sitemap = sitemap
+        self.headers = {"If-None-Match": "*"} if not_modified else {}
         self.statuses: Counter[int] = Counter()
         self.opened = self.closed = 0.0
 
@@ -104,7 +124,7 @@ class BareSpider(scrapy.Spider):
             if url.endswith(b".xml"):
                 yield scrapy.Request(url.decode(), callback=self.parse_sitemap)
             else:
-                yield scrapy.Request(url.decode(), callback=self.fetched)
+                yield scrapy.Request(url.decode(), headers=self.headers, callback=self.fetched)
 
     def fetched(self, response: Response) -> None:
         self.statuses[response.status] += 1
@@ -114,10 +134,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("sitemap")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--not-modified", action="store_true", help="ask for 304s (c')")
     args = parser.parse_args()
     process = CrawlerProcess(settings(args.concurrency))
     crawler = process.create_crawler(BareSpider)
-    process.crawl(crawler, sitemap=args.sitemap)
+    process.crawl(crawler, sitemap=args.sitemap, not_modified=args.not_modified)
     process.start()
     spider = crawler.spider
     assert isinstance(spider, BareSpider)

@@ -5,7 +5,8 @@ crawler that only extracts would manage; (b) the same on one process per core: t
 extraction limit, which a crawler extracting in worker processes can approach; (c) a bare Scrapy
 spider fetching the same URLs with labscope's connection settings and doing nothing with them
 (bench/bare_fetch.py, in a subprocess since Scrapy's reactor cannot restart): the fetch limit
-that recrawls, which extract little, are compared with.
+that recrawls, which extract little, are compared with; and (c') that spider asking for 304s,
+the limit of a recrawl with validators.
 """
 
 from __future__ import annotations
@@ -68,9 +69,11 @@ def extract_all(pages: Sequence[str], processes: int) -> list[str]:
         return pool.map(plain_extract, pages, chunksize=2)
 
 
-def bare_fetch(sitemap: str, concurrency: int) -> dict[str, Any]:
-    """Baseline (c): run bench/bare_fetch.py; its JSON plus the wall time of the subprocess."""
+def bare_fetch(sitemap: str, concurrency: int, not_modified: bool = False) -> dict[str, Any]:
+    """Baseline (c), or (c') asking for 304s: run bench/bare_fetch.py; its JSON plus the wall
+    time of the subprocess."""
     command = [sys.executable, str(BARE_FETCH), sitemap, "--concurrency", str(concurrency)]
+    command += ["--not-modified"] if not_modified else []
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False)
     wall = time.perf_counter() - start

@@ -17,6 +17,8 @@ the same repetition, and the table shows median, min and max over --reps.
     (b) the same on a process per core: the machine's extraction limit
     (c) a bare Scrapy spider fetching the same URLs with the same connection settings: the
         fetch limit (bench/bare_fetch.py)
+    (c') the same spider asking for every article "If-None-Match: *", which the server answers
+        with a 304: the limit of a recrawl answered by 304s
 
 and the crawls, timed by the crawl_runs record (started to finished, process start-up left
 out; the subprocess's wall time is shown beside it):
@@ -175,17 +177,20 @@ def choose_edits(site: CorpusSite, count: int) -> frozenset[int]:
 def repetition(
     site: CorpusSite, folder: Path, baseline_pages: list[str], edited: frozenset[int]
 ) -> dict[str, Any]:
-    """Baselines (a), (b), (c), then the four crawls into a fresh database."""
+    """Baselines (a), (b), (c), (c'), then the four crawls into a fresh database."""
     sitemap = f"{site.base}/sitemap.xml"
     set_mode(site, validators=True)
     rate_a, plain_texts = extraction_loop(baseline_pages)
     rate_b = extraction_pool(baseline_pages, cores())
     bare = bare_fetch(sitemap, CONCURRENCY)
+    bare_304 = bare_fetch(sitemap, CONCURRENCY, not_modified=True)
     rep: dict[str, Any] = {
         "a": rate_a,
         "b": rate_b,
         "c": bare["pages"] / bare["seconds"],
+        "c304": bare_304["pages"] / bare_304["seconds"],
         "bare_fetch": bare,
+        "bare_fetch_304": bare_304,
         "plain_texts": plain_texts,
     }
     config = write_config(folder, sitemap, CONCURRENCY)
