@@ -32,6 +32,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
+from scrapy.settings import default_settings
 
 _LOC = re.compile(rb"<loc>\s*([^<\s]+)\s*</loc>")
 
@@ -63,30 +64,40 @@ def settings(concurrency: int) -> dict[str, Any]:
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "ERROR",
         "CONCURRENT_ITEMS": 1,  # as labscope's: Scrapy's 100 starts 100 tasks per response
-        "SPIDER_MIDDLEWARES": {  # as labscope's: the ones it has no use for are off
-            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
-            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-            "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
-        },
-        "DOWNLOADER_MIDDLEWARES": {
-            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
-            "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
-            "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-            "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
-        },
-        "EXTENSIONS": {  # as labscope's
-            "scrapy.extensions.throttle.AutoThrottle": None,
-            f"{__name__}.HealthyNotModified": 0,
-            "scrapy.extensions.logstats.LogStats": None,
-            "scrapy.extensions.feedexport.FeedExporter": None,
-            "scrapy.extensions.spiderstate.SpiderState": None,
-            "scrapy.extensions.memdebug.MemoryDebugger": None,
-            "scrapy.extensions.closespider.CloseSpider": None,
-            "scrapy.extensions.remote_control.RemoteControl": None,
-        },
+        # As labscope's: Scrapy's components it does without are left out of Scrapy's own
+        # lists, so that they are not even imported; AutoThrottle is HealthyNotModified here.
+        "EXTENSIONS_BASE": _without(
+            default_settings.EXTENSIONS_BASE,
+            "throttle.AutoThrottle",
+            "logstats.LogStats",
+            "feedexport.FeedExporter",
+            "spiderstate.SpiderState",
+            "memdebug.MemoryDebugger",
+            "closespider.CloseSpider",
+            "remote_control.RemoteControl",
+        ),
+        "EXTENSIONS": {f"{__name__}.HealthyNotModified": 0},
+        "SPIDER_MIDDLEWARES_BASE": _without(
+            default_settings.SPIDER_MIDDLEWARES_BASE,
+            "referer.RefererMiddleware",
+            "urllength.UrlLengthMiddleware",
+            "depth.DepthMiddleware",
+            "metacopy.MetaCopyDetectionMiddleware",
+        ),
+        "DOWNLOADER_MIDDLEWARES_BASE": _without(
+            default_settings.DOWNLOADER_MIDDLEWARES_BASE,
+            "offsite.OffsiteMiddleware",
+            "httpauth.HttpAuthMiddleware",
+            "stats.DownloaderStats",
+            "cookies.CookiesMiddleware",
+            "httpcache.HttpCacheMiddleware",
+        ),
     }
+
+
+def _without(components: dict[str, int], *left_out: str) -> dict[str, int]:
+    """`components` without those whose path ends with one of `left_out`."""
+    return {path: order for path, order in components.items() if not path.endswith(left_out)}
 
 
 class BareSpider(scrapy.Spider):

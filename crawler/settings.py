@@ -4,7 +4,49 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from crawler.config import CrawlConfig
+
+_LEFT_OUT = {
+    "EXTENSIONS_BASE": {
+        "scrapy.extensions.throttle.AutoThrottle",  # crawler.politeness.PoliteThrottle instead
+        # What labscope does itself or never asks of Scrapy: progress (LogStats), feed export,
+        # JOBDIR state, memory debugging, CLOSESPIDER_* limits, remote control.
+        "scrapy.extensions.logstats.LogStats",
+        "scrapy.extensions.feedexport.FeedExporter",
+        "scrapy.extensions.spiderstate.SpiderState",
+        "scrapy.extensions.memdebug.MemoryDebugger",
+        "scrapy.extensions.closespider.CloseSpider",
+        "scrapy.extensions.remote_control.RemoteControl",
+    },
+    # Layers every request or response passes through (an eighth of a 304 recrawl's CPU) for
+    # what labscope never has: allowed_domains, HTTP auth, a depth limit, byte counts, a
+    # Referer to send, cookies, an HTTP cache; spiders/base.py skips over-long article URLs.
+    "SPIDER_MIDDLEWARES_BASE": {
+        "scrapy.spidermiddlewares.referer.RefererMiddleware",
+        "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware",
+        "scrapy.spidermiddlewares.depth.DepthMiddleware",
+        "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware",
+    },
+    "DOWNLOADER_MIDDLEWARES_BASE": {
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",  # StrictRobotsTxt instead
+        "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware",
+        "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
+        "scrapy.downloadermiddlewares.stats.DownloaderStats",
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+        "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware",
+    },
+}
+"""Scrapy's components labscope replaces or does without. They are left out of Scrapy's own
+lists rather than set to None in ours, because Scrapy imports every component it is given, None
+or not: 0.15 s of CPU a run (remote control alone imports aiohttp)."""
+
+
+def _base(name: str) -> dict[str, int]:
+    """Scrapy's default list `name`, as the installed Scrapy has it, without what we leave out."""
+    default: dict[str, int] = getattr(default_settings, name)
+    return {path: order for path, order in default.items() if path not in _LEFT_OUT[name]}
 
 
 def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, Any]:
@@ -27,38 +69,13 @@ def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, A
         "TELNETCONSOLE_ENABLED": False,
         "DNS_TIMEOUT": min(crawl.timeout, 20.0),
         "LOG_LEVEL": log_level,
-        "EXTENSIONS": {
-            "scrapy.extensions.throttle.AutoThrottle": None,
-            "crawler.politeness.PoliteThrottle": 0,
-            # Scrapy's extensions for what labscope does itself or never asks of Scrapy: progress
-            # (LogStats), feed export, JOBDIR state, memory debugging, CLOSESPIDER_* limits, remote
-            # control (aiohttp, imported inside every run). Off, each run starts 3% cheaper.
-            "scrapy.extensions.logstats.LogStats": None,
-            "scrapy.extensions.feedexport.FeedExporter": None,
-            "scrapy.extensions.spiderstate.SpiderState": None,
-            "scrapy.extensions.memdebug.MemoryDebugger": None,
-            "scrapy.extensions.closespider.CloseSpider": None,
-            "scrapy.extensions.remote_control.RemoteControl": None,
-        },
-        # Scrapy's middlewares labscope has no use for, each a layer every request or response
-        # passes through (an eighth of a 304 recrawl's CPU): no allowed_domains, HTTP auth, depth
-        # limit, byte counts or Referer to send, no cookies or HTTP cache; spiders/base.py skips
-        # over-long article URLs.
-        "SPIDER_MIDDLEWARES": {
-            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
-            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-            "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
-        },
+        "EXTENSIONS_BASE": _base("EXTENSIONS_BASE"),
+        "EXTENSIONS": {"crawler.politeness.PoliteThrottle": 0},
+        "SPIDER_MIDDLEWARES_BASE": _base("SPIDER_MIDDLEWARES_BASE"),
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 100},
+        "DOWNLOADER_MIDDLEWARES_BASE": _base("DOWNLOADER_MIDDLEWARES_BASE"),
         "DOWNLOADER_MIDDLEWARES": {
-            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "crawler.politeness.StrictRobotsTxt": 100,
-            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
-            "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
-            "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-            "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
             "crawler.politeness.RetryAfter": 560,  # sees a 429 before RetryMiddleware (550)
         },
         # A development check that parses a callback's source with `ast`; our callbacks are
