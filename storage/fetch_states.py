@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, case, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from storage.events import add_event
-from storage.models import Article, FetchState, fitting, table_of
+from storage.models import Article, Base, FetchState, fitting, table_of
 
 # An article is flagged removed after this many 404/410 answers in a row (one may be a blip).
 GONE_CHECKS = 2
@@ -24,6 +24,26 @@ _STATES = table_of(FetchState)
 _STATE = select(FetchState.id, FetchState.article_id).where(FetchState.url == bindparam("url"))
 _ADD_STATE = insert(_STATES)
 _SET_STATE = update(_STATES).where(_STATES.c.id == bindparam("state"))
+_STATES_OF = select(_STATES.c.id, _STATES.c.url, _STATES.c.article_id).where(
+    _STATES.c.url.in_(bindparam("urls", expanding=True))
+)
+_CHECKED_STATE = _SET_STATE.values(
+    last_fetched=bindparam("at"), last_status=bindparam("status"), last_error=None
+)
+_STATE_COLUMNS = ["last_fetched", "last_status", "last_error"]
+_ARTICLES = table_of(Article)
+_CHECKED_AT = bindparam("at", type_=_ARTICLES.c.last_checked.type)
+_CHECKED = (  # last_checked only moves forward: a batch may hold an older check
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article"))
+    .values(
+        last_checked=case(
+            (_ARTICLES.c.last_checked < _CHECKED_AT, _CHECKED_AT),
+            else_=_ARTICLES.c.last_checked,
+        ),
+        gone_checks=0,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -55,24 +75,56 @@ class Check:
 
 
 def record_checks(session: Session, checks: Sequence[Check], run_id: int | None = None) -> None:
-    """Many unchanged fetches at once: one query for their URLs' states, one for their articles
-    and one flush, where a recrawl of unchanged pages spent most of its time one URL at a time."""
-    urls = list({check.url for check in checks})
-    states = {s.url: s for s in session.scalars(select(FetchState).where(FetchState.url.in_(urls)))}
-    ids = {state.article_id for state in states.values() if state.article_id is not None}
-    articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+    """Many unchanged fetches at once, in a few Core statements: a recrawl of unchanged pages
+    is mostly these, and the ORM's unit of work cost more than the rows it wrote."""
+    last = {check.url: check for check in checks}  # a URL checked twice keeps its last answer
+    connection = session.connection()
+    found = connection.execute(_STATES_OF, {"urls": list(last)}).all()
+    known = {url: (state, article) for state, url, article in found}
+    checked: dict[int, datetime] = {}  # article -> latest check of any of its URLs
     for check in checks:
-        state = states.get(check.url)
-        if state is None:
-            state = states[check.url] = FetchState(url=check.url, last_fetched=check.fetched_at)
-            session.add(state)
-        state.last_fetched = check.fetched_at
-        state.last_status = check.status
-        state.last_error = None
-        article = articles.get(state.article_id) if state.article_id is not None else None
-        if article is not None:
-            seen_alive(session, article, check.fetched_at, run_id)
+        article = known.get(check.url, (None, None))[1]
+        if article is not None and (article not in checked or checked[article] < check.fetched_at):
+            checked[article] = check.fetched_at
+    _restore(session, checked, run_id)
+    states = [
+        {"state": known[c.url][0], "at": c.fetched_at, "status": c.status}
+        for c in last.values()
+        if c.url in known
+    ]
+    new = [
+        {"url": c.url, "last_fetched": c.fetched_at, "last_status": c.status}
+        for c in last.values()
+        if c.url not in known
+    ]
+    if states:
+        connection.execute(_CHECKED_STATE, states)
+    if new:
+        connection.execute(_ADD_STATE, new)
+    if checked:
+        connection.execute(_CHECKED, [{"article": a, "at": at} for a, at in checked.items()])
+    _expire_loaded(session, FetchState, {row[0] for row in found}, _STATE_COLUMNS)
+    _expire_loaded(session, Article, set(checked), ["last_checked", "gone_checks"])
+
+
+def _restore(session: Session, checked: dict[int, datetime], run_id: int | None) -> None:
+    """Articles flagged removed that answered again (rare: loaded, restored, evented)."""
+    if not checked:
+        return
+    removed = select(Article).where(Article.id.in_(checked), Article.removed_at.is_not(None))
+    for article in session.scalars(removed):
+        seen_alive(session, article, checked[article.id], run_id)
     session.flush()
+
+
+def _expire_loaded(session: Session, model: type[Base], ids: set[int], names: list[str]) -> None:
+    """Objects the session had loaded whose rows a Core statement just changed: read again
+    on next use, not left stale for a caller that still holds them."""
+    mapper = inspect(model)
+    for row_id in ids:
+        loaded = session.identity_map.get(mapper.identity_key_from_primary_key((row_id,)))
+        if loaded is not None:
+            session.expire(loaded, names)
 
 
 def record_failure(

@@ -24,7 +24,7 @@ from storage.fetch_states import Check, record_checks, validators_for
 from storage.filters import Filters
 from storage.fingerprint import fingerprint
 from storage.html_blobs import unpack
-from storage.models import Article, Base, CrawlRun, FetchState, HtmlBlob, Version
+from storage.models import Article, Base, CrawlRun, Event, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles
 from storage.records import EntityRecord, FetchedPage, PageContent
 from storage.runs import close_abandoned_runs, start_run
@@ -215,6 +215,32 @@ def test_validators_and_checks(db: Database) -> None:
             s.url: (s.last_status, s.last_fetched) for s in session.scalars(select(FetchState))
         }
     assert states == {"https://s.example/a": (200, later), "https://s.example/b": (304, later)}
+
+
+def test_a_batch_of_checks_keeps_the_latest_and_restores_a_removed_article(db: Database) -> None:
+    record(db, page("One."))
+    url = "https://s.example/a"
+    gone = T0 + timedelta(days=1)
+    with db.transaction() as session:
+        article = session.scalars(select(Article)).one()
+        article.removed_at, article.gone_checks = gone, 2
+    later, latest = T0 + timedelta(days=3), T0 + timedelta(days=4)
+    with db.transaction() as session:
+        held = session.scalars(select(Article)).one()  # a caller holding the article
+        assert held.last_checked == T0
+        # The same URL twice in a batch: its last answer is kept; an older check of the same
+        # article in a later batch does not move last_checked back.
+        record_checks(session, [Check(url, latest, 304), Check(url, later, 200)])
+        assert (held.last_checked, held.gone_checks, held.removed_at) == (latest, 0, None)
+        record_checks(session, [Check(url, T0 + timedelta(days=2), 304)])
+        assert held.last_checked == latest
+        record_checks(session, [Check(url, T0 + timedelta(days=5), 304)])
+        assert held.last_checked == T0 + timedelta(days=5)
+    with db.reading() as session:
+        state = session.scalars(select(FetchState)).one()
+        assert (state.last_status, state.last_fetched) == (304, T0 + timedelta(days=5))
+        events = session.execute(select(Event.kind, Event.at).order_by(Event.id)).all()
+    assert events[-1] == ("restored", latest)
 
 
 def test_times_come_back_aware_and_in_utc(db: Database) -> None:
