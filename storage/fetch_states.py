@@ -78,6 +78,7 @@ def record_checks(session: Session, checks: Sequence[Check], run_id: int | None 
     """Many unchanged fetches at once, in a few Core statements: a recrawl of unchanged pages
     is mostly these, and the ORM's unit of work cost more than the rows it wrote."""
     last = {check.url: check for check in checks}  # a URL checked twice keeps its last answer
+    session.flush()  # Core reads below see only what is flushed: a state the caller just added
     connection = session.connection()
     found = connection.execute(_STATES_OF, {"urls": list(last)}).all()
     known = {url: (state, article) for state, url, article in found}

@@ -236,8 +236,10 @@ def test_a_batch_of_checks_keeps_the_latest_and_restores_a_removed_article(db: D
         assert held.last_checked == latest
         record_checks(session, [Check(url, T0 + timedelta(days=5), 304)])
         assert held.last_checked == T0 + timedelta(days=5)
+        session.add(FetchState(url="https://s.example/new", last_fetched=T0))  # not flushed
+        record_checks(session, [Check("https://s.example/new", latest, 304)])
     with db.reading() as session:
-        state = session.scalars(select(FetchState)).one()
+        state = session.scalars(select(FetchState).where(FetchState.url == url)).one()
         assert (state.last_status, state.last_fetched) == (304, T0 + timedelta(days=5))
         events = session.execute(select(Event.kind, Event.at).order_by(Event.id)).all()
     assert events[-1] == ("restored", latest)
