@@ -29,7 +29,7 @@ from crawler.page_metadata import page_metadata
 
 # Chosen by measuring word-shingle F1 on the article-extraction-benchmark corpus (181 news pages;
 # bench/extraction_quality.py, whose docstring has the other options' figures): defaults 0.953,
-# these 0.966 with 0 of 181 pages refused. Tables off lower F1 and lose whole pages.
+# these 0.971 with 0 of 181 pages refused. Tables off lower F1 and lose whole pages.
 _TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_comments": False,  # reader comments are not the article and change on every visit
     "include_tables": True,  # without tables, article text is lost (a table-laid page entirely)
@@ -49,6 +49,13 @@ keeps less than this (about two paragraphs): that is where it misses articles. T
 of trafilatura's time; on the corpus they rescued 2 pages of 181, both under 350 characters,
 and changed 3 longer ones, one for the worse (readability's 3,933 characters of links over 894
 of article)."""
+
+RETRY_MIN_GROWTH = 2
+"""A short text (under FALLBACK_BELOW_WEIGHT even after the fallbacks) is replaced by what
+trafilatura's default mode keeps when that is this many times longer. Precision mode can prune
+the article's own block (its class token "bar" matches Barron's "barrons-article-wrap") and keep
+a reprint notice: on the corpus, 260 characters against 3,213 in default mode. On a genuinely
+short article the default mode only adds chrome: WSJ's 367-character teaser became 598."""
 
 MIN_TEXT_WEIGHT = 200
 """Shorter texts are stubs, paywalls or error pages. A CJK character counts 3, about a short
@@ -131,13 +138,17 @@ def _extract(html: str, url: str) -> Extraction | ExtractionFailure:
         text = _text(doc)
     json_ld = _json_ld(tree)
     weight = _weight(text)
-    if weight < MIN_TEXT_WEIGHT:
-        if _paywalled(tree, json_ld):  # the retry would take the teaser's chrome for text
+    if weight < FALLBACK_BELOW_WEIGHT:
+        too_short = weight < MIN_TEXT_WEIGHT
+        if too_short and _paywalled(tree, json_ld):  # the retry would take its chrome for text
             return ExtractionFailure("paywalled: only a teaser and a subscription prompt served")
-        # Precision mode can keep one teaser of an index page, or too little of an article:
-        # see what trafilatura's default mode keeps before refusing, and say why.
+        # Precision mode can keep one teaser of an index page, or a notice instead of the
+        # article: see what trafilatura's default mode keeps before refusing or storing it.
+        # On a short article it adds some chrome, so above the refusal line it must find
+        # RETRY_MIN_GROWTH times as much.
         retry = trafilatura.bare_extraction(tree, url=url, **_RETRY)
-        if len(retry_text := _text(retry)) > len(text):
+        retry_text = _text(retry)
+        if len(retry_text) > (len(text) if too_short else RETRY_MIN_GROWTH * len(text)):
             doc, text, weight = retry, retry_text, _weight(retry_text)
     if not isinstance(doc, Document) or not text.strip():
         return ExtractionFailure("no article text found")

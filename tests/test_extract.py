@@ -241,6 +241,45 @@ def test_a_short_main_extraction_gets_trafilaturas_fallbacks() -> None:
     assert all(p in text for p in PARAGRAPHS)
 
 
+def test_a_notice_kept_instead_of_the_article_gives_way_to_the_default_mode() -> None:
+    """Precision mode prunes a block whose class holds trafilatura's "bar" token (as Barron's
+    "barrons-article-wrap" does) and keeps a reprint notice, too long for jusText's rescue; the
+    fallbacks see the same pruned page. The default mode finds the article."""
+    notice = (
+        "This copy is for your personal, non-commercial use only. To order presentation-ready "
+        "copies for distribution to your colleagues, clients or customers, visit our reprints "
+        "desk or call the number printed at the foot of this page. Reprints of this article "
+        "are subject to licence terms."
+    )
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = page(
+        f"<div class='reprint'><p>{notice}</p></div>"
+        f"<h1>DeepSeek Releases a New Reasoning Model</h1>"
+        f"<div class='barrons-article-wrap'>{paragraphs}</div>",
+        "<title>DeepSeek Releases a New Reasoning Model | Example Ledger</title>",
+    )
+    text = extracted(html).text
+    assert all(p in text for p in PARAGRAPHS)
+
+
+def test_a_short_article_is_not_padded_with_what_the_default_mode_adds() -> None:
+    """The default mode also keeps an author box that precision mode drops: a third more text,
+    not RETRY_MIN_GROWTH times as much, so the short article is stored without it."""
+    short = f"{PARAGRAPHS[0]} {PARAGRAPHS[1]}"
+    box = (
+        "Lin Mei covers Chinese technology companies for Example Ledger from Beijing, and "
+        "previously reported from Shanghai."
+    )
+    html = page(
+        f"<article><h1>DeepSeek Releases a New Reasoning Model</h1><p>{short}</p>"
+        f"<div class='article-bottom'><p>{box}</p></div></article>",
+        "<title>DeepSeek Releases a New Reasoning Model | Example Ledger</title>",
+    )
+    text = extracted(html).text
+    assert short in text
+    assert box not in text
+
+
 def test_article_with_read_more_links_is_kept() -> None:
     extra = "".join(
         f'<p><a href="/2025/other-{i}.html">Read more: Chinese lab {i} cuts its API prices</a></p>'
