@@ -34,7 +34,7 @@ variant but the defaults leaves comments out; speed of a warm pass, where measur
     favor_precision, no metadata                0.958  0.971  0.964  0      ~57 pages/s
     metadata, favor_precision, fast, and the    0.962  0.971  0.966  0      ~60 pages/s
       fallbacks below 500 characters
-    the same, and the default mode when still   0.966  0.976  0.971  0      ~54 pages/s
+    the same, and the default mode when still   0.966  0.976  0.971  0      ~57 pages/s
       under 500 and it finds twice as much
       (chosen)
 
@@ -42,9 +42,9 @@ The last row runs trafilatura's fallback extractors (readability and jusText, ha
 only on the 8 pages where the main extractor kept under 500 characters (crawler.extract's
 FALLBACK_BELOW_WEIGHT): they rescue 2 of them, and on longer texts they changed 3 pages, one
 for the worse. The speeds above these rows were measured before crawler.page_metadata. The
-chosen row changes one page, Barron's (F1 0 -> 0.85): trafilatura's class token "bar" prunes its
-"barrons-article-wrap" in precision mode, before readability sees the page too, and a reprint
-notice was stored as the article (crawler.extract's RETRY_MIN_GROWTH).
+chosen row changes one page, Barron's (F1 0 -> 0.85): precision mode deletes <header> elements,
+which left trafilatura a reprint notice, and the fallbacks did no better; the notice was stored
+as the article (crawler.extract's RETRY_MIN_GROWTH).
 
 Metadata costs about a quarter of the time (trafilatura's own; crawler/page_metadata.py skips
 its categories, tags and licence, 2 of its 5 ms a page). Parsing the HTML once and handing
