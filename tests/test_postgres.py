@@ -188,6 +188,21 @@ def test_times_come_back_aware_and_in_utc(db: Database) -> None:
         record_page(session, page("Two.", article="naive", at=datetime(2025, 1, 30, 9)))
 
 
+def test_checks_move_last_checked_forward_only(db: Database) -> None:
+    """record_checks compares times in SQL (a CASE): the instants count, not the zones."""
+    record(db, page("One."))
+    url = "https://s.example/a"
+    later = datetime(2025, 1, 29, 1, tzinfo=BEIJING)  # T0 + 8 h
+    with db.transaction() as session:
+        record_checks(session, [Check(url, later, 304), Check(url, T0 + timedelta(hours=1), 200)])
+    with db.transaction() as session:
+        record_checks(session, [Check(url, T0 + timedelta(hours=2), 304)])
+    with db.reading() as session:
+        assert session.scalars(select(Article)).one().last_checked == T0 + timedelta(hours=8)
+        state = session.scalars(select(FetchState)).one()
+        assert (state.last_status, state.last_fetched) == (304, T0 + timedelta(hours=2))
+
+
 def test_a_failed_transaction_leaves_nothing_behind(db: Database) -> None:
     with pytest.raises(RuntimeError), db.transaction() as session:
         record_page(session, page("One."))
