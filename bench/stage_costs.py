@@ -46,7 +46,7 @@ from bench.crawl_baselines import BARE_FETCH, plain_extract
 from bench.extraction_quality import find_corpus, load
 from crawler.article import build_page
 from crawler.entities import KnowledgeBase, find_entities
-from crawler.extract import Extraction, extract
+from crawler.extract import _DATE_PARAMS, Extraction, extract
 from crawler.items import PageFetched
 from crawler.page_metadata import page_metadata
 from storage.db import open_database
@@ -54,7 +54,6 @@ from storage.records import FetchedPage
 from storage.versions import ensure_source, record_page
 
 RESULTS = Path(__file__).with_name("results") / "stage_costs.json"
-DATE_PARAMS = {"original_date": True, "extensive_search": False}  # as crawler.extract's
 URL = "http://127.0.0.1/a/{}.html"
 
 
@@ -120,7 +119,7 @@ def extraction_ms(html: Sequence[str], passes: int) -> dict[str, float]:
         {
             "plain": (html, plain_extract),
             "extract": (list(enumerate(html)), lambda p: extract(p[1], URL.format(p[0]))),
-            "metadata": (trees, lambda tree: page_metadata(tree, URL, DATE_PARAMS)),
+            "metadata": (trees, lambda tree: page_metadata(tree, URL, _DATE_PARAMS)),
             "entities": (found, lambda f: find_entities(f[0], kb, title=f[1])),
         },
         passes,

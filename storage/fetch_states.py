@@ -84,20 +84,16 @@ def record_checks(session: Session, checks: Sequence[Check], run_id: int | None 
     known = {url: (state, article) for state, url, article in found}
     checked: dict[int, datetime] = {}  # article -> latest check of any of its URLs
     for check in checks:
-        article = known.get(check.url, (None, None))[1]
-        if article is not None and (article not in checked or checked[article] < check.fetched_at):
-            checked[article] = check.fetched_at
+        if check.url in known and (article := known[check.url][1]) is not None:
+            checked[article] = max(checked.get(article, check.fetched_at), check.fetched_at)
     _restore(session, checked, run_id)
-    states = [
-        {"state": known[c.url][0], "at": c.fetched_at, "status": c.status}
-        for c in last.values()
-        if c.url in known
-    ]
-    new = [
-        {"url": c.url, "last_fetched": c.fetched_at, "last_status": c.status}
-        for c in last.values()
-        if c.url not in known
-    ]
+    states: list[dict[str, Any]] = []
+    new: list[dict[str, Any]] = []
+    for c in last.values():
+        if c.url in known:
+            states.append({"state": known[c.url][0], "at": c.fetched_at, "status": c.status})
+        else:
+            new.append({"url": c.url, "last_fetched": c.fetched_at, "last_status": c.status})
     if states:
         connection.execute(_CHECKED_STATE, states)
     if new:
