@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import logging
 import os
 import sys
+import traceback
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -265,6 +267,31 @@ def _log_level(obj: Context) -> str:
     return "INFO" if obj.verbose else "CRITICAL"
 
 
+REINSTALL = "pip install -r requirements.lock && pip install --no-deps --no-build-isolation -e ."
+
+
+def broken_install(exc: ImportError) -> str:
+    """One line for a dependency that does not import: which package failed, on what, and the
+    command that mends it. A release elsewhere in the tree (lxml 5.2 moving `lxml.html.clean`
+    out) breaks an import, not labscope, and the user needs the fix, not a bug report."""
+    missing = exc.name
+    cause: BaseException | None = exc
+    while missing is None and cause is not None:  # lxml re-raises with `from None`
+        missing = getattr(cause, "name", None)
+        cause = cause.__context__
+    owners = importlib.metadata.packages_distributions()  # top-level module -> distributions
+    importer = "labscope"
+    for frame, _ in traceback.walk_tb(exc.__traceback__):  # the innermost installed package
+        top = str(frame.f_globals.get("__name__", "")).partition(".")[0]
+        if top in owners:
+            importer = f"{owners[top][0]} {importlib.metadata.version(owners[top][0])}"
+    reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return (
+        f"broken install: {importer} cannot import {missing or 'a module'} ({reason}); "
+        f"mend it in labscope's checkout with: {REINSTALL}"
+    )
+
+
 def main() -> None:
     """Entry point: every error a user can cause ends in one line on stderr and exit status 2."""
     try:
@@ -281,6 +308,9 @@ def main() -> None:
     except (CrawlerError, StorageError) as exc:
         err.print(f"labscope: error: {escape(str(exc))}", soft_wrap=True)
         sys.exit(2)
+    except ImportError as exc:
+        err.print(f"labscope: {escape(broken_install(exc))}", soft_wrap=True)
+        sys.exit(1)
     except click.ClickException as exc:
         err.print(f"labscope: error: {escape(exc.format_message())}", soft_wrap=True)
         sys.exit(exc.exit_code)

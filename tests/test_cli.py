@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import socket
 from pathlib import Path
 
@@ -127,3 +128,19 @@ def test_demo_on_a_busy_port(labscope: Labscope, tmp_path: Path) -> None:
         result = labscope("--db", f"sqlite:///{tmp_path}/d.db", "demo", "--port", str(port))
     assert result.code == 2
     assert f"cannot serve the demo site on 127.0.0.1:{port}" in one_line_error(result.stderr)
+
+
+def test_a_dependency_that_does_not_import_is_named_with_the_fix(labscope: Labscope) -> None:
+    # A broken install as lxml >= 5.2 without lxml_html_clean gives it: lxml.html.clean, which
+    # jusText imports under trafilatura, cannot import its half that moved out. A broken copy
+    # of that half first on the path (the CLI's working directory) reproduces it.
+    (labscope.config.parent / "lxml_html_clean.py").write_text("import labscope_lost_module\n")
+    result = labscope("demo", "--port", "0")
+    assert result.code == 1
+    assert one_line_error(result.stderr) == (
+        f"labscope: broken install: lxml {importlib.metadata.version('lxml')} cannot import "
+        "labscope_lost_module (lxml.html.clean module is now a separate project "
+        "lxml_html_clean.); mend it in labscope's checkout with: "
+        "pip install -r requirements.lock && "
+        "pip install --no-deps --no-build-isolation -e ."
+    )

@@ -18,13 +18,13 @@ def test_readme_opens_with_install_and_demo_then_tests() -> None:
     assert first_block is not None
     lines = first_block.group(1).strip().splitlines()
     assert len(lines) == 2
-    assert "pip install -e '.[dev]'" in lines[0] and lines[0].endswith("labscope demo")
+    assert "pip install -r requirements.lock &&" in lines[0] and lines[0].endswith("labscope demo")
     assert lines[1].endswith("python -m pytest")
 
 
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "pip install --quiet -e '.[dev]'" in ci
+    assert "pip install --quiet -r requirements.lock\n" in ci
     assert "\npython -m pytest\n" in ci
 
 
