@@ -196,6 +196,7 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
         ("Last checked", when(detail.last_checked)),
         ("Next check", when(due) if due else "none (too old to recheck)"),
         ("Version", f"{detail.version} of {len(detail.versions)}"),
+        *(("Also at" if i == 0 else "", alias) for i, alias in enumerate(detail.aliases)),
     ]
     for label, value in facts:
         out.print(f"[dim]{label:>12}[/dim]  {escape(value)}")

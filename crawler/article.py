@@ -7,6 +7,7 @@ from the Scrapy pipeline so it can be called and tested without a crawl.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawler.dates import iso_datetime
 from crawler.entities import KnowledgeBase, find_entities
@@ -22,10 +23,11 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
     if isinstance(result, ExtractionFailure):
         return result
     mentions = find_entities(result.text, kb, title=result.title)
+    article_url = _article_url(result, item.final_url)
     return FetchedPage(
         source=item.source,
         url=item.url,
-        article_url=_article_url(result, item.final_url),
+        article_url=article_url,
         fetched_at=item.fetched_at,
         html=item.body,
         content=_content(result, item.hints),
@@ -34,14 +36,19 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
         hints=item.hints,
         entities=tuple(EntityRecord(m.name, m.type, m.known, m.context, m.count) for m in mentions),
         final_url=item.final_url,
+        alias=article_url != item.final_url,
     )
 
 
 def _article_url(result: Extraction, fetched_url: str) -> str:
-    """The page's own canonical link wins, if it is http(s) and on the same site."""
+    """The page's own canonical link wins, if it is http(s) and on the same site, and does
+    not name the site's home page for a page that is not (a template's broken canonical would
+    make every article of the site one article)."""
     canonical = result.canonical_url
     if canonical and is_http_url(canonical) and same_site(canonical, fetched_url):
-        return canonicalize(canonical)
+        url = canonicalize(canonical)
+        if urlsplit(url).path.strip("/") or not urlsplit(fetched_url).path.strip("/"):
+            return url
     return fetched_url
 
 

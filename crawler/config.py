@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from os.path import abspath
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
@@ -45,6 +46,7 @@ from crawler.toml_checks import (
     section_table,
     show,
 )
+from crawler.urls import Tracking, tracking_rules
 from storage.changes import ChangeRules
 
 SourceKind = Literal["feed", "sitemap", "listing", "page"]
@@ -77,6 +79,11 @@ class CrawlConfig:
     schedule: str | None = None  # default 5-field cron for sources without their own
     time_limit: str = "1h"  # a scheduled crawl running longer is stopped and recorded as failed
     workers: int | None = None  # extraction processes; None: one per usable core; 0: in-process
+    tracking_params: tuple[str, ...] = ()  # dropped from URLs beside crawler.urls.TRACKING_PARAMS
+
+    @cached_property
+    def tracking(self) -> Tracking:
+        return tracking_rules(self.tracking_params)
 
 
 @dataclass(frozen=True)
@@ -258,6 +265,28 @@ def _patterns(table: Mapping[str, Any], key: str, where: Where) -> tuple[re.Patt
     return tuple(compiled)
 
 
+_TRACKING_ENTRY = re.compile(r"[A-Za-z0-9_.\-\[\]*]+(=[^=&#\s]+)?")
+
+
+def _tracking_params(table: Mapping[str, Any], where: Where) -> tuple[str, ...]:
+    """Extra query parameters to drop: `name`, `prefix_*` or `name=value`."""
+    raw = table.get("tracking_params", [])
+    fix = "write tracking_params = ['ref', 'ktm_*', 'f=rss']"
+    if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+        raise where.error(
+            f"tracking_params must be an array of strings; {fix} (got {show(raw)})",
+            "tracking_params",
+        )
+    for entry in raw:
+        if not _TRACKING_ENTRY.fullmatch(entry):
+            raise where.error(
+                f"tracking_params entry {q(entry)} is not a parameter name, prefix_* or "
+                f"name=value; {fix}",
+                "tracking_params",
+            )
+    return tuple(raw)
+
+
 def _get_relevance(table: Mapping[str, Any], where: Where) -> Relevance:
     relevance = get(table, "relevance", str, where, "all")
     if relevance not in RELEVANCES:
@@ -325,6 +354,7 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         schedule=cron(table, where),
         time_limit=get(table, "time_limit", str, where, d.time_limit),
         workers=opt(table, "workers", int, where),
+        tracking_params=_tracking_params(table, where),
     )
     try:
         parse_interval(crawl.time_limit)

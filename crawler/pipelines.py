@@ -6,6 +6,7 @@ comes back is stored here, in the crawl process, one page at a time: writes neve
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,10 @@ from storage.versions import Outcome, Recorded, record_page
 
 logger = logging.getLogger(__name__)
 CHECK_BATCH = 200
+HELD_ALIASES = 1_000
+"""Alias pages (AMP, mobile, print copies) held back until the run's other pages are stored,
+so that the primary URL, when it answers in the same run, is the one that makes the version
+whatever order the fetches finished in. Beyond this many (memory), they are stored at once."""
 
 
 @dataclass
@@ -45,6 +50,7 @@ class PageSink:
     checks: list[PageUnchanged] = field(default_factory=list)  # written CHECK_BATCH at a time
     on_halt: Callable[[], object] | None = None  # stops the crawl: nothing more can be stored
     halted: Unwritable | None = None
+    aliases: list[tuple[PageFetched, FetchedPage]] = field(default_factory=list)
 
     def claim(self, url: str, source: str) -> bool:
         """True the first time `url` is claimed in this run: one fetch per URL across spiders."""
@@ -57,8 +63,11 @@ class PageSink:
     def handle(self, item: Any, page: FetchedPage | ExtractionFailure | None = None) -> None:
         """Record one item (a fetched page with its extraction when done elsewhere); a bug
         while handling it fails that page, never the crawl."""
+        self._safely(item, lambda: self._handle(item, page))
+
+    def _safely(self, item: Any, work: Callable[[], None]) -> None:
         try:
-            self._handle(item, page)
+            work()
         except Exception as exc:
             logger.exception("internal error while storing %s", getattr(item, "url", item))
             reason = f"internal error: {exc!r}"[:300]
@@ -116,7 +125,20 @@ class PageSink:
             for item in batch:
                 self.counts.fail(item.source, item.url, f"{problem} while recording a check")
 
+    def flush_aliases(self) -> None:
+        """Store the alias pages held back: each makes a version only where its article's
+        primary URL has never answered."""
+        held, self.aliases = self.aliases, []
+        for item, page in held:
+            self._safely(item, functools.partial(self._record, item, page))
+
     def _store(self, item: PageFetched, page: FetchedPage | ExtractionFailure) -> None:
+        if isinstance(page, FetchedPage) and page.alias and len(self.aliases) < HELD_ALIASES:
+            self.aliases.append((item, page))
+            return
+        self._record(item, page)
+
+    def _record(self, item: PageFetched, page: FetchedPage | ExtractionFailure) -> None:
         self.counts.add(item.source, "fetched")
         if isinstance(page, ExtractionFailure):
             self._fail(item.source, item.url, item.fetched_at, 200, page.reason)

@@ -115,6 +115,7 @@ def run_crawl(
         status = "interrupted" if "shutdown" in reasons else "finished"
         status = "failed" if sink.halted else status
     finally:
+        sink.flush_aliases()
         sink.flush_checks()  # normally done as each spider closes; this covers a crash
         extractor.close()
         with db.transaction() as session:

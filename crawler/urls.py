@@ -1,9 +1,17 @@
-"""URL canonicalisation: one article, one URL, whatever links and campaigns point at it."""
+"""URL canonicalisation: one article, one URL, whatever links and campaigns point at it.
+
+Campaign parameters are dropped by a list (`TRACKING_PARAMS`, documented in the README) that a
+user extends with `[crawl] tracking_params`: a name (`ref`), a name prefix (`ktm_*`) or one
+name=value pair (`f=rss`) for a parameter that means something else with other values.
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from courlan.urlutils import get_tldinfo
@@ -11,12 +19,40 @@ from w3lib.url import canonicalize_url
 
 from crawler.errors import InvalidURLError
 
-# Query parameters that track a click and never change the page served.
-_TRACKING = re.compile(
-    r"^(utm_\w+|fbclid|gclid|gclsrc|dclid|msclkid|yclid|mc_cid|mc_eid|igshid|_ga|_gl|"
-    r"ref_src|ref_url|spm|cmpid|ocid|wt\.mc_id|__twitter_impression|share|from)$",
-    re.IGNORECASE,
+# Query parameters that track a click or a feed and never change the page served.
+TRACKING_PARAMS = (
+    *("utm_*", "ktm_*", "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "mc_cid"),
+    *("mc_eid", "igshid", "_ga", "_gl", "ref_src", "ref_url", "spm", "cmpid", "ocid"),
+    *("wt.mc_id", "__twitter_impression", "share", "from", "scm", "sc_channel"),
+    # Feed proxies and "via feed" markers: 36kr's `f=rss`, `source=rss`, `ref=feed`.
+    *("f=rss", "source=rss", "source=feed", "src=rss", "ref=rss", "ref=feed", "feed=rss"),
 )
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Which query parameters a URL loses: names (case-insensitive, `*` globs) and pairs."""
+
+    names: re.Pattern[str]
+    pairs: frozenset[tuple[str, str]]
+
+    def drops(self, name: str, value: str) -> bool:
+        return bool(self.names.match(name)) or (name.lower(), value.lower()) in self.pairs
+
+
+def tracking_rules(extra: Iterable[str] = ()) -> Tracking:
+    """The built-in list plus `extra` entries (`name`, `prefix_*` or `name=value`)."""
+    entries = [*TRACKING_PARAMS, *extra]
+    globs = [entry for entry in entries if "=" not in entry]
+    pairs = frozenset(
+        (name.lower(), value.lower())
+        for name, _, value in (entry.partition("=") for entry in entries if "=" in entry)
+    )
+    names = "|".join(fnmatch.translate(glob.lower()).removesuffix(r"\Z") for glob in globs)
+    return Tracking(re.compile(f"^(?:{names})$", re.IGNORECASE), pairs)
+
+
+DEFAULT_TRACKING = tracking_rules()
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # WHATWG's forbidden domain code points (C0 controls, space, DEL, "#%/:<>?@[\]^|"), less ":"
 # inside an IPv6 literal: a browser refuses such a host, and w3lib would read "\" as "/".
@@ -50,7 +86,7 @@ def is_http_url(url: str) -> bool:
     return _split(url) is not None
 
 
-def canonicalize(url: str) -> str:
+def canonicalize(url: str, tracking: Tracking = DEFAULT_TRACKING) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking parameters,
     sorted query: the key under which an article is stored and de-duplicated.
 
@@ -64,7 +100,7 @@ def canonicalize(url: str) -> str:
         [
             (k, v)
             for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not _TRACKING.match(k)
+            if not tracking.drops(k, v)
         ]
     )
     host = (parts.hostname or "").lower()

@@ -63,6 +63,7 @@ class ArticleDetail:
     first_seen: datetime
     last_checked: datetime
     versions: list[VersionSummary]
+    aliases: list[str]  # other URLs it was fetched under (AMP, mobile, print, redirects)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,13 @@ def article_detail(session: Session, article: Article, version: int | None = Non
             )
             for v in versions
         ],
+        aliases=list(
+            session.scalars(
+                select(FetchState.url)
+                .where(FetchState.article_id == article.id, FetchState.url != article.url)
+                .order_by(FetchState.url)
+            )
+        ),
     )
 
 

@@ -50,3 +50,6 @@ class FetchedPage:
     hints: dict[str, Any] = field(default_factory=dict)
     entities: tuple[EntityRecord, ...] = ()
     final_url: str | None = None  # where the HTML came from after redirects, when elsewhere
+    # Fetched under another URL than `article_url` names (an AMP, mobile or print copy whose
+    # canonical link points there): what it shows is a view of the article, not its versions.
+    alias: bool = False

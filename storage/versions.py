@@ -91,6 +91,11 @@ def record_page(
     sha = html_sha256(page.html)
     if article is None:
         recorded, article_id = _record_new_article(session, page, source_id, sha, run_id)
+    elif page.alias and _primary_answered(article):
+        # An AMP, mobile or print copy's fetch: its validators are kept, but it never makes a
+        # version, so the history cannot alternate between two templates of one text.
+        recorded = Recorded(Outcome.UNCHANGED, reason=f"an alias of {article.url}")
+        article_id = article.id
     else:
         recorded = _record_known_article(session, article, page, sha, run_id, rules)
         article_id = article.id
@@ -108,6 +113,12 @@ def record_page(
         sha=sha,
     )
     return recorded
+
+
+def _primary_answered(article: Article) -> bool:
+    """A version of `article` came from its primary URL: from then on only that URL's fetches
+    make versions. Until then an alias is the only view of the article there is."""
+    return any(version.fetched_url == article.url for version in article.versions)
 
 
 def _record_new_article(

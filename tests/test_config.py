@@ -174,7 +174,7 @@ INTERVAL_FIX = (
 )
 CRAWL_KEYS = (
     "user_agent, obey_robots, delay, concurrency, timeout, max_page_bytes, schedule, time_limit, "
-    "workers"
+    "workers, tracking_params"
 )
 
 

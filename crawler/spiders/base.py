@@ -54,6 +54,7 @@ class SourceSpider(scrapy.Spider):
         self.sink = sink
         self.validators = validators
         self.max_bytes = max_bytes
+        self.tracking = sink.config.crawl.tracking
 
     def discovery_request(self, url: str, callback: Callable[..., Any]) -> scrapy.Request:
         """A request for a feed, sitemap or listing page: never conditional, always parsed."""
@@ -75,7 +76,7 @@ class SourceSpider(scrapy.Spider):
             if not is_http_url(url):
                 yield PageSkipped(self.source.name, url, "not an http(s) URL")
                 continue
-            url = canonicalize(url)
+            url = canonicalize(url, self.tracking)
             if len(url) > MAX_URL_LENGTH:
                 yield PageSkipped(self.source.name, url[:200], f"URL longer than {MAX_URL_LENGTH}")
                 continue
@@ -129,7 +130,7 @@ class SourceSpider(scrapy.Spider):
         yield PageFetched(
             source=self.source.name,
             url=url,
-            final_url=canonicalize(response.url),
+            final_url=canonicalize(response.url, self.tracking),
             fetched_at=now,
             body=response.body,
             html=html_text(response.body, lambda: response.text),
