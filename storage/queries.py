@@ -81,6 +81,7 @@ class RunSummary:
     skipped: int
     failed: int
     errors: list[dict[str, str]]
+    notes: list[dict[str, str]]
 
 
 def _latest_versions() -> Select[int, int, int]:
@@ -233,6 +234,7 @@ def list_runs(session: Session, *, limit: int | None = 20) -> list[RunSummary]:
             skipped=run.skipped,
             failed=run.failed,
             errors=list(run.errors),
+            notes=list(run.notes),
         )
         for run in session.scalars(query)
     ]
