@@ -49,6 +49,10 @@ def print_run(run_id: int, status: str, counts: RunCounts, as_json: bool) -> Non
     for key, label in labels.items():
         table.add_row(label, str(summary[key]))
     out.print(table)
+    for note in counts.notes[:10]:
+        out.print(f"  [yellow]note[/yellow] {escape(note['url'])}: {escape(note['note'])}")
+    if len(counts.notes) > 10:
+        out.print(f"  ... and {len(counts.notes) - 10} more notes (labscope runs --json)")
     for error in counts.errors[:10]:
         out.print(f"  [red]failed[/red] {escape(error['url'])}: {escape(error['reason'])}")
     if len(counts.errors) > 10:

@@ -20,6 +20,7 @@ class PageFetched:
     etag: str | None = None
     last_modified: str | None = None
     hints: dict[str, Any] = field(default_factory=dict)
+    charset_note: str | None = None  # how `html` was decoded, when not as the page declared
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,9 @@ class PageSink:
 
     def _record(self, item: PageFetched, page: FetchedPage | ExtractionFailure) -> None:
         self.counts.add(item.source, "fetched")
+        if item.charset_note:
+            self.counts.note(item.source, item.url, item.charset_note)
+            logger.info("charset of %s: %s", item.url, item.charset_note)
         if isinstance(page, ExtractionFailure):
             self._fail(item.source, item.url, item.fetched_at, 200, page.reason)
             return

@@ -198,6 +198,9 @@ class CrawlRun(Base):
     skipped: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # {"url", "note", "source"} per page worth a word that did not fail: decoded in another
+    # charset than it declared.
+    notes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     # Per source: {"found", "fetched", "new_articles", "new_versions", "failed"}, for health.
     source_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     # The process running the crawl, so a later crawl can tell a run whose process was killed.

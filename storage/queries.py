@@ -82,6 +82,7 @@ class RunSummary:
     skipped: int
     failed: int
     errors: list[dict[str, str]]
+    notes: list[dict[str, str]]
 
 
 def _latest_versions() -> Select[int, int, int]:
@@ -241,6 +242,7 @@ def list_runs(session: Session, *, limit: int | None = 20) -> list[RunSummary]:
             skipped=run.skipped,
             failed=run.failed,
             errors=list(run.errors),
+            notes=list(run.notes),
         )
         for run in session.scalars(query)
     ]

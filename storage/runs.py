@@ -38,6 +38,8 @@ class RunCounts:
     skipped: int = 0
     failed: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # `{"url", "note", "source"}` per page that did not fail but is worth a word (its charset).
+    notes: list[dict[str, Any]] = field(default_factory=list)
     # Per source: "found" (article URLs discovered), "fetched", "new_articles", "new_versions",
     # "failed"; what `labscope sources` judges a source's health by.
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -53,6 +55,9 @@ class RunCounts:
         self.add(source, "failed")
         self.errors.append({"url": url, "reason": reason, "source": source})
 
+    def note(self, source: str, url: str, note: str) -> None:
+        self.notes.append({"url": url, "note": note, "source": source})
+
 
 def start_run(session: Session, trigger: str, sources: list[str]) -> int:
     run = CrawlRun(
@@ -61,6 +66,7 @@ def start_run(session: Session, trigger: str, sources: list[str]) -> int:
         trigger=trigger,
         sources=sources,
         errors=[],
+        notes=[],
         source_counts={},
         pid=os.getpid(),
         host=socket.gethostname(),
@@ -134,6 +140,7 @@ def finish_run(
     for name in COUNTERS:
         setattr(run, name, getattr(counts, name))
     run.errors = counts.errors[:MAX_STORED_ERRORS]
+    run.notes = counts.notes[:MAX_STORED_ERRORS]
     run.source_counts = counts.by_source
 
 

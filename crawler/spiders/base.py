@@ -15,7 +15,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler.charset import html_text
+from crawler.charsets import decode_html
 from crawler.config import SourceConfig
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
 from crawler.spiders.reasons import failure_reason, status_reason
@@ -127,16 +127,18 @@ class SourceSpider(scrapy.Spider):
         if hashlib.sha256(response.body).hexdigest() == response.meta.get("known_sha256"):
             yield PageUnchanged(self.source.name, url, now, response.status)
             return
+        decoded = decode_html(response.body, content_type)
         yield PageFetched(
             source=self.source.name,
             url=url,
             final_url=canonicalize(response.url, self.tracking),
             fetched_at=now,
             body=response.body,
-            html=html_text(response.body, lambda: response.text),
+            html=decoded.text,
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
             hints=response.meta.get("hints", {}),
+            charset_note=decoded.note,
         )
 
     def failed(self, response: Response, reason: str) -> PageFailed:
