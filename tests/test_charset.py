@@ -51,10 +51,13 @@ def recorded(name: str) -> bytes:
 
 
 def test_a_byte_order_mark_beats_the_header_and_the_meta() -> None:
-    """KCNA's page is UTF-16LE with a byte-order mark while its <meta> says x-sjis."""
-    decoded = decode_html(recorded("kcna-utf16le-bom"), "text/html; charset=Shift_JIS")
+    """Xinhua's page, its text re-encoded as UTF-16LE behind a byte-order mark, still says
+    GB2312 in its <meta>: the mark decides, then neither declaration."""
+    page = decode_html(recorded("xinhua-he-2012-gb2312"), "text/html").text
+    body = codecs.BOM_UTF16_LE + page.encode("utf-16-le")
+    decoded = decode_html(body, "text/html; charset=Shift_JIS")
     assert (decoded.encoding, decoded.how) == ("UTF-16LE", "byte-order mark")
-    assert "<title>Korea News Service Korean News 조선통신 朝鮮通信</title>" in decoded.text
+    assert decoded.text == page
 
 
 def test_declarations_come_in_sniffing_order_header_meta_xml() -> None:
