@@ -13,8 +13,10 @@ false one would be announced in a digest as news:
   cue ("said", "founder", "according to") or ending in an organisation word ("University");
 - Chinese people, organisations and places (``crawler/entity_zh.py``, jieba's tags).
 
-Known aliases are found in one pass of an Aho-Corasick automaton built once per knowledge base;
-overlapping matches keep the longest, so "Qwen2.5-Max" is one model, not Qwen plus a version.
+Code is blanked first (``crawler/entity_code.py``): ``from openai import OpenAI`` and
+``deepseek_r1`` name no lab. Known aliases are found in one pass of an Aho-Corasick automaton
+built once per knowledge base; overlapping matches keep the longest, so "Qwen2.5-Max" is one
+model, not Qwen plus a version.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from crawler.entity_code import mask_code
 from crawler.entity_kb import (
     Entity,
     EntityType,
@@ -59,8 +62,11 @@ class Mention:
 
 
 def find_entities(text: str, kb: KnowledgeBase, title: str = "") -> list[Mention]:
-    """Entities named in the title and text: one mention per name, by first occurrence."""
-    full = f"{title}\n{text}" if title else text
+    """Entities named in the title and text: one mention per name, by first occurrence.
+
+    Code in the text names nothing (``crawler/entity_code.py``); it is blanked, so a mention's
+    context never quotes it."""
+    full = mask_code(f"{title}\n{text}" if title else text)
     hits = [*_alias_hits(full, kb), *model_hits(full, kb)]
     # A name never spans paragraphs (or the title and the text): "Hailuo\n2 ..." is no model.
     spans = _resolve(hit for hit in hits if "\n" not in full[hit.start : hit.end])
@@ -97,19 +103,27 @@ def _alias_hits(text: str, kb: KnowledgeBase) -> list[Found]:
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
-    """A Latin-script match must be a whole word, and not part of a domain ("deepseek.com")."""
+    """A Latin-script match must be a whole word, not part of a domain ("deepseek.com") or of
+    an identifier ("deepseek_r1", "openai.ChatCompletion")."""
     first, last = text[start], text[end - 1]
     if is_latin_word_char(first) and start > 0:
         before = text[start - 1]
-        if is_latin_word_char(before) or (before in "./@" and start > 1):
+        if is_latin_word_char(before) or before == "_" or (before in "./@" and start > 1):
             return False
     if is_latin_word_char(last) and end < len(text):
         after = text[end]
-        if is_latin_word_char(after):
+        if is_latin_word_char(after) or after == "_":
             return False
-        if after in "./" and end + 1 < len(text) and text[end + 1].islower():
+        if after == "/" and end + 1 < len(text) and text[end + 1].islower():
+            return False
+        if after == "." and end + 1 < len(text) and _IDENTIFIER_START.match(text[end + 1]):
             return False
     return True
+
+
+_IDENTIFIER_START = re.compile("[A-Za-z0-9_]")
+"""After "name.", what makes it a domain or an attribute ("openai.ChatCompletion"); a
+sentence goes on after a space."""
 
 
 # ------------------------------------------------------------------------------ merging

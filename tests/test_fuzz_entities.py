@@ -24,6 +24,9 @@ CUES = [
     " said", ", founder of", " University", " AI", " Inc.", "Qwen3-Coder", "Kimi K2", "’s V3",
     "创始人", "表示", "有限公司", "位于", "市", "名为", "的创业公司", "张伟", "北京星河智能科技",
     "研究院", "İ", "ß", "\n", ". ", "。", "Mr. ",
+    # code lines, flags, identifiers
+    "from openai import OpenAI", "client = OpenAI(", "--reasoning-parser ", "deepseek_r1",
+    "pip install ", "openai.ChatCompletion", "    ", "# ",
 ]  # fmt: skip
 texts = messy_text([alias for alias, _ in ALIASES[::4]] + CUES, max_pieces=25)
 
