@@ -16,7 +16,8 @@ false one would be announced in a digest as news:
 Code is blanked first (``crawler/entity_code.py``): ``from openai import OpenAI`` and
 ``deepseek_r1`` name no lab. Known aliases are found in one pass of an Aho-Corasick automaton
 built once per knowledge base; overlapping matches keep the longest, so "Qwen2.5-Max" is one
-model, not Qwen plus a version.
+model, not Qwen plus a version. A place inside a language's or a species' name (巴厘岛语,
+"Shanghai dialect") is no mention of it (``crawler/entity_places.py``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from crawler.entity_kb import (
 )
 from crawler.entity_models import model_hits, possessive_models
 from crawler.entity_names import WEAK_SUFFIXES, find_names
+from crawler.entity_places import names_no_place
 from crawler.entity_zh import find_chinese
 
 __all__ = ["Entity", "EntityType", "KnowledgeBase", "Mention", "find_entities"]
@@ -82,7 +84,8 @@ def find_entities(text: str, kb: KnowledgeBase, title: str = "") -> list[Mention
 def _alias_hits(text: str, kb: KnowledgeBase) -> list[Found]:
     """Every alias occurrence that passes its case and word-boundary rules.
 
-    An ignored phrase ("可灵活") is a hit with no name: it outranks the alias inside it."""
+    An ignored phrase ("可灵活") is a hit with no name: it outranks the alias inside it. So is
+    a place inside a language's name (印度尼西亚语, Indonesian: neither Indonesia nor India)."""
     hits = []
     for end, (length, patterns) in kb.automaton.iter(lower(text)):
         start, end = end - length + 1, end + 1
@@ -92,10 +95,10 @@ def _alias_hits(text: str, kb: KnowledgeBase) -> list[Found]:
                 continue
             if not _bounded(text, start, end):
                 continue
-            if pattern.entity is None:
-                hits.append(Found(start, end, "", "place", False, rank=9))
+            entity = None if pattern.entity is None else kb.get(pattern.entity)
+            if entity is None or (entity.type == "place" and names_no_place(text, end)):
+                hits.append(Found(start, end, "", "place", False, rank=9))  # 巴厘岛语, 上海话
             else:
-                entity = kb.get(pattern.entity)
                 known = (entity.name, entity.type, True, entity.parent, pattern.contextual)
                 hits.append(Found(start, end, *known, rank=1))
             break
@@ -163,7 +166,7 @@ def _unknown_names(text: str, spans: list[Found], kb: KnowledgeBase) -> list[Fou
             led_by_place = (
                 place
                 and start == candidate.start
-                and candidate.type != "person"
+                and candidate.type not in ("person", "place")  # 杭州市 is Hangzhou
                 and candidate.name.split()[-1] not in WEAK_SUFFIXES
             )
             if start < candidate.end and candidate.start < end and not led_by_place:

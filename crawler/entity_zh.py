@@ -24,6 +24,7 @@ from functools import cache
 from typing import Any
 
 from crawler.entity_kb import EntityType, Found, KnowledgeBase, is_cjk, words
+from crawler.entity_places import names_no_place
 
 _PERSON_BEFORE = words(
     "创始人 联合创始人 创办人 首席执行官 CEO 董事长 总裁 副总裁 总经理 首席科学家 首席技术官 "
@@ -55,6 +56,7 @@ _ORG_NOUNS = words("公司 企业 创业公司 初创公司 初创企业 机构 
 _PLACE_BEFORE = words("位于 在 来自 落户 总部 地处 前往 赴 扎根")
 _PLACE_AFTER = words("市 省 一家 本地 当地 地区 市场 总部")
 _PLACE_SUFFIX = "市省县区州镇村岛湾"
+"""The first three are administrative suffixes a place is named without (浙江省 is 浙江)."""
 _CJK_WORD = re.compile("[\u3400-\u9fff]+")
 _KANA = re.compile("[\u3040-\u30ff]")  # hiragana and katakana
 CHINESE_MIN = 6  # a Chinese paragraph: at least this many characters of Chinese ...
@@ -120,7 +122,7 @@ def find_chinese(text: str, kb: KnowledgeBase) -> list[Found]:
             start = text.find(pair.word, pos)
             pos = start + len(pair.word)
             tokens.append((pair.word, pair.flag, start))
-        found += _candidates(tokens, tokenizer, kb)
+        found += _candidates(text, tokens, tokenizer, kb)
     return found
 
 
@@ -138,7 +140,7 @@ def _is_chinese(paragraph: str) -> bool:
 
 
 def _candidates(
-    tokens: list[tuple[str, str, int]], tokenizer: Any, kb: KnowledgeBase
+    text: str, tokens: list[tuple[str, str, int]], tokenizer: Any, kb: KnowledgeBase
 ) -> list[Found]:
     rules, found = kb.rules, []
 
@@ -177,8 +179,9 @@ def _candidates(
             flag == "ns"
             and usable(name)
             and tokenizer.word_tag_tab.get(name) == "ns"
+            and not names_no_place(text, start + len(name))  # 南岛语系, 巴厘岛语
             and (
-                name[-1] in _PLACE_SUFFIX
+                (name[-1] in _PLACE_SUFFIX and len(name) >= 3)  # 城市, 上市, 地区 are words
                 or word(i - 1) in _PLACE_BEFORE
                 or word(i + 1) in _PLACE_AFTER
             )
@@ -192,6 +195,10 @@ def _candidates(
             org = _organisation(tokens, i, usable)
             if org is not None:
                 found.append(org)
+        if kind == "place" and name[-1] in _PLACE_SUFFIX[:3] and len(name) >= 3:
+            name = name[:-1]  # 浙江省 and 浙江, 台江县 and 台江 are one place
+            if not usable(name):  # 自治县 is no 自治
+                kind = None
         if kind is not None:
             found.append(Found(start, start + len(name), name, kind, False))
     return found

@@ -163,6 +163,23 @@ def test_chinese_unknown_names(kb: KnowledgeBase, text: str, expected: dict[str,
     assert {m.name: m.type for m in find_entities(text, kb) if not m.known} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("南岛语系和巴厘岛语、印度尼西亚语都在支持之列。上海话和北京话也支持。", []),
+        ("台湾猕猴和北京雨燕不是新闻。北京话剧院在北京，上海语音公司在上海。",
+         ["Beijing", "Shanghai"]),
+        ("Austronesian languages, the Shanghai dialect and Hong Kong Cantonese. Shanghai grew.",
+         ["Shanghai"]),
+        ("浙江省和浙江是一个地方，杭州市就是杭州。", ["浙江", "Hangzhou"]),
+    ],
+)  # fmt: skip
+def test_no_place_in_the_names_of_languages_and_species(
+    kb: KnowledgeBase, text: str, places: list[str]
+) -> None:
+    assert [m.name for m in find_entities(text, kb) if m.type == "place"] == places
+
+
 def test_chinese_ordinary_words_are_not_models(kb: KnowledgeBase) -> None:
     text = "星火燎原，可灵活调整。书生气和盘古开天的故事与文心雕龙、海纳百川无关。"
     assert find_entities(text, kb) == []
