@@ -11,7 +11,8 @@ false one would be announced in a digest as news:
   "<Lab>’s V3" (the lab's own model), and conservative version-style names ("MiniCPM3");
 - English people and organisations (``crawler/entity_names.py``): capitalised names beside a
   cue ("said", "founder", "according to") or ending in an organisation word ("University");
-- Chinese people, organisations and places (``crawler/entity_zh.py``, jieba's tags).
+- Chinese people, organisations and places (``crawler/entity_zh.py``, jieba's tags, and
+  ``crawler/entity_zh_people.py``: names beside a title or a speech verb).
 
 Code is blanked first (``crawler/entity_code.py``): ``from openai import OpenAI`` and
 ``deepseek_r1`` name no lab. Known aliases are found in one pass of an Aho-Corasick automaton
@@ -188,7 +189,8 @@ def _unknown_names(text: str, spans: list[Found], kb: KnowledgeBase) -> list[Fou
             )
             continue
         counted += [c for c in _occurrences(text, candidate) if free(c)]
-    return counted
+    # Two rules can find overlapping names (jieba's 周鸿, a title's 周鸿祎): the longer wins.
+    return _resolve(counted)
 
 
 _HAS_CJK = re.compile("[\u3400-\u9fff]")
