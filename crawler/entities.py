@@ -11,10 +11,14 @@ false one would be announced in a digest as news:
   "<Lab>’s V3" (the lab's own model), and conservative version-style names ("MiniCPM3");
 - English people and organisations (``crawler/entity_names.py``): capitalised names beside a
   cue ("said", "founder", "according to") or ending in an organisation word ("University");
-- Chinese people, organisations and places (``crawler/entity_zh.py``, jieba's tags).
+- Chinese people, organisations and places (``crawler/entity_zh.py``, jieba's tags, and
+  ``crawler/entity_zh_people.py``: names beside a title or a speech verb).
 
-Known aliases are found in one pass of an Aho-Corasick automaton built once per knowledge base;
-overlapping matches keep the longest, so "Qwen2.5-Max" is one model, not Qwen plus a version.
+Code is blanked first (``crawler/entity_code.py``): ``from openai import OpenAI`` and
+``deepseek_r1`` name no lab. Known aliases are found in one pass of an Aho-Corasick automaton
+built once per knowledge base; overlapping matches keep the longest, so "Qwen2.5-Max" is one
+model, not Qwen plus a version. A place inside a language's or a species' name (巴厘岛语,
+"Shanghai dialect") is no mention of it (``crawler/entity_places.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from crawler.entity_code import mask_code
 from crawler.entity_kb import (
     Entity,
     EntityType,
@@ -35,6 +40,7 @@ from crawler.entity_kb import (
 )
 from crawler.entity_models import model_hits, possessive_models
 from crawler.entity_names import WEAK_SUFFIXES, find_names
+from crawler.entity_places import names_no_place
 from crawler.entity_zh import find_chinese
 
 __all__ = ["Entity", "EntityType", "KnowledgeBase", "Mention", "find_entities"]
@@ -59,8 +65,11 @@ class Mention:
 
 
 def find_entities(text: str, kb: KnowledgeBase, title: str = "") -> list[Mention]:
-    """Entities named in the title and text: one mention per name, by first occurrence."""
-    full = f"{title}\n{text}" if title else text
+    """Entities named in the title and text: one mention per name, by first occurrence.
+
+    Code in the text names nothing (``crawler/entity_code.py``); it is blanked, so a mention's
+    context never quotes it."""
+    full = mask_code(f"{title}\n{text}" if title else text)
     hits = [*_alias_hits(full, kb), *model_hits(full, kb)]
     # A name never spans paragraphs (or the title and the text): "Hailuo\n2 ..." is no model.
     spans = _resolve(hit for hit in hits if "\n" not in full[hit.start : hit.end])
@@ -76,7 +85,8 @@ def find_entities(text: str, kb: KnowledgeBase, title: str = "") -> list[Mention
 def _alias_hits(text: str, kb: KnowledgeBase) -> list[Found]:
     """Every alias occurrence that passes its case and word-boundary rules.
 
-    An ignored phrase ("可灵活") is a hit with no name: it outranks the alias inside it."""
+    An ignored phrase ("可灵活") is a hit with no name: it outranks the alias inside it. So is
+    a place inside a language's name (印度尼西亚语, Indonesian: neither Indonesia nor India)."""
     hits = []
     for end, (length, patterns) in kb.automaton.iter(lower(text)):
         start, end = end - length + 1, end + 1
@@ -86,10 +96,10 @@ def _alias_hits(text: str, kb: KnowledgeBase) -> list[Found]:
                 continue
             if not _bounded(text, start, end):
                 continue
-            if pattern.entity is None:
-                hits.append(Found(start, end, "", "place", False, rank=9))
+            entity = None if pattern.entity is None else kb.get(pattern.entity)
+            if entity is None or (entity.type == "place" and names_no_place(text, end)):
+                hits.append(Found(start, end, "", "place", False, rank=9))  # 巴厘岛语, 上海话
             else:
-                entity = kb.get(pattern.entity)
                 known = (entity.name, entity.type, True, entity.parent, pattern.contextual)
                 hits.append(Found(start, end, *known, rank=1))
             break
@@ -97,19 +107,27 @@ def _alias_hits(text: str, kb: KnowledgeBase) -> list[Found]:
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
-    """A Latin-script match must be a whole word, and not part of a domain ("deepseek.com")."""
+    """A Latin-script match must be a whole word, not part of a domain ("deepseek.com") or of
+    an identifier ("deepseek_r1", "openai.ChatCompletion")."""
     first, last = text[start], text[end - 1]
     if is_latin_word_char(first) and start > 0:
         before = text[start - 1]
-        if is_latin_word_char(before) or (before in "./@" and start > 1):
+        if is_latin_word_char(before) or before == "_" or (before in "./@" and start > 1):
             return False
     if is_latin_word_char(last) and end < len(text):
         after = text[end]
-        if is_latin_word_char(after):
+        if is_latin_word_char(after) or after == "_":
             return False
-        if after in "./" and end + 1 < len(text) and text[end + 1].islower():
+        if after == "/" and end + 1 < len(text) and text[end + 1].islower():
+            return False
+        if after == "." and end + 1 < len(text) and _IDENTIFIER_START.match(text[end + 1]):
             return False
     return True
+
+
+_IDENTIFIER_START = re.compile("[A-Za-z0-9_]")
+"""After "name.", what makes it a domain or an attribute ("openai.ChatCompletion"); a
+sentence goes on after a space."""
 
 
 # ------------------------------------------------------------------------------ merging
@@ -149,7 +167,7 @@ def _unknown_names(text: str, spans: list[Found], kb: KnowledgeBase) -> list[Fou
             led_by_place = (
                 place
                 and start == candidate.start
-                and candidate.type != "person"
+                and candidate.type not in ("person", "place")  # 杭州市 is Hangzhou
                 and candidate.name.split()[-1] not in WEAK_SUFFIXES
             )
             if start < candidate.end and candidate.start < end and not led_by_place:
@@ -171,7 +189,8 @@ def _unknown_names(text: str, spans: list[Found], kb: KnowledgeBase) -> list[Fou
             )
             continue
         counted += [c for c in _occurrences(text, candidate) if free(c)]
-    return counted
+    # Two rules can find overlapping names (jieba's 周鸿, a title's 周鸿祎): the longer wins.
+    return _resolve(counted)
 
 
 _HAS_CJK = re.compile("[\u3400-\u9fff]")

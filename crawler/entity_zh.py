@@ -24,6 +24,8 @@ from functools import cache
 from typing import Any
 
 from crawler.entity_kb import EntityType, Found, KnowledgeBase, is_cjk, words
+from crawler.entity_places import names_no_place
+from crawler.entity_zh_people import person_like, titled_people
 
 _PERSON_BEFORE = words(
     "创始人 联合创始人 创办人 首席执行官 CEO 董事长 总裁 副总裁 总经理 首席科学家 首席技术官 "
@@ -34,8 +36,6 @@ _PERSON_AFTER = words(
     "表示 说 称 认为 指出 介绍 透露 坦言 强调 提到 告诉 解释 回应 预计 博士 教授 研究员 等人 "
     "先生 女士 创立 创办 领导 带领 曾 此前 直言 分析 宣布"
 )
-_HONORIFICS = ("先生", "女士", "小姐", "老师", "师傅", "同学", "某")
-"""王先生 ("Mr Wang") is no name to announce."""
 _INSTITUTE_SUFFIX = words("研究院 研究所 实验室 大学 学院 协会 基金会")
 _ORG_SUFFIX = words(
     "有限公司 股份有限公司 公司 集团 研究院 实验室 研究所 大学 学院 银行 基金会 协会 科技"
@@ -55,6 +55,7 @@ _ORG_NOUNS = words("公司 企业 创业公司 初创公司 初创企业 机构 
 _PLACE_BEFORE = words("位于 在 来自 落户 总部 地处 前往 赴 扎根")
 _PLACE_AFTER = words("市 省 一家 本地 当地 地区 市场 总部")
 _PLACE_SUFFIX = "市省县区州镇村岛湾"
+"""The first three are administrative suffixes a place is named without (浙江省 is 浙江)."""
 _CJK_WORD = re.compile("[\u3400-\u9fff]+")
 _KANA = re.compile("[\u3040-\u30ff]")  # hiragana and katakana
 CHINESE_MIN = 6  # a Chinese paragraph: at least this many characters of Chinese ...
@@ -108,9 +109,11 @@ def find_chinese(text: str, kb: KnowledgeBase) -> list[Found]:
     article ("DeepSeek (深度求索)") are found by the knowledge base, and loading jieba's tagger
     costs a process about 150 MB.
     """
-    paragraphs = [p for p in re.finditer(r"[^\n]+", text) if _is_chinese(p.group())]
-    if not paragraphs:
+    lines = list(re.finditer(r"[^\n]+", text))
+    if not any(_is_chinese(line.group()) for line in lines):
         return []
+    # In a Chinese article its short lines are Chinese too: bylines (作者：张小珺), captions.
+    paragraphs = [line for line in lines if _is_chinese(line.group(), minimum=2)]
     tokenizer = _tokenizer()
     _learn(tokenizer, kb)
     found: list[Found] = []
@@ -120,12 +123,25 @@ def find_chinese(text: str, kb: KnowledgeBase) -> list[Found]:
             start = text.find(pair.word, pos)
             pos = start + len(pair.word)
             tokens.append((pair.word, pair.flag, start))
-        found += _candidates(tokens, tokenizer, kb)
+        found += _candidates(text, tokens, tokenizer, kb)
+        found += titled_people(
+            text, tokens, tokenizer.word_tag_tab, kb.rules, lambda name: _usable(name, kb)
+        )
     return found
 
 
-def _is_chinese(paragraph: str) -> bool:
-    """At least CHINESE_MIN characters of Chinese, and at least CHINESE_SHARE of the letters.
+def _usable(name: str, kb: KnowledgeBase) -> bool:
+    """A Chinese name the knowledge base does not know and the rules do not exclude."""
+    return (
+        len(name) >= 2
+        and _CJK_WORD.fullmatch(name) is not None
+        and name not in kb.rules.zh_not_names
+        and kb.lookup(name) is None
+    )
+
+
+def _is_chinese(paragraph: str, minimum: int = CHINESE_MIN) -> bool:
+    """At least ``minimum`` characters of Chinese, and at least CHINESE_SHARE of the letters.
 
     Japanese writes kanji too: a paragraph with kana is not Chinese, and jieba would only cut
     it into false names.
@@ -134,11 +150,11 @@ def _is_chinese(paragraph: str) -> bool:
         return False
     cjk = sum(len(run) for run in _CJK_WORD.findall(paragraph))
     letters = sum(1 for char in paragraph if char.isalpha())
-    return cjk >= CHINESE_MIN and cjk >= CHINESE_SHARE * letters
+    return cjk >= minimum and cjk >= CHINESE_SHARE * letters
 
 
 def _candidates(
-    tokens: list[tuple[str, str, int]], tokenizer: Any, kb: KnowledgeBase
+    text: str, tokens: list[tuple[str, str, int]], tokenizer: Any, kb: KnowledgeBase
 ) -> list[Found]:
     rules, found = kb.rules, []
 
@@ -146,12 +162,7 @@ def _candidates(
         return tokens[i][0] if 0 <= i < len(tokens) else ""
 
     def usable(name: str) -> bool:
-        return (
-            len(name) >= 2
-            and _CJK_WORD.fullmatch(name) is not None
-            and name not in rules.zh_not_names
-            and kb.lookup(name) is None
-        )
+        return _usable(name, kb)
 
     for i, (name, flag, start) in enumerate(tokens):
         kind: EntityType | None = None
@@ -163,13 +174,17 @@ def _candidates(
             and len(word(i + 1)) <= 2
         ):
             full = name + word(i + 1)  # jieba cuts 刘志远 into 刘 + 志远
-            if usable(full) and (word(i - 1) in _PERSON_BEFORE or word(i + 2) in _PERSON_AFTER):
+            cued = word(i - 1) in _PERSON_BEFORE or word(i + 2) in _PERSON_AFTER
+            if usable(full) and person_like(full) and cued:
                 found.append(Found(start, start + len(full), full, "person", False))
-        elif flag in ("nr", "nrfg") and 2 <= len(name) <= 4 and usable(name):
-            # a common family name first, or a longer (transliterated) name: 特朗普
+        elif flag in ("nr", "nrfg", "nrt") and 2 <= len(name) <= 4 and usable(name):
+            # a common family name first, or a longer name jieba's dictionary tags foreign (nrt,
+            # 特朗普) or a politician's (nrfg); its plain person tag is on words too (小学生,
+            # 丛林), and its guesses of unknown words are no better (太多人 comes out nrt)
             named = name[0] in rules.zh_surnames or name[:2] in rules.zh_compound_surnames
             cued = word(i - 1) in _PERSON_BEFORE or word(i + 1) in _PERSON_AFTER
-            if (named or len(name) >= 3) and cued and not name.endswith(_HONORIFICS):
+            foreign = len(name) >= 3 and flag != "nr" and name in tokenizer.word_tag_tab
+            if (named or foreign) and cued and person_like(name):
                 kind = "person"
         elif flag == "nt" and len(name) >= 3 and usable(name):
             kind = "company" if name.endswith(("公司", "集团")) else "institution"
@@ -177,8 +192,9 @@ def _candidates(
             flag == "ns"
             and usable(name)
             and tokenizer.word_tag_tab.get(name) == "ns"
+            and not names_no_place(text, start + len(name))  # 南岛语系, 巴厘岛语
             and (
-                name[-1] in _PLACE_SUFFIX
+                (name[-1] in _PLACE_SUFFIX and len(name) >= 3)  # 城市, 上市, 地区 are words
                 or word(i - 1) in _PLACE_BEFORE
                 or word(i + 1) in _PLACE_AFTER
             )
@@ -192,6 +208,10 @@ def _candidates(
             org = _organisation(tokens, i, usable)
             if org is not None:
                 found.append(org)
+        if kind == "place" and name[-1] in _PLACE_SUFFIX[:3] and len(name) >= 3:
+            name = name[:-1]  # 浙江省 and 浙江, 台江县 and 台江 are one place
+            if not usable(name):  # 自治县 is no 自治
+                kind = None
         if kind is not None:
             found.append(Found(start, start + len(name), name, kind, False))
     return found

@@ -24,6 +24,10 @@ CUES = [
     " said", ", founder of", " University", " AI", " Inc.", "Qwen3-Coder", "Kimi K2", "’s V3",
     "创始人", "表示", "有限公司", "位于", "市", "名为", "的创业公司", "张伟", "北京星河智能科技",
     "研究院", "İ", "ß", "\n", ". ", "。", "Mr. ",
+    # Chinese titles, bylines, pseudonyms, language names; code lines, flags, identifiers
+    "CEO", "首席科学家", "（化名）", "采访丨", "·", "、", "语系", "话", "说，",
+    "from openai import OpenAI", "client = OpenAI(", "--reasoning-parser ", "deepseek_r1",
+    "pip install ", "openai.ChatCompletion", "    ", "# ",
 ]  # fmt: skip
 texts = messy_text([alias for alias, _ in ALIASES[::4]] + CUES, max_pieces=25)
 
