@@ -24,7 +24,7 @@ import pytest
 from conftest import Labscope, source
 
 from crawler import entity_zh
-from crawler.charset import html_text
+from crawler.charsets import decode_html
 from crawler.entities import Entity, KnowledgeBase, Mention, find_entities
 from crawler.extract import Extraction, extract
 from crawler.site_server import SiteServer
@@ -507,13 +507,13 @@ def _expected(page: Path) -> dict[str, Any]:
 
 def _real(page: Path) -> tuple[dict[str, Any], Extraction | tuple[str, str]]:
     """A recorded page and its expectations. A page of HTML is extracted as a crawl would
-    (bytes decoded by crawler.charset); a Markdown clipping is its own text."""
+    (bytes decoded by crawler.charsets); a Markdown clipping is its own text."""
     stem = page.name.removesuffix(".gz").removesuffix(".html").removesuffix(".md")
     expected = _expected(page)
     raw = gzip.decompress(page.read_bytes()) if page.suffix == ".gz" else page.read_bytes()
     if page.name.endswith(".md"):
         return expected, ("", raw.decode("utf-8"))
-    html = html_text(raw, lambda: raw.decode("utf-8", "replace"))
+    html = decode_html(raw, "text/html").text
     result = extract(html, expected.get("url", f"http://127.0.0.1/{stem}.html"))
     assert isinstance(result, Extraction), result
     return expected, result
