@@ -145,7 +145,7 @@ def _extract(html: str, url: str, declared: bool) -> Extraction | ExtractionFail
         return found
     doc, whole = found  # the list-page checks read the text before its chrome is stripped
     canonical = fields.canonical_url(tree, url)
-    links = story_links(tree, url, canonical)
+    links, stories = story_links(tree, url, canonical)
     text = strip_chrome(whole, tree, links, authors)
     body = marked_body(tree)
     wanted = MARKED_MIN_GROWTH * weight(text)
@@ -165,7 +165,7 @@ def _extract(html: str, url: str, declared: bool) -> Extraction | ExtractionFail
     article = fields.declares_article(tree, meta.pagetype, json_ld)
     if not declared and (
         reason := kinds.home_page(canonical, url, article)
-        or kinds.section_front(links, text, article)
+        or kinds.section_front(stories, text, article)
     ):
         return ExtractionFailure(reason)
     if not isinstance(doc, Document) or not text.strip():

@@ -73,16 +73,20 @@ def teasers(tree: HtmlElement, text: str) -> tuple[int, float]:
     return count, sum(length[s] for s in covered) / max(len(lines), 1)
 
 
-def story_links(tree: HtmlElement, page_url: str, canonical: str | None = None) -> set[str]:
-    """Lower-cased texts of the headline links to other pages of this site that stand alone in
-    their block or head it (a card): the stories a page points to; teasers in its text.
+def story_links(
+    tree: HtmlElement, page_url: str, canonical: str | None = None
+) -> tuple[set[str], set[str]]:
+    """Lower-cased texts of the page's headline links that stand alone in their block or head
+    it (a card): the stories it points to. First those on this site (teasers, when they are in
+    its text), then those on any site (what a section front is made of).
 
     The site is the fetched URL's and the one the page declares (its canonical link): a page
     of www.x.com links its stories as https://www.x.com/... wherever it was fetched from."""
     own = [page_url, *([canonical] if canonical else [])]
     pages = {_address(url) for url in own}
     sites: dict[str | None, bool] = {}
-    texts: set[str] = set()
+    here: set[str] = set()
+    anywhere: set[str] = set()
     block_text: dict[HtmlElement, str] = {}  # blocks can be large: measure each one once
     for anchor in tree.iter("a"):
         href = (anchor.get("href") or "").strip()
@@ -101,17 +105,18 @@ def story_links(tree: HtmlElement, page_url: str, canonical: str | None = None) 
             continue
         if target.path.rstrip("/") in ("", "/index.html") or _address(absolute) in pages:
             continue  # the home page ("Home", a logo) or this page: not a story
-        if target.hostname not in sites:
-            sites[target.hostname] = any(same_site(absolute, url) for url in own)
-        if not sites[target.hostname]:
-            continue
         block = next((e for e in anchor.iterancestors() if BLOCK_TAG.fullmatch(e.tag)), anchor)
         if block not in block_text:
             block_text[block] = norm(block.text_content())
         alone = len(text) >= STANDALONE_SHARE * len(block_text[block])
-        if alone or block_text[block].startswith(text):  # a card's headline, not inside a sentence
-            texts.add(text.lower())
-    return texts
+        if not alone and not block_text[block].startswith(text):
+            continue  # a link inside a sentence, not a headline or a card's
+        anywhere.add(text.lower())
+        if target.hostname not in sites:
+            sites[target.hostname] = any(same_site(absolute, url) for url in own)
+        if sites[target.hostname]:
+            here.add(text.lower())
+    return here, anywhere
 
 
 def _address(url: str) -> str:
