@@ -19,8 +19,10 @@ from typing import Any
 
 import pytest
 from conftest import FIXTURES, Labscope, source
+from lxml.html import document_fromstring
 
 from crawler.extract import Extraction, extract
+from crawler.extraction.refresh import MetaRefresh, find_refresh
 from crawler.site_server import SiteServer
 
 REAL = FIXTURES / "real" / "pages"
@@ -32,6 +34,8 @@ PAGE_SOURCE = {name for name, e in EXPECTED.items() if e.get("source_kind") == "
 LISTED = sorted(set(EXPECTED) - PAGE_SOURCE)
 STORED = sorted(name for name, e in EXPECTED.items() if e["outcome"] == "stored")
 REFUSED = sorted(name for name, e in EXPECTED.items() if e["outcome"] == "refused")
+DECLARED = "/real/firefox/welcome-as-a-page-source/"
+"""The app welcome page again, as a `page` source: the user declared it an article."""
 PARAGRAPHS_STORED = 0.9
 """At least this share of the reader's paragraphs must be in the stored text."""
 
@@ -71,6 +75,7 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Any:
         site.set_page(expected["served_at"], recorded(name), "text/html", validators=False)
     site.set_page("/real/qwen/blog/", (REAL / "qwen-blog.html").read_bytes(), "text/html")
     site.set_page("/about", (REAL / "qwen-about.html").read_bytes(), "text/html")
+    site.set_page(DECLARED, recorded("firefox-developer-welcome"), "text/html")
     links = "".join(
         f'<li><a href="{EXPECTED[name]["served_at"]}">{name}</a></li>' for name in LISTED
     )
@@ -81,7 +86,8 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Any:
     labscope.write_config(
         source("real", "listing", site.url("/real/index.html"), "/real/")
         + source("qwen-post", "page", site.url(EXPECTED[post]["served_at"]))
-        + source("qwen-blog", "listing", site.url("/real/qwen/blog/"), r"^http://[^/]+/about$"),
+        + source("qwen-blog", "listing", site.url("/real/qwen/blog/"), r"^http://[^/]+/about$")
+        + source("firefox-page", "page", site.url(DECLARED)),
         "delay = 0\ntimeout = 10\nworkers = 0",
     )
     run = labscope("crawl", "--json", timeout=300)
@@ -168,3 +174,26 @@ def test_recorded_pages_are_what_the_readme_lists() -> None:
     section = readme.split("## Real pages: pages", 1)[1]
     listed = {p.name for p in REAL.iterdir() if not p.name.endswith(".json")}
     assert [name for name in sorted(listed) if f"`{name}`" not in section] == []
+
+
+def test_a_page_source_is_not_second_guessed(crawl: Crawl) -> None:
+    """The welcome page refused from a listing is stored when a `page` source names it: the
+    kind-of-page guesses (home page, section front, website page) are for discovered links."""
+    version = crawl.versions.get(DECLARED)
+    assert version is not None, crawl.reason(DECLARED)
+    assert version["title"] == "Welcome to Firefox Developer Edition"
+
+
+@pytest.mark.parametrize(
+    ("name", "delay", "target"),
+    [
+        ("qwen-blog", 5.0, "https://qwen.ai/research"),  # content="5; url=&#34;...&#34;"
+        ("google-refresh-stub", 0.0, "http://example.com"),  # content="0;URL='...'", noscript
+        ("ap-hosted-story", 600.0, None),  # content="600": a reload
+    ],
+)
+def test_refresh_values_of_real_pages_read_as_a_browser_reads_them(
+    name: str, delay: float, target: str | None
+) -> None:
+    tree = document_fromstring(recorded(name))
+    assert find_refresh(tree, "http://127.0.0.1:8000/page.html") == MetaRefresh(delay, target)
