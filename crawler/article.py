@@ -19,7 +19,9 @@ from storage.records import EntityRecord, FetchedPage, PageContent
 
 def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | ExtractionFailure:
     """Extract the article in `item` and the entities it names, or say why there is none."""
-    result = extract(item.html, item.final_url)
+    # A page source's URL is the article by the user's word: a changelog is not second-guessed
+    # as a home page or a website page.
+    result = extract(item.html, item.final_url, declared=item.hints.get("via") == "page")
     if isinstance(result, ExtractionFailure):
         return result
     mentions = find_entities(result.text, kb, title=result.title)
@@ -41,15 +43,23 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
 
 
 def _article_url(result: Extraction, fetched_url: str) -> str:
-    """The page's own canonical link wins, if it is http(s) and on the same site, and does
-    not name the site's home page for a page that is not (a template's broken canonical would
-    make every article of the site one article)."""
+    """The page's own canonical link wins, if it is http(s), on the same site, and not the
+    site's front page: an article whose template points its canonical link at the home page
+    would otherwise be stored as the home page, and every such article as one."""
     canonical = result.canonical_url
-    if canonical and is_http_url(canonical) and same_site(canonical, fetched_url):
-        url = canonicalize(canonical)
-        if urlsplit(url).path.strip("/") or not urlsplit(fetched_url).path.strip("/"):
-            return url
+    if (
+        canonical
+        and is_http_url(canonical)
+        and same_site(canonical, fetched_url)
+        and (not _front_page(canonical) or _front_page(fetched_url))
+    ):
+        return canonicalize(canonical)
     return fetched_url
+
+
+def _front_page(url: str) -> bool:
+    parts = urlsplit(url)
+    return not parts.path.strip("/") and not parts.query
 
 
 def _content(result: Extraction, hints: dict[str, Any]) -> PageContent:

@@ -36,6 +36,7 @@ _LEFT_OUT = {
         "scrapy.downloadermiddlewares.stats.DownloaderStats",
         "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
         "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware",
+        "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",  # crawler.refresh instead
     },
 }
 """Scrapy's components labscope replaces or does without. They are left out of Scrapy's own
@@ -77,6 +78,7 @@ def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, A
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.politeness.StrictRobotsTxt": 100,
             "crawler.politeness.RetryAfter": 560,  # sees a 429 before RetryMiddleware (550)
+            "crawler.refresh.StubRefresh": 580,  # where Scrapy's MetaRefreshMiddleware was
         },
         # A development check that parses a callback's source with `ast`; our callbacks are
         # bound methods, which its cache never keeps, so it re-parsed on every response.

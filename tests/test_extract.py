@@ -210,7 +210,7 @@ def test_a_declared_article_must_be_clearly_a_list(head: str, kept: bool) -> Non
     paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
     result = extract(
         page(f"<div>{paragraphs}<ul>{cards}</ul></div>", f"<title>AI</title>{head}"),
-        "https://news.example.com/",
+        "https://news.example.com/ai/",  # a section, not the front page (refused as a home page)
     )
     if kept:
         assert isinstance(result, Extraction), result

@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from crawler.charsets import decode_html
 from crawler.config import SourceConfig
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
+from crawler.refresh import REFRESH_HINT
 from crawler.spiders.reasons import failure_reason, status_reason
 from crawler.urls import canonicalize, is_http_url
 from storage.fetch_states import Validators
@@ -137,7 +138,7 @@ class SourceSpider(scrapy.Spider):
             html=decoded.text,
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
-            hints=response.meta.get("hints", {}),
+            hints=_hints(response),
             charset_note=decoded.note,
         )
 
@@ -209,6 +210,14 @@ def _asked_for(response: Response) -> str:
     if redirects:
         return str(redirects[0])
     return response.request.url if response.request else response.url
+
+
+def _hints(response: Response) -> dict[str, Any]:
+    """What discovery said about the page, and the refresh it carries when that was not
+    followed (crawler.refresh): kept in the version's hints."""
+    hints: dict[str, Any] = response.meta.get("hints", {})
+    refresh = response.meta.get(REFRESH_HINT)
+    return {**hints, REFRESH_HINT: refresh} if refresh else hints
 
 
 def _may_be_html(content_type: str) -> bool:

@@ -23,5 +23,7 @@ class RecheckSpider(SourceSpider):
         self.urls = urls
 
     async def start(self) -> AsyncIterator[scrapy.Request | PageSkipped]:
-        for request in self.article_requests((url, {"via": "recheck"}) for url in self.urls):
+        # A page source's URL is declared an article (crawler.article): it stays "page".
+        via = "page" if self.source.kind == "page" else "recheck"
+        for request in self.article_requests((url, {"via": via}) for url in self.urls):
             yield request
