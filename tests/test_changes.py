@@ -155,11 +155,55 @@ def test_ignore_patterns_silence_timestamps(site: SiteServer, labscope: Labscope
     site.set_page(DEEPSEEK, with_stamp("18:03"))
     assert crawl(labscope)["new_versions"] == 1
     diff = labscope("diff", site.url(DEEPSEEK), "--format", "json").json()
-    assert diff["kind"] == "minor"
-    assert [(e["old"], e["new"]) for e in diff["edited"]] == [
-        ("Last updated: 09:14 Beijing time.", "Last updated: 18:03 Beijing time.")
+    # A figure changed: an edit, however few characters (minor means cosmetic only).
+    assert diff["kind"] == "substantive"
+    stamps = [("Last updated: 09:14 Beijing time.", "Last updated: 18:03 Beijing time.")]
+    assert [(e["old"], e["new"]) for e in diff["edited"]] == stamps
+    assert diff["judged"] == "reextracted"
+
+
+def test_a_rule_added_after_the_crawl_changes_later_crawls_not_the_verdict(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """Issue 17, part 6: the digest printed "Edited (v1→v2)" with nothing under it once an
+    ignore rule was added after the crawl; it now shows what the crawl recorded, and
+    `labscope rejudge` is how today's rules reach the past."""
+
+    def with_stamp(stamp: str) -> bytes:
+        note = f'<p>Last updated: {stamp} Beijing time.</p><p class="source-note">'
+        return original(site).replace(b'<p class="source-note">', note.encode())
+
+    rule = "[changes]\nignore = ['Last updated: \\d\\d:\\d\\d']\n\n"
+    site.set_page(DEEPSEEK, with_stamp("09:14"))
+    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)))
+    crawl(labscope)
+    site.set_page(DEEPSEEK, with_stamp("18:03"))
+    assert crawl(labscope)["new_versions"] == 1
+    labscope.write_config(rule + source("deepseek", "page", site.url(DEEPSEEK)))
+
+    digest = labscope("digest", "--format", "json").json()
+    (change,) = digest["edited_articles"]
+    assert change["kind"] == "substantive" and change["judged"] == "reextracted"
+    assert [e["new"] for e in change["edited"]] == ["Last updated: 18:03 Beijing time."]
+    text = labscope("digest").stdout
+    assert "Edited (v1→v2)" in text and "{+18:03+}" in text
+
+    dry = labscope("rejudge")
+    assert dry.code == 0, dry.stderr
+    assert "version 2: substantive -> unchanged" in dry.stdout
+    assert "1 verdict would change (run with --apply to record them)." in dry.stdout
+    assert labscope("digest", "--format", "json").json()["edited_articles"] == [change]
+
+    applied = labscope("rejudge", "--apply", "--json").json()
+    assert applied["applied"] is True
+    assert [(c["version"], c["before"], c["after"]) for c in applied["changes"]] == [
+        (2, "substantive", "unchanged")
     ]
-    assert "minor edit" in labscope("digest").stdout
+    assert labscope("digest", "--format", "json").json()["edited_articles"] == []
+    assert "0 verdicts would change." in labscope("rejudge").stdout
+    assert ("edited", "unchanged") in events(labscope)
+    shown = labscope("show", site.url(DEEPSEEK), "--json").json()
+    assert len(shown["versions"]) == 2  # rejudging never deletes a version
 
 
 def test_error_pages_and_stubs_are_failed_fetches(site: SiteServer, deepseek: Labscope) -> None:

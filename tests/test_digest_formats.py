@@ -215,12 +215,12 @@ def hostile() -> Digest:
 
 # The contracted keys, then the few extras (pinned too, so more do not creep in unnoticed).
 NEW_ARTICLE_KEYS = {"url", "title", "source", "entities"} | {"id", "published", "seen"}
-CHANGE_KEYS = {"from", "to", "kind", "added", "removed", "edited", "moved"}
+CHANGE_KEYS = {"from", "to", "kind", "added", "removed", "edited", "moved", "template", "judged"}
 ENTITY_CHANGE_KEYS = {"entities_added", "entities_removed"}
 EDITED_KEYS = {"url", "title", *CHANGE_KEYS, *ENTITY_CHANGE_KEYS} | {"id", "seen", "revert_to"}
 EDITED_KEYS |= {"title_change", "fields"}
 ENTITY_KEYS = {"name", "type", "first_url", "context"} | {"known", "first_title", "seen"}
-REMOVED_KEYS = {"url", "title"} | {"id", "restored", "seen"}
+REMOVED_KEYS = {"url", "title"} | {"id", "restored", "seen", "notice"}
 DIFF_KEYS = {"url", "title", *CHANGE_KEYS, *ENTITY_CHANGE_KEYS} | {"id", "seen", "revert_to"}
 DIFF_KEYS |= {"fields"}
 
