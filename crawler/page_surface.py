@@ -22,6 +22,7 @@ are gone: the bytes when they are UTF-8, else the page's own <meta> charset.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -146,10 +147,23 @@ def _boxes(tree: HtmlElement, host: str | None, cache: dict[HtmlElement, str]) -
                 and block is not None
                 and len(label) >= STANDALONE_SHARE * len(_text(block, cache))
             ):
-                start = block
+                start = _with_summary(block, cache)
         if start is not None and len(_text(start, cache)) <= BOX_MAX_CHARS:
             cards[_grown(start, cache)] = None
     return [card for card in cards if _text(card, cache)]
+
+
+def _with_summary(block: HtmlElement, cache: dict[HtmlElement, str]) -> HtmlElement:
+    """A headline link's block, or the card holding it and the summary after it (as
+    crawler.extract counts teasers): a card holds little more than headline and summary."""
+    siblings = islice((e for e in block.itersiblings() if isinstance(e.tag, str)), 2)
+    summary = next((_text(e, cache) for e in siblings if len(_text(e, cache)) >= 40), "")
+    card = block.getparent()
+    if not summary or card is None:
+        return block
+    if len(_text(card, cache)) > 1.5 * (len(_text(block, cache)) + len(summary)) + 40:
+        return block  # the paragraph after a "Related:" link in an article's body
+    return card
 
 
 def _block_of(element: HtmlElement) -> HtmlElement | None:
