@@ -43,12 +43,14 @@ _NOTICES = re.compile(
 
 
 def removal_notice(lines: Iterable[str]) -> str | None:
-    """The first of `lines` that is a removal notice, stripped; None when there is none."""
-    for line in lines:
-        text = " ".join(line.split())
-        if text and len(text) <= NOTICE_MAX_CHARS and _NOTICES.search(text):
-            return text
-    return None
+    """The shortest of `lines` that is a removal notice, stripped (a page's blocks nest: the
+    notice's own is the shortest); None when there is none."""
+    found = [
+        text
+        for text in (" ".join(line.split()) for line in lines)
+        if text and len(text) <= NOTICE_MAX_CHARS and _NOTICES.search(text)
+    ]
+    return min(found, key=len) if found else None
 
 
 def record_removal(

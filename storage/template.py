@@ -22,7 +22,8 @@ a stock ticker), and when the extractor itself changes. Judging reads both versi
    paragraph (one block of the page), and a label of a few words right beside it.
 
 Comparison is on `storage.words.letters`, so markup, spacing and punctuation between words do
-not matter. A sentence with no letters or digits is cosmetic and is left to the minor rule.
+not matter; for the same reason a cosmetic edit (same letters and digits) is never the
+template's but left to the minor rule.
 """
 
 from __future__ import annotations
@@ -53,11 +54,15 @@ _PROMPT = re.compile(
 )
 
 # A leading dateline: place names in capitals, a date, the agency in brackets, a dash; or a
-# Chinese agency's "新华社北京1月28日电（记者 …）" and a paper's "本报讯".
+# Chinese agency's "新华社北京1月28日电（记者 …）" and a paper's "本报讯". Never empty.
+_AGENCY = r"\([A-Z][\w&.'’ -]{0,30}\)"
 _DATELINE = re.compile(
-    r"^\s*(?:[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+)*,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s*)?)?"
-    r"(?:\([A-Z][\w&.'’ -]{0,30}\)\s*)?(?:[-–—:]+\s*)?"
-    r"|^\s*(?:新华社|中新社|中新网|本报|央视网)[^\s，。]{0,20}?(?:电|讯)(?:[（(][^）)]{0,30}[）)])?"
+    r"^\s*(?:"
+    r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+)*,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s*)?"
+    rf"(?:{_AGENCY}\s*)?(?:[-–—:]+\s*)?"
+    rf"|{_AGENCY}\s*(?:[-–—:]+\s*)?"
+    r"|(?:新华社|中新社|中新网|本报|央视网)[^\s，。]{0,20}?(?:电|讯)(?:[（(][^）)]{0,30}[）)])?"
+    r")"
 )
 
 
@@ -160,6 +165,8 @@ def _is_template(change: SentenceChange, old: Surface, new: Surface) -> bool:
     if change.kind == "removed":
         return new.shows(before) or old.boxed(before) or _is_prompt(before)
     if change.kind == "edited":
+        if letters(before) == letters(after):
+            return False  # a cosmetic edit is the editor's: the minor rule judges it
         return (
             (new.shows(before) and old.shows(after))
             or old.boxed(before)
@@ -200,4 +207,6 @@ def _dateline_only(old: str, new: str) -> bool:
 def title_is_template(old_title: str, new_title: str, old: Surface, new: Surface) -> bool:
     """One page shows the other's title: the headline did not change, only which string the
     extractor took for it (a section name, "See Also", the site's logo text)."""
+    if letters(old_title) == letters(new_title):
+        return False  # cosmetic: the editor's, judged minor
     return new.shows(old_title) or old.shows(new_title)
