@@ -1,6 +1,8 @@
-"""The archive commands: articles, search, show, diff, digest, entities, stats and export.
+"""The archive commands: articles, search, show, diff, digest, entities, stats, export and
+rejudge.
 
-They only read the database; they register themselves on the `cli` group when imported.
+They read the database (rejudge --apply writes verdicts); they register themselves on the `cli`
+group when imported.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from storage.export import as_csv, as_jsonl, export_records
 from storage.filters import Filters
 from storage.queries import SORTS, article_detail, find_article, list_articles, version_at
 from storage.rechecks import next_check
+from storage.rejudge import rejudge as rejudge_history
 from storage.search import search as search_articles
 from storage.stats import archive_stats
 
@@ -276,6 +279,40 @@ def digest(
         message = f"cannot write {output}: {exc.strerror}"
         raise click.BadParameter(message, param_hint="--output") from None
     err.print(f"Wrote the {fmt} digest to {escape(str(output))}")
+
+
+@cli.command()
+@click.option("--apply", is_flag=True, help="Record the new verdicts (default: only report).")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def rejudge(obj: Context, apply: bool, sources: tuple[str, ...], as_json: bool) -> None:
+    """Judge the stored edits again with today's rules; say what would change (--apply: do it)."""
+    from crawler.rereading import StoredPageReader  # the crawler's extraction, loaded on use
+
+    rules = obj.change_rules()
+    db = obj.database()
+    with db.transaction() if apply else db.reading() as session:
+        found = rejudge_history(
+            session,
+            lambda name: rules.get(name, NO_RULES),
+            StoredPageReader(),
+            datetime.now(UTC),
+            sources=sources,
+            apply=apply,
+        )
+    if as_json:
+        print_json({"applied": apply, "changes": [dataclasses.asdict(r) for r in found]})
+        return
+    url = None
+    for r in found:
+        if r.url != url:
+            url = r.url
+            out.print(f"article {r.article_id} {escape(r.url)}")
+        out.print(f"  version {r.version}: {r.before} -> {r.after} ({escape(r.reason)})")
+    verb = "changed" if apply else "would change"
+    hint = "" if apply or not found else " (run with --apply to record them)"
+    out.print(f"{len(found)} verdict{'s' if len(found) != 1 else ''} {verb}{hint}.")
 
 
 @cli.command()

@@ -6,6 +6,7 @@ from the Scrapy pipeline so it can be called and tested without a crawl.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +33,7 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
         article_url=article_url,
         fetched_at=item.fetched_at,
         html=item.body,
-        content=_content(result, item.hints),
+        content=page_content(result, item.hints),
         etag=item.etag,
         last_modified=item.last_modified,
         hints=item.hints,
@@ -62,7 +63,8 @@ def _front_page(url: str) -> bool:
     return not parts.path.strip("/") and not parts.query
 
 
-def _content(result: Extraction, hints: dict[str, Any]) -> PageContent:
+def page_content(result: Extraction, hints: Mapping[str, Any]) -> PageContent:
+    """What is stored of an extraction; the discovery hints fill in a missing title and date."""
     return PageContent(
         title=result.title or str(hints.get("title") or ""),
         text=result.text,

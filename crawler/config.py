@@ -6,6 +6,7 @@ prints it as-is; crawler/toml_checks.py finds the lines, since tomllib reports n
 
 import dataclasses
 import difflib
+import logging
 import math
 import re
 import tomllib
@@ -57,6 +58,7 @@ DEFAULT_USER_AGENT = "labscope/0.1 (+https://github.com/labscope/labscope)"
 DEFAULT_DB_URL = "sqlite:///labscope.db"
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,10 @@ class SourceConfig:
 
 @dataclass(frozen=True)
 class ChangesConfig:
-    """What counts as an edit: [changes] ignore patterns and the size of a minor edit."""
+    """What counts as an edit: [changes] ignore patterns (minor means cosmetic: storage.words)."""
 
     ignore: tuple[re.Pattern[str], ...] = ()  # regexes for timestamps, view counters, ...
-    min_change: int = 20  # characters changed below which an edit is "minor"
+    min_change: int = 20  # deprecated and unused: accepted so old configs still load
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ class Config:
     def rules_for(self, name: str) -> ChangeRules:
         """One source's noise rules (only the global ones for a source no longer configured)."""
         own = next((source.ignore for source in self.sources if source.name == name), ())
-        return ChangeRules(self.changes.ignore + own, self.changes.min_change)
+        return ChangeRules(self.changes.ignore + own)
 
     def source(self, name: str) -> SourceConfig:
         """Look a source up by name; an unknown name lists the known ones so the user can fix it."""
@@ -303,7 +305,24 @@ def _parse_changes(table: Mapping[str, Any], where: Where) -> ChangesConfig:
         raise where.error(
             f"min_change must be 0 or more characters (got {min_change})", "min_change"
         )
+    if "min_change" in table:
+        _deprecated(where.error(MIN_CHANGE_DEPRECATED, "min_change"))
     return ChangesConfig(_patterns(table, "ignore", where), min_change)
+
+
+MIN_CHANGE_DEPRECATED = (
+    "min_change is no longer used and is ignored: an edit is minor only when it changes "
+    "nothing but whitespace, punctuation, quotes or case, and one word or figure changed is an "
+    "edit; remove the key (ignore patterns silence what changes on every visit)"
+)
+_warned: set[str] = set()
+
+
+def _deprecated(notice: ConfigError) -> None:
+    """Log a deprecation once per process: the CLI loads its config more than once."""
+    if str(notice) not in _warned:
+        _warned.add(str(notice))
+        logger.warning("%s", notice)
 
 
 def _parse_sources(data: Mapping[str, Any], top: Where) -> tuple[SourceConfig, ...]:

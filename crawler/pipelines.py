@@ -19,12 +19,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler.config import Config
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
+from crawler.page_surface import page_lines
+from crawler.rereading import StoredPageReader
 from crawler.spiders.base import SourceSpider
 from crawler.workers import Extractor
 from storage.db import Database
 from storage.errors import Unwritable
 from storage.fetch_states import Check, record_checks, record_failure
 from storage.records import FetchedPage
+from storage.removals import NOTICE_MAX_CHARS, record_removal, removal_notice
 from storage.runs import RunCounts
 from storage.versions import Outcome, Recorded, record_page
 
@@ -51,6 +54,7 @@ class PageSink:
     on_halt: Callable[[], object] | None = None  # stops the crawl: nothing more can be stored
     halted: Unwritable | None = None
     aliases: list[tuple[PageFetched, FetchedPage]] = field(default_factory=list)
+    reader: StoredPageReader = field(default_factory=StoredPageReader)  # for the verdicts
 
     def claim(self, url: str, source: str) -> bool:
         """True the first time `url` is claimed in this run: one fetch per URL across spiders."""
@@ -144,7 +148,8 @@ class PageSink:
             self.counts.note(item.source, item.url, item.charset_note)
             logger.info("charset of %s: %s", item.url, item.charset_note)
         if isinstance(page, ExtractionFailure):
-            self._fail(item.source, item.url, item.fetched_at, 200, page.reason)
+            if not self._removed(item):
+                self._fail(item.source, item.url, item.fetched_at, 200, page.reason)
             return
         relevance = next((s.relevance for s in self.config.sources if s.name == item.source), "all")
         if relevance == "entities" and not any(e.known for e in page.entities):
@@ -156,7 +161,7 @@ class PageSink:
         if not self._write(
             item.source,
             item.url,
-            lambda s: results.append(record_page(s, page, self.run_id, rules)),
+            lambda s: results.append(record_page(s, page, self.run_id, rules, self.reader)),
         ):
             return
         recorded = results[0]
@@ -170,6 +175,25 @@ class PageSink:
                 self.counts.add(item.source, "unchanged")
             case Outcome.REFUSED:
                 self.counts.fail(item.source, item.url, recorded.reason)
+            case Outcome.REMOVED:
+                self.counts.add(item.source, "removed")
+                logger.info("removed %s: %s", item.url, recorded.reason)
+
+    def _removed(self, item: PageFetched) -> bool:
+        """A known article's page that gave no article but says it was removed: a removal."""
+        notice = removal_notice(page_lines(item.body, NOTICE_MAX_CHARS))
+        if notice is None:
+            return False
+        done: list[bool] = []
+
+        def work(session: Any) -> None:
+            done.append(record_removal(session, item.url, item.fetched_at, notice, self.run_id))
+
+        if not self._write(item.source, item.url, work) or not done[0]:
+            return False
+        self.counts.add(item.source, "removed")
+        logger.info("removed %s: the page says: %s", item.url, notice)
+        return True
 
     def _fail(self, source: str, url: str, when: datetime, status: int | None, reason: str) -> None:
         self.counts.fail(source, url, reason)

@@ -1,7 +1,9 @@
 """Change digests: what happened in a period, read from the stored events.
 
-Events and each version's change summary are written when a page is stored, so a digest only
-reads them; the sentence diffs it shows are recomputed from the two stored texts on demand.
+Events and each edit's verdict (storage.verdicts: kind, changed sentences, title and entity
+changes) are written when a page is stored, so a digest renders what was recorded: a rule added
+after the crawl changes later crawls, never what an earlier edit is reported as. Only a
+comparison of two versions that are not neighbours is computed on demand, with today's rules.
 """
 
 from __future__ import annotations
@@ -9,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.changes import ChangeRules, edit_kind, visible_diff
-from storage.diffs import RedlineOp, TextDiff
+from storage.changes import ChangeRules, NewState, compare
+from storage.diffs import ChangeKind, RedlineOp, SentenceChange, TextDiff, diff_texts
 from storage.entities import entity_names
 from storage.errors import NotFoundError
 from storage.models import Article, Entity, Event, Version
+from storage.sentences import split_sentences
+from storage.verdicts import RecordedSentence, RecordedVerdict, verdict_of
 
 NO_RULES = ChangeRules()
 
@@ -27,6 +32,15 @@ class EditedSentence:
     old: str
     new: str
     redline: tuple[tuple[RedlineOp, str], ...]
+
+
+@dataclass(frozen=True)
+class TemplateSentence:
+    """A changed sentence the pages' template explains: recorded and shown, not an edit."""
+
+    kind: str  # added | removed | edited | moved
+    old: str | None
+    new: str | None
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ class EditedArticle:
     seen: datetime
     from_version: int
     to_version: int
-    kind: str  # substantive | minor | correction | revert
+    kind: str  # substantive | minor | correction | revert | unchanged (rejudged: no edit)
     revert_to: int | None = None
     title_change: TitleChange | None = None
     fields: list[FieldChange] = field(default_factory=list)
@@ -74,6 +88,10 @@ class EditedArticle:
     moved: list[str] = field(default_factory=list)
     entities_added: list[str] = field(default_factory=list)
     entities_removed: list[str] = field(default_factory=list)
+    template: list[TemplateSentence] = field(default_factory=list)
+    # How the change was judged: when the version was stored (stored_text, reextracted), or now
+    # by today's rules (read_time: stored before verdicts were recorded; now: not neighbours).
+    judged: str = "stored_text"
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,7 @@ class RemovedArticle:
     title: str
     seen: datetime
     restored: bool = False  # True: it came back after being removed
+    notice: str | None = None  # the page's own words, when it said it was removed
 
 
 @dataclass(frozen=True)
@@ -143,9 +162,11 @@ def build_digest(
             new_articles.append(_new_article(session, article, version, event.at))
         elif event.kind == "edited" and version is not None and version.number > 1:
             source_rules = (rules or {}).get(article.source.name, NO_RULES)
-            edited.append(
-                compare_versions(session, article, version.number - 1, version.number, source_rules)
+            change = compare_versions(
+                session, article, version.number - 1, version.number, source_rules
             )
+            if change.kind != "unchanged":  # rejudged: today's rules find no edit there
+                edited.append(change)
         elif event.kind == "new_entity" and event.entity_id and version is not None:
             entity = session.get_one(Entity, event.entity_id)
             entities.append(
@@ -163,7 +184,12 @@ def build_digest(
             title = article.versions[-1].title if article.versions else ""
             removed.append(
                 RemovedArticle(
-                    article.id, article.url, title, event.at, restored=event.kind == "restored"
+                    article.id,
+                    article.url,
+                    title,
+                    event.at,
+                    restored=event.kind == "restored",
+                    notice=event.notice,
                 )
             )
     return Digest(since, until, new_articles, edited, entities, removed)
@@ -176,41 +202,131 @@ def compare_versions(
     new_number: int,
     rules: ChangeRules = NO_RULES,
 ) -> EditedArticle:
-    """What changed in `article` from one stored version to another, sentence by sentence."""
+    """What changed in `article` from one stored version to another, sentence by sentence.
+
+    For neighbours this is the verdict recorded when the newer one was stored; `rules` serve
+    only versions stored before verdicts were recorded, and pairs that are not neighbours.
+    """
     old, new = _pair(article, old_number, new_number)
-    diff = visible_diff(old.text, new.text, rules)
-    title_changed = old.title.strip() != new.title.strip()
-    adjacent = new_number == old_number + 1 and new.change_kind is not None
-    kind = new.change_kind if adjacent else edit_kind(diff, title_changed, rules)
-    old_entities = entity_names(session, old.id)
-    new_entities = entity_names(session, new.id)
+    if new_number == old_number + 1:
+        return _edited(session, article, old, new, verdict_of(session, new, rules))
+    change, _ = compare(old, NewState(new.title, new.text), rules)
+    sentences = _recorded(change.diff.changes if change else ())
+    verdict = RecordedVerdict(
+        number=new.number,
+        kind=change.kind if change else "unchanged",
+        revert_to=None,
+        title=new.title,
+        title_before=old.title if change and change.title_changed else None,
+        sentences=tuple(sentences),
+        entities_added=tuple(sorted(entity_names(session, new.id) - entity_names(session, old.id))),
+        entities_removed=tuple(
+            sorted(entity_names(session, old.id) - entity_names(session, new.id))
+        ),
+        judged="now",
+    )
+    return _edited(session, article, old, new, verdict)
+
+
+def _edited(
+    session: Session, article: Article, old: Version, new: Version, verdict: RecordedVerdict
+) -> EditedArticle:
     return EditedArticle(
         article_id=article.id,
         url=article.url,
         title=new.title,
         source=article.source.name,
         seen=new.fetched_at,
-        from_version=old_number,
-        to_version=new_number,
-        kind=kind or "substantive",
-        revert_to=new.revert_to if adjacent else None,
-        title_change=TitleChange(old.title, new.title) if title_changed else None,
+        from_version=old.number,
+        to_version=new.number,
+        kind=verdict.kind,
+        revert_to=verdict.revert_to,
+        title_change=(
+            TitleChange(verdict.title_before, new.title)
+            if verdict.title_before is not None
+            else None
+        ),
         fields=_field_changes(old, new),
-        added=[c.new or "" for c in diff.added],
-        removed=[c.old or "" for c in diff.removed],
-        edited=[EditedSentence(c.old or "", c.new or "", c.redline) for c in diff.edited],
-        moved=[c.new or "" for c in diff.moved],
-        entities_added=sorted(new_entities - old_entities),
-        entities_removed=sorted(old_entities - new_entities),
+        added=[s.new or "" for s in verdict.of("added")],
+        removed=[s.old or "" for s in verdict.of("removed")],
+        edited=[EditedSentence(s.old or "", s.new or "", s.redline) for s in verdict.of("edited")],
+        moved=[s.new or "" for s in verdict.of("moved")],
+        entities_added=list(verdict.entities_added),
+        entities_removed=list(verdict.entities_removed),
+        template=[TemplateSentence(s.kind, s.old, s.new) for s in verdict.template],
+        judged=verdict.judged,
     )
 
 
+def _recorded(changes: tuple[SentenceChange, ...] | list[SentenceChange]) -> list[RecordedSentence]:
+    """A diff's changed sentences as a verdict records them (removed ones where they stood)."""
+    sentences: list[RecordedSentence] = []
+    at = 0
+    for c in changes:
+        if c.new_index is not None:
+            at = c.new_index + 1
+        if c.kind != "unchanged":
+            index = c.new_index if c.new_index is not None else at
+            sentences.append(RecordedSentence(c.kind, c.old, c.new, c.old_index, index))
+    return sentences
+
+
 def full_diff(
-    article: Article, old_number: int, new_number: int, rules: ChangeRules = NO_RULES
-) -> TextDiff:
-    """Every sentence of two versions in reading order, for side-by-side and inline views."""
+    session: Session,
+    article: Article,
+    old_number: int,
+    new_number: int,
+    rules: ChangeRules = NO_RULES,
+) -> tuple[TextDiff, frozenset[int]]:
+    """Every sentence of two versions in reading order, for side-by-side and inline views, and
+    the positions of the template's changes. For neighbours: the recorded verdict's sentences
+    among the newer text's unchanged ones."""
     old, new = _pair(article, old_number, new_number)
-    return visible_diff(old.text, new.text, rules)
+    if new_number != old_number + 1:
+        change, _ = compare(old, NewState(new.title, new.text), rules)
+        return (change.diff if change else diff_texts(old.text, new.text)), frozenset()
+    verdict = verdict_of(session, new, rules)
+    return laid_out(verdict.sentences, new.text)
+
+
+def laid_out(
+    recorded: tuple[RecordedSentence, ...], new_text: str
+) -> tuple[TextDiff, frozenset[int]]:
+    """The recorded changes put back among the unchanged sentences of `new_text`.
+
+    A record that no longer fits the text (a sentence split differently since) is shown alone,
+    without context, rather than misplaced.
+    """
+    sentences = split_sentences(new_text)
+    fits = all(
+        r.new_index is not None
+        and r.new_index <= len(sentences)
+        and (
+            r.kind == "removed"
+            or (r.new_index < len(sentences) and r.new == sentences[r.new_index])
+        )
+        for r in recorded
+    )
+    changes: list[SentenceChange] = []
+    template: set[int] = set()
+    done = 0  # new sentences already laid out
+    for r in recorded:
+        stop = r.new_index if fits and r.new_index is not None else done
+        for j in range(done, max(done, stop)):
+            changes.append(SentenceChange("unchanged", sentences[j], sentences[j], None, j))
+        done = max(done, stop)
+        if r.template:
+            template.add(len(changes))
+        kind = cast(ChangeKind, r.kind)
+        changes.append(SentenceChange(kind, r.old, r.new, r.old_index, r.new_index, r.redline))
+        if r.kind != "removed" and fits:
+            done = max(done, (r.new_index or 0) + 1)
+    if fits:
+        changes.extend(
+            SentenceChange("unchanged", sentences[j], sentences[j], None, j)
+            for j in range(done, len(sentences))
+        )
+    return TextDiff(tuple(changes)), frozenset(template)
 
 
 def _pair(article: Article, old_number: int, new_number: int) -> tuple[Version, Version]:

@@ -20,13 +20,16 @@ from storage.digest_view import (
     counts,
     finalize,
     http_url,
+    judged_note,
     kind_label,
     major_edits,
     minor_edits,
     minor_heading,
     nothing_new,
+    notice_line,
     period,
     redline,
+    template_note,
     trailing_space,
     versions,
     when,
@@ -136,6 +139,9 @@ _ENV.globals.update(
     redline=redline,
     trailing_space=trailing_space,
     versions=versions,
+    template_note=template_note,
+    judged_note=judged_note,
+    notice_line=notice_line,
 )
 _ENV.filters.update(href=http_url, when=when)
 

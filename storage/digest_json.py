@@ -64,6 +64,8 @@ def _change(change: EditedArticle) -> dict[str, Any]:
         "moved": list(change.moved),
         "entities_added": list(change.entities_added),
         "entities_removed": list(change.entities_removed),
+        "template": [{"kind": t.kind, "old": t.old, "new": t.new} for t in change.template],
+        "judged": change.judged,
     }
 
 
@@ -106,6 +108,7 @@ def _removed_article(removed: RemovedArticle) -> dict[str, Any]:
         "url": removed.url,
         "title": removed.title,
         "restored": removed.restored,
+        "notice": removed.notice,
         "seen": _iso(removed.seen),
     }
 

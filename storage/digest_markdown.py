@@ -18,13 +18,16 @@ from storage.digest_view import (
     counts,
     flat,
     http_url,
+    judged_note,
     kind_label,
     major_edits,
     minor_edits,
     minor_heading,
     nothing_new,
+    notice_line,
     period,
     redline,
+    template_note,
     trailing_space,
     versions,
     when,
@@ -89,6 +92,8 @@ def render_markdown(digest: Digest) -> str:
         for removed in digest.removed_articles:
             label = "Restored" if removed.restored else "Removed"
             lines.append(f"- {label}: {link(removed.title, removed.url)}")
+            if note := notice_line(removed):
+                lines.append(f"  {md(note)}")
     return "\n".join([*lines, ""])
 
 
@@ -113,6 +118,7 @@ def edited_markdown(change: EditedArticle) -> list[str]:
         items.append(f"- Entities added: {_names(change.entities_added)}")
     if change.entities_removed:
         items.append(f"- Entities removed: {_names(change.entities_removed)}")
+    items += [f"- _{md(note)}_" for note in (template_note(change), judged_note(change)) if note]
     return [*lines, "", *items] if items else lines
 
 

@@ -1,10 +1,9 @@
 """A digest for a page that people scroll: the newest items of each kind, from stored summaries.
 
-`storage.digest.build_digest` recomputes every edit's sentence diff, which is what a digest
-file or e-mail needs, but costs about 5 ms an edit: a busy week is seconds. A page only needs
-each edit's stored change summary (kind and counts, written when the version was stored), the
-entities it added or removed, and a link to the diff; each section stops at `limit` items and
-says how many there are in all.
+`storage.digest.build_digest` reads every edit's recorded sentences, which is what a digest
+file or e-mail needs. A page only needs each edit's recorded summary (kind, counts, title and
+entity changes, written when the version was stored) and a link to the diff; each section
+stops at `limit` items and says how many there are in all.
 """
 
 from __future__ import annotations
@@ -80,7 +79,10 @@ def summarize_digest(
     def newest(query: Select[Event]) -> list[Event]:
         return list(session.scalars(query.order_by(Event.at.desc(), Event.id.desc()).limit(limit)))
 
-    major = events("edited").where(or_(Event.edit_kind.is_(None), Event.edit_kind != "minor"))
+    # "unchanged": `labscope rejudge` found no edit there with today's rules.
+    major = events("edited").where(
+        or_(Event.edit_kind.is_(None), Event.edit_kind.not_in(("minor", "unchanged")))
+    )
     minor = events("edited").where(Event.edit_kind == "minor")
     new = events("new_article")
     entities = events("new_entity")
@@ -110,8 +112,14 @@ def _edit(session: Session, event: Event) -> EditSummary:
         )
     ).one_or_none()
     url, source = _article(session, new.article_id)
-    old_entities = entity_names(session, old.id) if old else set()
-    new_entities = entity_names(session, new.id)
+    if new.judged is not None:  # the verdict recorded with the version
+        title_changed = new.title_before is not None
+        added, removed = list(new.entities_added or ()), list(new.entities_removed or ())
+    else:  # stored before verdicts were recorded
+        title_changed = old is not None and old.title.strip() != new.title.strip()
+        old_entities = entity_names(session, old.id) if old else set()
+        new_entities = entity_names(session, new.id)
+        added, removed = sorted(new_entities - old_entities), sorted(old_entities - new_entities)
     return EditSummary(
         article_id=new.article_id,
         url=url,
@@ -122,14 +130,14 @@ def _edit(session: Session, event: Event) -> EditSummary:
         to_version=new.number,
         kind=new.change_kind or event.edit_kind or "substantive",
         revert_to=new.revert_to,
-        title_changed=old is not None and old.title.strip() != new.title.strip(),
+        title_changed=title_changed,
         sentences_added=new.sentences_added,
         sentences_removed=new.sentences_removed,
         sentences_edited=new.sentences_edited,
         sentences_moved=new.sentences_moved,
         chars_changed=new.chars_changed,
-        entities_added=sorted(new_entities - old_entities),
-        entities_removed=sorted(old_entities - new_entities),
+        entities_added=added,
+        entities_removed=removed,
     )
 
 

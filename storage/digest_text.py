@@ -16,13 +16,16 @@ from storage.digest_view import (
     clean,
     counts,
     flat,
+    judged_note,
     kind_label,
     major_edits,
     minor_edits,
     minor_heading,
     nothing_new,
+    notice_line,
     period,
     redline,
+    template_note,
     trailing_space,
     versions,
     when,
@@ -72,6 +75,8 @@ def render_text(digest: Digest, *, color: bool = False) -> str:
                 f"* {paint(label, GREEN if removed.restored else RED)} {clean(removed.title)}",
                 f"  {paint(clean(removed.url), DIM)}",
             ]
+            if note := notice_line(removed):
+                lines.append(f"  {note}")
     return "\n".join(lines) + "\n"
 
 
@@ -105,6 +110,9 @@ def edited_lines(change: EditedArticle, paint: Paint) -> list[str]:
         lines.append(f"  Entities added: {_names(change.entities_added)}")
     if change.entities_removed:
         lines.append(f"  Entities removed: {_names(change.entities_removed)}")
+    lines += [
+        f"  {paint(note, DIM)}" for note in (template_note(change), judged_note(change)) if note
+    ]
     return lines
 
 

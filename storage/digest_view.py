@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from storage.diffs import RedlineOp
-from storage.digest import Digest, EditedArticle, EditedSentence
+from storage.digest import Digest, EditedArticle, EditedSentence, RemovedArticle
 
 # C0/C1 controls (ESC among them), bidi embeddings/overrides/isolates, lone surrogates, and the
 # two noncharacters XML forbids. Tabs and line breaks are handled separately: they become spaces.
@@ -144,3 +144,30 @@ def trailing_space(text: str) -> tuple[str, str]:
 def redline(sentence: EditedSentence) -> tuple[tuple[RedlineOp, str], ...]:
     """The stored redline; a sentence stored without one shows as a whole-sentence replacement."""
     return sentence.redline or (("delete", sentence.old), ("insert", sentence.new))
+
+
+def template_note(change: EditedArticle) -> str | None:
+    """What the verdict set aside as the site's template, in one line, so a reader can check."""
+    count = len(change.template)
+    if not count:
+        return None
+    plural = "s" if count != 1 else ""
+    return (
+        f"{count} sentence{plural} changed with the site's template (both pages show "
+        f"{'them' if plural else 'it'}, or {'they sit' if plural else 'it sits'} in a box): "
+        "not counted as edits"
+    )
+
+
+def judged_note(change: EditedArticle) -> str | None:
+    """Whether this was judged now rather than recorded when the version was stored."""
+    if change.judged == "read_time":
+        return "Judged now by today's rules: stored before labscope recorded its verdicts"
+    if change.judged == "now":
+        return "Compared now by today's rules: these versions are not neighbours"
+    return None
+
+
+def notice_line(removed: RemovedArticle) -> str | None:
+    """The words of the page that said the article was removed."""
+    return f"The page says: “{clean(removed.notice)}”" if removed.notice else None

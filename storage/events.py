@@ -29,6 +29,7 @@ def add_event(
     entity_id: int | None = None,
     edit_kind: str | None = None,
     run_id: int | None = None,
+    notice: str | None = None,
 ) -> None:
     session.connection().execute(
         _ADD,
@@ -40,5 +41,6 @@ def add_event(
             "entity_id": entity_id,
             "edit_kind": edit_kind,
             "run_id": run_id,
+            "notice": notice,
         },
     )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -158,9 +159,40 @@ class Version(Base):
     sentences_edited: Mapped[int] = mapped_column(default=0, server_default="0")
     sentences_moved: Mapped[int] = mapped_column(default=0, server_default="0")
     chars_changed: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The rest of the verdict, recorded with the version (storage.verdicts); NULL `judged` marks
+    # a version stored before verdicts were recorded, judged when it is read.
+    judged: Mapped[str | None] = mapped_column(String(16))  # "stored_text" | "reextracted"
+    judged_at: Mapped[datetime | None]
+    title_before: Mapped[str | None] = mapped_column(Text)  # set when the title changed
+    sentences_template: Mapped[int] = mapped_column(default=0, server_default="0")
+    entities_added: Mapped[list[str] | None] = mapped_column(JSON)
+    entities_removed: Mapped[list[str] | None] = mapped_column(JSON)
 
     article: Mapped[Article] = relationship(back_populates="versions")
     html: Mapped[HtmlBlob] = relationship()
+    sentence_changes: Mapped[list[ChangedSentence]] = relationship(
+        order_by="ChangedSentence.position", viewonly=True
+    )
+
+
+class ChangedSentence(Base):
+    """One changed sentence of a version's verdict, against the text it was compared with.
+
+    `template` marks a change the pages' template explains (storage.template): shown, never
+    counted as an edit.
+    """
+
+    __tablename__ = "sentence_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))  # added | removed | edited | moved
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    old_index: Mapped[int | None]
+    new_index: Mapped[int | None]
+    template: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class FetchState(Base):
@@ -250,6 +282,7 @@ class Event(Base):
     entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
     edit_kind: Mapped[str | None] = mapped_column(String(16))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    notice: Mapped[str | None] = mapped_column(Text)  # a removal notice's words
 
 
 class DigestRecord(Base):

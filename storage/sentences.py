@@ -67,6 +67,15 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+def sentence_paragraphs(text: str) -> list[int]:
+    """For each sentence of `split_sentences(text)`, the number of the paragraph (line) holding
+    it: sentences of one paragraph came from one block of the page."""
+    numbers: list[int] = []
+    for number, paragraph in enumerate(text.split("\n")):
+        numbers.extend([number] * len(split_sentences(paragraph)))
+    return numbers
+
+
 def _append(sentences: list[str], piece: str) -> None:
     piece = piece.strip()
     if piece:

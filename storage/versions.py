@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.changes import Change, ChangeRules, Verdict, judge
+from storage.changes import Change, ChangeRules, NewState, Verdict, judge
 from storage.entities import record_mentions
 from storage.events import add_event
 from storage.fetch_states import seen_alive, update_state
@@ -22,7 +22,10 @@ from storage.html_blobs import pack
 from storage.models import Article, HtmlBlob, Source, Version, fitting, table_of
 from storage.new_version import NewVersion
 from storage.records import FetchedPage
+from storage.removals import mark_removed
 from storage.search import index_version
+from storage.template import PageReader
+from storage.verdicts import entity_changes, record_sentences, verdict_columns
 
 
 class Outcome(StrEnum):
@@ -30,6 +33,7 @@ class Outcome(StrEnum):
     NEW_VERSION = "new_version"
     UNCHANGED = "unchanged"
     REFUSED = "refused"  # e.g. a paywall stub where an article was: a failed fetch
+    REMOVED = "removed"  # the page says the article was taken down
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,12 @@ def record_page(
     page: FetchedPage,
     run_id: int | None = None,
     rules: ChangeRules = NO_RULES,
+    reader: PageReader | None = None,
 ) -> Recorded:
-    """Store `page` as a new version of its article, unless the change rules say otherwise."""
+    """Store `page` as a new version of its article, unless the change rules say otherwise.
+
+    `reader` (the crawler's, see storage.template) lets the verdict read both versions' HTML.
+    """
     source_id = session.connection().scalar(_SOURCE_ID, {"name": page.source})
     if source_id is None:
         raise ValueError(f"source {page.source!r} is not stored; call ensure_source first")
@@ -97,7 +105,7 @@ def record_page(
         recorded = Recorded(Outcome.UNCHANGED, reason=f"an alias of {article.url}")
         article_id = article.id
     else:
-        recorded = _record_known_article(session, article, page, sha, run_id, rules)
+        recorded = _record_known_article(session, article, page, sha, run_id, rules, reader)
         article_id = article.id
         if recorded.outcome is Outcome.REFUSED:
             update_state(session, page.url, page.fetched_at, status=200, error=recorded.reason)
@@ -150,19 +158,33 @@ def _record_known_article(
     sha: str,
     run_id: int | None,
     rules: ChangeRules,
+    reader: PageReader | None = None,
 ) -> Recorded:
-    """A new state of a stored article: a new version, unchanged, or refused."""
+    """A new state of a stored article: a new version, unchanged, refused, or removed."""
     content = page.content
     history = list(article.versions)
-    verdict = judge(history, content.title, content.text, rules) if history else Verdict("store")
+    verdict = (
+        judge(
+            history,
+            NewState(content.title, content.text, page.html, page.final_url or page.url),
+            rules,
+            reader,
+        )
+        if history
+        else Verdict("store")
+    )
     if verdict.action == "refuse":
         return Recorded(Outcome.REFUSED, reason=verdict.reason)
+    if verdict.action == "removed":
+        mark_removed(session, article, page.fetched_at, verdict.notice, run_id)
+        return Recorded(Outcome.REMOVED, reason=verdict.reason)
     seen_alive(session, article, page.fetched_at, run_id)
     if verdict.action != "store":
         return Recorded(Outcome.UNCHANGED, reason=verdict.reason)
     number = history[-1].number + 1 if history else 1
     kind = verdict.change.kind if verdict.change else None
-    version = _add_version(session, article.id, number, page, sha, verdict.change, run_id)
+    previous = history[-1].id if history else None
+    version = _add_version(session, article.id, number, page, sha, verdict.change, run_id, previous)
     add_event(
         session,
         "edited",
@@ -190,9 +212,10 @@ def _add_version(
     sha: str,
     change: Change | None,
     run_id: int | None,
+    previous_id: int | None = None,
 ) -> NewVersion:
+    """The version's row with its recorded verdict (storage.verdicts) against `previous_id`."""
     content = page.content
-    diff = change.diff if change else None
     row = {
         "article_id": article_id,
         "number": number,
@@ -209,15 +232,13 @@ def _add_version(
         "hints": page.hints,
         "html_id": _store_html(session, page.html, sha),
         "run_id": run_id,
-        "change_kind": change.kind if change else None,
-        "revert_to": change.revert_to if change else None,
-        "sentences_added": len(diff.added) if diff else 0,
-        "sentences_removed": len(diff.removed) if diff else 0,
-        "sentences_edited": len(diff.edited) if diff else 0,
-        "sentences_moved": len(diff.moved) if diff else 0,
-        "chars_changed": diff.chars_changed if diff else 0,
+        **verdict_columns(change, page.fetched_at),
     }
+    if change is not None and previous_id is not None:
+        row.update(entity_changes(session, previous_id, page.entities, change))
     version_id: int = session.connection().execute(_ADD_VERSION, row).scalar_one()
+    if change is not None:
+        record_sentences(session, version_id, change)
     return NewVersion(version_id, article_id, number, page.fetched_at, content.title, content.text)
 
 

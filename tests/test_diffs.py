@@ -393,3 +393,50 @@ def test_cosmetic_mutations_diff_empty(parts: list[str], data: st.DataObject) ->
     breaks = st.lists(st.booleans(), max_size=12)
     diff = diff_texts(_join(parts, data.draw(breaks)), _join(cosmetic, data.draw(breaks)))
     assert diff.is_empty
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "cosmetic"),
+    [
+        ("The lone criteria is whether", "The lone criterion is whether", False),
+        ("without venturing into the harsher history", "without venturing into the history", False),
+        ("trained on 18 trillion tokens", "trained on 20 trillion tokens", False),
+        ("“It’s always about serving.”", '"It\'s always about serving."', True),
+        ("Deepseek released R1", "DeepSeek released R1", True),
+        ("a walk-out of 1,000 workers", "a walk out of 1000 workers", True),
+        ("rides on 27×7.75 R15 rubber", "rides on 27x7.75 R15 rubber", True),
+        ("深度求索发布了模型。", "深度求索，发布了模型", True),
+        ("深度求索发布了模型。", "深度求索发布了新模型。", False),
+    ],
+)
+def test_minor_means_cosmetic(old: str, new: str, cosmetic: bool) -> None:
+    """Whitespace, punctuation, quotes and case are cosmetic; a word or a figure never is."""
+    from storage.words import same_words
+
+    assert same_words(old, new) is cosmetic
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (
+            "(CNN)Winning the presidency didn't change him.",
+            "Winning the presidency didn't change him.",
+        ),
+        (
+            "WASHINGTON The Federal Reserve raised rates.",
+            "WASHINGTON (Reuters) - The Federal Reserve raised rates.",
+        ),
+        ("新华社北京1月28日电（记者 王喆）深度求索发布新模型。", "深度求索发布新模型。"),
+    ],
+)
+def test_a_dateline_alone_is_the_templates(old: str, new: str) -> None:
+    from storage.template import Surface, template_positions
+
+    diff = diff_texts(old, new)
+    blank = Surface("")
+    assert [c.kind for c in diff.changes] == ["edited"]
+    assert template_positions(diff, blank, blank, old, new) == frozenset({0})
+    edited = diff_texts(old, new.replace("change", "alter").replace("raised", "cut"))
+    if "新华社" not in old:
+        assert template_positions(edited, blank, blank, old, new) == frozenset()

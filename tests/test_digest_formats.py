@@ -6,6 +6,7 @@ of each item kind, Chinese text, and a variant whose every scraped string is an 
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from storage.digest import (
     NewArticle,
     NewEntity,
     RemovedArticle,
+    TemplateSentence,
     TitleChange,
 )
 from storage.digest_formats import FORMATS, diff_json, digest_json, render_diff, render_digest
@@ -74,6 +76,13 @@ def sample() -> Digest:
         moved=["Qwen is Alibaba's family of large language models."],
         entities_added=["Alibaba Cloud"],
         entities_removed=["Tongyi"],
+        template=[
+            TemplateSentence(
+                "edited", "(Reuters)Alibaba said on Wednesday", "Alibaba said on Wednesday"
+            ),
+            TemplateSentence("added", None, "Related Story: DeepSeek's R1, explained"),
+        ],
+        judged="reextracted",
     )
     return Digest(
         since=SINCE,
@@ -157,7 +166,13 @@ def sample() -> Digest:
             ),
         ],
         removed_articles=[
-            RemovedArticle(6, "https://news.example.com/old", "StepFun story", SEEN),
+            RemovedArticle(
+                6,
+                "https://news.example.com/old",
+                "StepFun story",
+                SEEN,
+                notice="该内容已被发布者删除",
+            ),
             RemovedArticle(7, "https://news.example.com/back", "Baidu ERNIE 4.5", SEEN, True),
         ],
     )
@@ -215,12 +230,12 @@ def hostile() -> Digest:
 
 # The contracted keys, then the few extras (pinned too, so more do not creep in unnoticed).
 NEW_ARTICLE_KEYS = {"url", "title", "source", "entities"} | {"id", "published", "seen"}
-CHANGE_KEYS = {"from", "to", "kind", "added", "removed", "edited", "moved"}
+CHANGE_KEYS = {"from", "to", "kind", "added", "removed", "edited", "moved", "template", "judged"}
 ENTITY_CHANGE_KEYS = {"entities_added", "entities_removed"}
 EDITED_KEYS = {"url", "title", *CHANGE_KEYS, *ENTITY_CHANGE_KEYS} | {"id", "seen", "revert_to"}
 EDITED_KEYS |= {"title_change", "fields"}
 ENTITY_KEYS = {"name", "type", "first_url", "context"} | {"known", "first_title", "seen"}
-REMOVED_KEYS = {"url", "title"} | {"id", "restored", "seen"}
+REMOVED_KEYS = {"url", "title"} | {"id", "restored", "seen", "notice"}
 DIFF_KEYS = {"url", "title", *CHANGE_KEYS, *ENTITY_CHANGE_KEYS} | {"id", "seen", "revert_to"}
 DIFF_KEYS |= {"fields"}
 
@@ -433,3 +448,47 @@ def test_empty_digest_renders_in_every_format(fmt: str) -> None:
         assert "Nothing new between 2025-01-27 09:00 UTC and 2025-01-28 09:00 UTC." in out
         if fmt == "html":
             assert_inert_html(out)
+
+
+NOTE = "2 sentences changed with the site's template"
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "json"])
+def test_every_format_says_what_the_verdict_set_aside_and_why_a_page_was_removed(
+    fmt: str,
+) -> None:
+    """The recorded verdict is rendered, not recomputed: the template's sentences are counted
+    (not listed as edits), and a removal shows the page's own words."""
+    rendered = render_digest(sample(), fmt)  # type: ignore[arg-type]
+    if fmt in ("html", "atom"):  # escaped once in HTML, twice in a feed's HTML content
+        rendered = html.unescape(html.unescape(rendered))
+    assert NOTE in rendered and "not counted as edits" in rendered
+    assert "Related Story: DeepSeek" not in rendered
+    assert "该内容已被发布者删除" in rendered
+    assert "Judged now" not in rendered
+
+
+def test_json_lists_the_template_sentences_and_how_the_edit_was_judged() -> None:
+    data = digest_json(sample())
+    first = data["edited_articles"][0]
+    assert first["judged"] == "reextracted"
+    assert first["template"][1] == {
+        "kind": "added",
+        "old": None,
+        "new": "Related Story: DeepSeek's R1, explained",
+    }
+    assert data["removed_articles"][0]["notice"] == "该内容已被发布者删除"
+    assert data["removed_articles"][1]["notice"] is None
+
+
+@pytest.mark.parametrize("fmt", ["text", "html", "json"])
+def test_a_diff_judged_now_says_so(fmt: str) -> None:
+    change = replace(sample().edited_articles[0], judged="read_time", template=[])
+    rendered = html.unescape(render_diff(change, fmt))  # type: ignore[arg-type]
+    if fmt == "json":
+        assert json.loads(rendered)["judged"] == "read_time"
+    else:
+        assert (
+            "Judged now by today's rules: stored before labscope recorded its verdicts" in rendered
+        )
+    assert NOTE not in rendered

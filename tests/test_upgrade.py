@@ -89,6 +89,8 @@ def test_a_schema_0001_database_is_upgraded_with_everything_intact(
     diff = labscope("diff", site.url(DEEPSEEK), "--format", "json")
     assert diff.code == 0, diff.stderr
     assert "StepFun" in diff.stdout
+    # Its edit was stored before verdicts were recorded: judged when read, and said so.
+    assert (diff.json()["kind"], diff.json()["judged"]) == ("correction", "read_time")
     assert len(labscope("articles", "--since", "2025-01-01", "--json").json()) == 6
 
     # Recrawling the same pages with today's labscope makes no false edit.
@@ -98,3 +100,14 @@ def test_a_schema_0001_database_is_upgraded_with_everything_intact(
     summary = crawl.json()
     assert (summary["new_articles"], summary["new_versions"], summary["failed"]) == (0, 0, 0)
     assert rows(labscope.db)["versions"] == before["versions"]
+
+    # rejudge records a verdict for the old edit, from both versions' stored HTML.
+    rejudged = labscope("rejudge", "--apply", "--json")
+    assert rejudged.code == 0, rejudged.stderr
+    assert [(c["version"], c["before"], c["after"]) for c in rejudged.json()["changes"]] == [
+        (2, "not recorded", "correction")
+    ]
+    recorded = labscope("diff", site.url(DEEPSEEK), "--format", "json").json()
+    assert (recorded["kind"], recorded["judged"]) == ("correction", "reextracted")
+    assert [e["new"] for e in recorded["edited"]] == [e["new"] for e in diff.json()["edited"]]
+    assert rows(labscope.db)["versions"] == before["versions"]  # verdicts only, no text touched

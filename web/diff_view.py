@@ -3,12 +3,12 @@
 `storage.diffs.TextDiff` lists every sentence of both versions in reading order; here each
 becomes a row of marked-up pieces, and long runs of unchanged sentences fold into one row that
 opens on demand (an HTML <details>, so no JavaScript), keeping one sentence of context at
-each end.
+each end. Changes the verdict set aside as the site's template are marked so, not as edits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from storage.diffs import RedlineOp, SentenceChange, TextDiff
 
@@ -25,6 +25,7 @@ class Row:
     old: Pieces
     new: Pieces
     inline: Pieces
+    template: bool = False  # a change the pages' template explains, not an edit
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,10 @@ class Fold:
     rows: tuple[Row, ...]
 
 
-def diff_rows(diff: TextDiff) -> list[Row | Fold]:
-    """The rows of `diff`, with long unchanged runs folded."""
-    rows = [_row(change) for change in diff.changes]
+def diff_rows(diff: TextDiff, template: frozenset[int] = frozenset()) -> list[Row | Fold]:
+    """The rows of `diff`, with long unchanged runs folded; `template` holds the positions of
+    the changes the recorded verdict set aside as the site's template."""
+    rows = [replace(_row(c), template=i in template) for i, c in enumerate(diff.changes)]
     laid_out: list[Row | Fold] = []
     run: list[Row] = []
     for row in [*rows, None]:

@@ -125,7 +125,7 @@ def article_page(
         old, new = min(old, new), max(old, new)
         rules = archive.rules.get(found.source.name, NO_RULES)
         change = compare_versions(session, found, old, new, rules)
-        rows = diff_rows(full_diff(found, old, new, rules))
+        rows = diff_rows(*full_diff(session, found, old, new, rules))
     return page(
         request,
         "article.html",
