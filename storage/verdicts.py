@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from storage.changes import Change, ChangeRules, NewState, compare, judge
-from storage.diffs import Redline, word_redline
+from storage.diffs import Redline, TextDiff, word_redline
 from storage.entities import MAX_NAME, entity_names
 from storage.models import ChangedSentence, Version, table_of
 from storage.records import EntityRecord
@@ -78,14 +78,7 @@ def verdict_columns(change: Change | None, at: datetime) -> dict[str, Any]:
     if change is None:
         return {"judged": None, "judged_at": None}
     edits = change.edits
-    chars = 0
-    for c in edits:
-        if c.kind == "added":
-            chars += len(c.new or "")
-        elif c.kind == "removed":
-            chars += len(c.old or "")
-        elif c.kind == "edited":
-            chars += sum(len(text) for op, text in c.redline if op != "equal")
+    chars = TextDiff(tuple(edits)).chars_changed  # the template's sentences do not count
     return {
         "change_kind": change.kind,
         "revert_to": change.revert_to,
