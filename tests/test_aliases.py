@@ -3,6 +3,7 @@ article whose versions come from the canonical URL only, in real crawls of a loc
 
 from __future__ import annotations
 
+import gzip
 import json
 import sqlite3
 
@@ -13,6 +14,7 @@ from crawler.urls import canonicalize, tracking_rules
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 AMP = "/amp/deepseek.html"
+REAL_AMP = FIXTURES / "real" / "aliases" / "juventudrebelde-amp"
 EXPECTED = json.loads(
     (FIXTURES / "edited" / "deepseek-emerges-v2.expected.json").read_text(encoding="utf-8")
 )
@@ -59,6 +61,34 @@ def test_an_alias_makes_versions_while_the_primary_url_has_never_answered(
     assert run["new_articles"] == 1
     assert versions(labscope) == [(1, site.url(AMP))]  # stored under the canonical URL
     assert labscope("articles", "--json").json()[0]["url"] == site.url(DEEPSEEK)
+
+
+def test_a_real_amp_copy_is_stored_under_the_canonical_url_it_names(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """Juventud Rebelde's AMP copy, recorded by trafilatura's eval set: its canonical link names
+    the real host, rewritten to this server (the one edit, as {{BASE}} is elsewhere). While the
+    main URL has never answered, the copy makes the version, filed under the canonical URL, and
+    a second fetch of the copy makes no second version."""
+    expected = json.loads(REAL_AMP.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    recorded = gzip.decompress(REAL_AMP.with_suffix(".html.gz").read_bytes())
+    host = expected["canonical_recorded"].removesuffix(expected["canonical_path"]).encode()
+    canonical = f'<link rel="canonical" href="{expected["canonical_recorded"]}"/>'.encode()
+    assert recorded.count(canonical) == 1
+    served = recorded.replace(canonical, canonical.replace(host, b"http://{{BASE}}"))
+    site.set_page(expected["served_at"], served, "text/html")
+    site.set_page(expected["canonical_path"], b"<h1>down</h1>", status=503)
+    labscope.write_config(source("amp", "page", site.url(expected["served_at"])))
+    for _ in range(2):
+        assert labscope("crawl").code == 0
+
+    assert versions(labscope) == [(1, site.url(expected["served_at"]))]
+    shown = labscope("show", site.url(expected["served_at"]), "--json").json()
+    assert shown["url"] == site.url(expected["canonical_path"])
+    assert shown["title"] == expected["title"]
+    assert shown["aliases"] == [site.url(expected["served_at"])]
+    text = "".join(shown["text"].split())
+    assert [p for p in expected["paragraphs"] if "".join(p.split()) not in text] == []
 
 
 def test_campaign_parameters_are_dropped_by_a_list_a_user_extends() -> None:

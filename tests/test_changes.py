@@ -458,3 +458,37 @@ def test_min_change_still_loads_and_says_it_is_ignored(
     assert result.code == 0 and result.json() == []
     assert result.stderr.count("min_change is no longer used and is ignored") == 1
     assert "config.toml:9: [changes]: min_change" in result.stderr  # its line, after [crawl]
+
+
+def test_wechats_link_expired_page_is_a_failed_fetch_not_a_removal(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """Real captures by WechatSogou (2018): an article as WeChat's server sent it, then, at the
+    same URL, WeChat's "链接已过期" page, the weui-msg interstitial its deletion notices use. An
+    expired link says nothing of the article: no `removed` event, no version, a failed fetch."""
+    real = FIXTURES / "real" / "removals"
+    expected = json.loads((real / "wechatsogou-link-expired.expected.json").read_text("utf-8"))
+    article = expected["article"]
+    url = site.url(article["served_at"])
+    site.set_page(
+        article["served_at"],
+        gzip.decompress((real / "wechatsogou-music-article.html.gz").read_bytes()),
+        "text/html",
+    )
+    labscope.write_config(source("wechat", "page", url))
+    assert crawl(labscope)["new_articles"] == 1
+    shown = labscope("show", url, "--json").json()
+    assert shown["title"] == article["title"]
+    text = "".join(shown["text"].split())
+    assert [p for p in article["paragraphs"] if "".join(p.split()) not in text] == []
+    assert [c for c in article["must_not_contain"] if c in shown["text"]] == []
+
+    page = (real / "wechatsogou-link-expired.html").read_bytes()
+    assert expected["interstitial"]["says"].encode() in page
+    site.set_page(article["served_at"], page, "text/html")
+    summary = crawl(labscope)
+    assert (summary["new_versions"], summary["failed"]) == (0, 1)
+    (error,) = summary["errors"]  # type: ignore[misc]
+    assert error["reason"].startswith(expected["interstitial"]["reason_starts"]), error
+    assert "removed" not in [kind for kind, _ in events(labscope)]
+    assert len(labscope("show", url, "--json").json()["versions"]) == 1
