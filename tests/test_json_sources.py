@@ -22,6 +22,7 @@ from crawler.config import load_config, parse_config
 from crawler.errors import ConfigError
 from crawler.json_links import read_links
 from crawler.site_server import SiteServer
+from crawler.sitemaps import parse_sitemap
 
 REAL = FIXTURES / "real" / "json"
 IGN = gzip.decompress((REAL / "ign-next-data.html.gz").read_bytes())
@@ -208,5 +209,46 @@ def test_json_keys_on_another_kind_are_an_error(key: str) -> None:
     assert str(error.value) == (
         f'config.toml:5: source "s": {key} only applies to kind "json", not "feed"; remove it'
     )
+
+
+# Text sitemaps.
+
+
+def test_a_real_text_sitemap_is_read() -> None:
+    body = (REAL / "0install-sitemap.txt").read_bytes()
+    sitemap = parse_sitemap(body, "https://0install.net/sitemap.txt")
+    assert sitemap is not None and sitemap.kind == "urlset"
+    assert [entry.url for entry in sitemap.entries] == [
+        "https://0install.net/index.html",
+        "https://get.0install.net/",
+        "https://apps.0install.net/",
+        "https://0install.net/support.html",
+        "https://docs.0install.net/",
+    ]
+
+
+def test_a_text_sitemap_with_a_bom_blank_and_foreign_lines_is_crawled(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    for i in (1, 2):
+        serve_story(site, f"/txt/story-{i}.html", f"Story {i} from a text sitemap")
+    lines = [
+        "http://{{BASE}}/txt/story-1.html",
+        "",
+        "# not a URL",
+        "ftp://{{BASE}}/txt/file.zip",
+        "  http://{{BASE}}/txt/story-2.html  ",
+    ]
+    body = "\ufeff" + "\r\n".join(lines) + "\r\n"
+    site.set_page("/sitemap.txt", body.encode("utf-8"), "text/plain; charset=utf-8")
+    site.set_page("/robots.txt", b"User-agent: *\nDisallow:\n", "text/plain")
+    labscope.write_config(source("txt", "sitemap", site.url("/sitemap.txt")), FAST)
+    summary = crawl(labscope)
+    assert (summary["new_articles"], summary["failed"]) == (2, 0)
+    assert set(versions(labscope, site)) == {"/txt/story-1.html", "/txt/story-2.html"}
+
+
+def test_robots_txt_is_not_a_text_sitemap() -> None:
+    assert parse_sitemap(b"User-agent: *\nDisallow: /private/\n", "https://s.example/x") is None
 
 
