@@ -20,6 +20,7 @@ from conftest import FIXTURES, ROOT, TEMPLATE, Labscope, source
 
 from crawler.config import load_config, parse_config
 from crawler.errors import ConfigError
+from crawler.feeds import advertised_feed, parse_feed
 from crawler.json_links import read_links
 from crawler.site_server import SiteServer
 from crawler.sitemaps import parse_sitemap
@@ -252,3 +253,64 @@ def test_robots_txt_is_not_a_text_sitemap() -> None:
     assert parse_sitemap(b"User-agent: *\nDisallow: /private/\n", "https://s.example/x") is None
 
 
+# Feed autodiscovery.
+
+
+def test_a_feed_source_on_a_page_follows_the_feed_it_links_once(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    atlantic = FIXTURES / "real" / "removals" / "theatlantic-disasters.html.gz"
+    page = gzip.decompress(atlantic.read_bytes())
+    site.set_page("/real/atlantic/disasters.html", page)
+    site.set_page("/feed/all/", (site.root / "feed.xml").read_bytes(), "application/rss+xml")
+    url = site.url("/real/atlantic/disasters.html")
+    labscope.write_config(source("atlantic", "feed", url), FAST)
+
+    summary = crawl(labscope)
+    feed = parse_feed((site.root / "feed.xml").read_bytes(), site.url("/feed.xml"))
+    assert summary["failed"] == 0
+    assert summary["new_articles"] == len({entry.url for entry in feed.entries})
+    with sqlite3.connect(labscope.db) as db:
+        notes = json.loads(db.execute("SELECT notes FROM crawl_runs").fetchone()[0])
+    assert notes == [
+        {
+            "url": url,
+            "note": f"not a feed: followed the feed the page links to, {site.url('/feed/all/')}",
+            "source": "atlantic",
+        }
+    ]
+    assert [hit.path for hit in site.requests].count("/feed/all/") == 1
+
+
+def test_a_linked_feed_that_fails_is_the_page_s_failure(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    page = (FIXTURES / "broken" / "not-a-feed.html").read_bytes()  # links /feed.xml: a 404 here
+    site.set_page("/feeds.html", page)
+    site.set_page("/feed.xml", b"<html><body>Not found</body></html>", status=404)
+    labscope.write_config(source("feeds-page", "feed", site.url("/feeds.html")), FAST)
+    summary = crawl(labscope)
+    assert [(e["url"], e["reason"]) for e in summary["errors"]] == [
+        (
+            site.url("/feeds.html"),
+            f"not a feed; the feed it links to, {site.url('/feed.xml')}, failed: HTTP 404",
+        )
+    ]
+
+
+def test_a_page_linking_no_feed_is_still_refused(site: SiteServer, labscope: Labscope) -> None:
+    page = gzip.decompress((FIXTURES / "real" / "pages" / "cityam-alibaba.html.gz").read_bytes())
+    assert advertised_feed(page, "https://www.cityam.com/") is None
+    site.set_page("/real/cityam.html", page)
+    labscope.write_config(source("cityam", "feed", site.url("/real/cityam.html")), FAST)
+    summary = crawl(labscope)
+    assert [e["url"] for e in summary["errors"]] == [site.url("/real/cityam.html")]
+    assert summary["errors"][0]["reason"].startswith("not a readable feed (")
+    assert [hit.path for hit in site.requests if hit.path != "/robots.txt"] == ["/real/cityam.html"]
+
+
+def test_the_real_qwen_blog_page_names_its_feed_in_unquoted_attributes() -> None:
+    page = (FIXTURES / "real" / "pages" / "qwen-blog.html").read_bytes()
+    assert advertised_feed(page, "https://qwenlm.github.io/blog/") == (
+        "https://qwenlm.github.io/blog/index.xml"
+    )
