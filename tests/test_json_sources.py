@@ -172,6 +172,34 @@ def test_a_page_without_the_script_element_is_a_reason_not_a_traceback() -> None
     assert result.error == 'no element matches script "script#__NEXT_DATA__"'
 
 
+def test_dates_as_json_apis_write_them_and_junk_that_is_no_date() -> None:
+    posts = [
+        {"url": "/a", "published": 1735689600},  # epoch seconds
+        {"url": "/b", "published": 1735689600000},  # epoch milliseconds
+        {"url": "/c", "published": "Wed, 01 Jan 2025 00:00:00 GMT"},
+        {"url": "/d", "published": True, "title": ["not", "text"]},
+        {"url": "/e", "published": 10**30},
+        {"title": "no url"},
+        "/f",
+        42,
+    ]
+    result = read_links(json.dumps(posts).encode(), "https://s.example/api/", "[]")
+    assert [(link.url, link.published and link.published.isoformat()) for link in result.links] == [
+        ("https://s.example/a", "2025-01-01T00:00:00+00:00"),
+        ("https://s.example/b", "2025-01-01T00:00:00+00:00"),
+        ("https://s.example/c", "2025-01-01T00:00:00+00:00"),
+        ("https://s.example/d", None),
+        ("https://s.example/e", None),
+        ("https://s.example/f", None),
+    ]
+    assert result.links[3].title is None
+
+
+def test_deeply_nested_json_is_a_reason() -> None:
+    result = read_links(b"[" * 100_000 + b"]" * 100_000, "https://s.example/", "[]")
+    assert result.error is not None and result.error.startswith("the answer is not JSON (")
+
+
 @pytest.mark.parametrize(
     ("keys", "message"),
     [
