@@ -50,7 +50,7 @@ from crawler.toml_checks import (
 from crawler.urls import Tracking, tracking_rules
 from storage.changes import ChangeRules
 
-SourceKind = Literal["feed", "sitemap", "listing", "page"]
+SourceKind = Literal["feed", "sitemap", "listing", "page", "json"]
 SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
 Relevance = Literal["all", "entities"]
 RELEVANCES: tuple[str, ...] = get_args(Relevance)
@@ -101,6 +101,8 @@ class SourceConfig:
     enabled: bool = True
     ignore: tuple[re.Pattern[str], ...] = ()  # text this source changes on every visit
     relevance: Relevance = "all"  # "entities": keep only articles naming a known entity
+    links: str | None = None  # json only: JMESPath picking the article links (crawler.json_links)
+    script: str | None = None  # json only: CSS selector of the script element holding the JSON
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,34 @@ def _follow(table: Mapping[str, Any], kind: str, where: Where) -> re.Pattern[str
         raise where.error(f"follow {q(pattern)} is not a valid regex ({exc})", "follow") from None
 
 
+def _json_keys(table: Mapping[str, Any], kind: str, where: Where) -> tuple[str | None, str | None]:
+    """Check links (JMESPath) and script (CSS), which only a json source uses."""
+    links = opt(table, "links", str, where)
+    script = opt(table, "script", str, where)
+    if kind == "json" and links is None:
+        fix = 'links = "<JMESPath yielding URLs or objects with a url>"'
+        raise where.error(f'kind "json" needs {fix}', "kind")
+    for key, value in (("links", links), ("script", script)):
+        if kind != "json" and value is not None:
+            raise where.error(f'{key} only applies to kind "json", not {q(kind)}; remove it', key)
+    if links is None and script is None:
+        return links, script
+    # Imported here: it loads Scrapy's selectors, which a config without json sources never needs.
+    from crawler.json_links import check_script, compile_links
+
+    try:
+        if links is not None:
+            compile_links(links)
+    except ValueError as exc:
+        raise where.error(f"links {q(links)} {exc}", "links") from None
+    try:
+        if script is not None:
+            check_script(script)
+    except ValueError as exc:
+        raise where.error(f"script {q(script)} {exc}", "script") from None
+    return links, script
+
+
 def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
     """Validate one [[sources]] table; its scope label is its name once the name is usable."""
     raw_name = table.get("name")
@@ -235,6 +265,7 @@ def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
     url = get(table, "url", str, where, "")
     _check_url(url, where)
     follow = _follow(table, kind, where)
+    links, script = _json_keys(table, kind, where)
     schedule = cron(table, where)
     every = opt(table, "every", str, where)
     if every is not None:
@@ -248,7 +279,17 @@ def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
     ignore = _patterns(table, "ignore", where)
     relevance = _get_relevance(table, where)
     return SourceConfig(
-        name, cast(SourceKind, kind), url, follow, schedule, every, enabled, ignore, relevance
+        name,
+        cast(SourceKind, kind),
+        url,
+        follow,
+        schedule,
+        every,
+        enabled,
+        ignore,
+        relevance,
+        links=links,
+        script=script,
     )
 
 

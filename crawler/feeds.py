@@ -8,6 +8,7 @@ reads "2025年1月28日" as November 1st: dates are parsed here), and titles enc
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -21,10 +22,11 @@ from lxml import etree
 
 from crawler.dates import iso_datetime
 
-_ALTERNATE = re.compile(
-    rb"<link[^>]+type=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
+_LINK_TAG = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(
+    rb"""([a-z][a-z-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
 )
-_HREF = re.compile(rb"href=[\"']([^\"']+)[\"']", re.IGNORECASE)
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class FeedEntry:
 class FeedResult:
     entries: list[FeedEntry]
     error: str | None = None
+    alternate: str | None = None  # the feed an HTML page links to, when it is not a feed itself
 
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> FeedResult:
@@ -65,11 +68,10 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> FeedResult:
     if entries or parsed.get("version"):
         known = {entry.url for entry in entries}
         return FeedResult(entries + [e for e in _nested_items(body, url) if e.url not in known])
-    alternate = _advertised_feed(body, url)
+    alternate = advertised_feed(body, url)
     if alternate:
-        return FeedResult(
-            [], f"not a feed, but the page links to the feed {alternate}: use that URL"
-        )
+        error = f"not a feed, but the page links to the feed {alternate}: use that URL"
+        return FeedResult([], error, alternate)
     reason = parsed.get("bozo_exception") or "no RSS, Atom or JSON Feed found"
     return FeedResult([], f"not a readable feed ({_one_line(reason)})")
 
@@ -98,10 +100,24 @@ def _parse_json_feed(body: bytes, url: str) -> FeedResult:
     return FeedResult(entries)
 
 
-def _advertised_feed(body: bytes, url: str) -> str | None:
-    tag = _ALTERNATE.search(body[:200_000])
-    href = _HREF.search(tag.group(0)) if tag else None
-    return urljoin(url, href.group(1).decode("utf-8", "replace")) if href else None
+def advertised_feed(body: bytes, url: str) -> str | None:
+    """The first feed an HTML page names in a `<link rel="alternate" type="application/rss+xml">`
+    (or Atom, or JSON Feed) among its first 200 kB, absolute; None when it names none."""
+    for tag in _LINK_TAG.finditer(body[:200_000]):
+        attributes = {
+            match[1].decode("ascii").lower(): html.unescape(
+                (match[2] or match[3] or match[4] or b"").decode("utf-8", "replace")
+            ).strip()
+            for match in _ATTRIBUTE.finditer(tag[0])
+        }
+        rel = attributes.get("rel", "").lower().split()
+        kind = attributes.get("type", "").split(";")[0].strip().lower()
+        href = attributes.get("href", "")
+        if "alternate" in rel and kind in FEED_TYPES and href:
+            absolute = urljoin(url, href)
+            if absolute.lower().startswith(("http://", "https://")):
+                return absolute
+    return None
 
 
 def _nested_items(body: bytes, url: str) -> list[FeedEntry]:

@@ -20,6 +20,7 @@ from crawler.pipelines import PageSink
 from crawler.settings import scrapy_settings
 from crawler.spiders.base import SourceSpider
 from crawler.spiders.feed import FeedSpider
+from crawler.spiders.json import JsonSpider
 from crawler.spiders.listing import ListingSpider
 from crawler.spiders.page import PageSpider
 from crawler.spiders.recheck import RecheckSpider
@@ -38,6 +39,7 @@ SPIDERS: dict[str, type[SourceSpider]] = {
     "sitemap": SitemapSpider,
     "listing": ListingSpider,
     "page": PageSpider,
+    "json": JsonSpider,
 }
 
 

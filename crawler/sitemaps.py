@@ -1,8 +1,10 @@
 """Sitemap parsing, including Google News sitemaps whose news:title, news:publication_date and
-news:language are kept as hints (Scrapy's own Sitemap class drops nested elements)."""
+news:language are kept as hints (Scrapy's own Sitemap class drops nested elements), and text
+sitemaps: one URL a line, as sitemaps.org allows."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -13,6 +15,7 @@ from lxml import etree
 from crawler.dates import iso_datetime
 
 _NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+_HTTP_LINE = re.compile(r"https?://[^/?#\s]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,14 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap | None:
     The parser never resolves entities nor touches the network, so XML bombs and external
     entities are inert.
     """
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start and not start.startswith(b"<"):
+        return _text_sitemap(start, url)
     parser = etree.XMLParser(
         recover=True, remove_comments=True, resolve_entities=False, no_network=True
     )
     try:
-        root = etree.fromstring(body.lstrip(b"\xef\xbb\xbf \t\r\n"), parser=parser)
+        root = etree.fromstring(start, parser=parser)
     except etree.XMLSyntaxError:
         return None
     if root is None:
@@ -73,6 +79,17 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap | None:
             )
         )
     return Sitemap("urlset" if kind == "urlset" else "sitemapindex", entries)
+
+
+def _text_sitemap(body: bytes, url: str) -> Sitemap | None:
+    """A text sitemap (UTF-8, one URL a line); blank lines and lines that are no http(s) URL are
+    skipped. None when no line is one: the body is something else (an error page, a robots.txt)."""
+    entries = []
+    for raw in body.decode("utf-8", "replace").splitlines():
+        line = raw.strip()
+        if _HTTP_LINE.match(line) and not any(char.isspace() for char in line):
+            entries.append(SitemapEntry(url=urljoin(url, line)))
+    return Sitemap("urlset", entries) if entries else None
 
 
 def _text(element: etree._Element | None) -> str | None:

@@ -36,7 +36,7 @@ def test_invalid_config_names_line_and_fix(labscope: Labscope) -> None:
     assert result.code == 2
     assert one_line_error(result.stderr) == (
         f'labscope: error: {labscope.config}:6: source "qwen-blog": kind must be one of '
-        'feed, sitemap, listing, page (got "rss")'
+        'feed, sitemap, listing, page, json (got "rss")'
     )
 
 

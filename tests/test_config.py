@@ -332,7 +332,7 @@ CRAWL_KEYS = (
             'kind = "feed"',
             'kind = "rss"',
             'config.toml:23: source "deepseek-news": kind must be one of'
-            ' feed, sitemap, listing, page (got "rss")',
+            ' feed, sitemap, listing, page, json (got "rss")',
             id="bad-kind",
         ),
         pytest.param(
@@ -434,7 +434,8 @@ def test_error_message(in_tmp: Path, old: str, new: str, expected: str) -> None:
     [
         pytest.param(
             'sources = [{name = "x", kind = "rss", url = "https://a.example"}]\n',
-            'config.toml: source "x": kind must be one of feed, sitemap, listing, page (got "rss")',
+            'config.toml: source "x": kind must be one of feed, sitemap, listing, page, json'
+            ' (got "rss")',
             id="inline-sources",
         ),
         pytest.param(

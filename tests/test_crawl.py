@@ -233,7 +233,9 @@ def test_feeds_sitemaps_and_broken_feeds(site: SiteServer, labscope: Labscope) -
     assert run.code == 0, run.stderr
     summary = run.json()
     failed_urls = {e["url"] for e in summary["errors"]}
-    assert site.url("/not-a-feed.html") in failed_urls
+    # The HTML page links the site's feed: followed, and said so in the run's notes.
+    assert site.url("/not-a-feed.html") not in failed_urls
+    assert f"followed the feed the page links to, {site.url('/feed.xml')}" in run.stdout
     assert site.url("/malformed.xml") not in failed_urls
     stored = {a["url"] for a in labscope("articles", "--json").json()}
     assert site.url(DEEPSEEK) in stored  # listed by the malformed feed

@@ -154,6 +154,8 @@ def test_hostile_feeds(site: SiteServer, labscope: Labscope) -> None:
     site.set_page(
         "/hostile/feeds/page.html", (FIXTURES / "broken" / "not-a-feed.html").read_bytes()
     )
+    # The page links /feed.xml, which a feed source follows: here it is gone.
+    site.set_page("/feed.xml", b"<html><body>Gone</body></html>", status=404)
     names = [f.name for f in (HOSTILE / "feeds").iterdir()] + ["gzipped.xml", "zero.xml"]
     feeds = [(n.split(".")[0], f"/hostile/feeds/{n}") for n in [*names, "page.html"]]
     articles = [p for entries in FEED_ENTRIES.values() for p, _, _ in entries] + ["gzipped"]
@@ -166,8 +168,8 @@ def test_hostile_feeds(site: SiteServer, labscope: Labscope) -> None:
         "/hostile/feeds/xxe.xml": ENTITIES_REFUSED,
         "/hostile/feeds/laughs.xml": ENTITIES_REFUSED,
         "/hostile/feeds/zero.xml": "empty answer: no feed in it",
-        "/hostile/feeds/page.html": f"not a feed, but the page links to the feed "
-        f"{site.url('/feed.xml')}: use that URL",
+        "/hostile/feeds/page.html": f"not a feed; the feed it links to, "
+        f"{site.url('/feed.xml')}, failed: HTTP 404",
     }
     versions = stored(labscope, site)
     assert set(versions) == {f"/hostile/a/{name}.html" for name in articles}

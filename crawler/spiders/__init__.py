@@ -1,1 +1,1 @@
-"""One spider per discovery strategy: feed, sitemap, listing and page."""
+"""One spider per discovery strategy: feed, sitemap, listing, page and json."""

@@ -1,5 +1,5 @@
-"""Sitemap spider: sitemap indexes, gzip sitemaps and Google News sitemaps (whose title, date
-and language are kept as hints)."""
+"""Sitemap spider: sitemap indexes, gzip sitemaps, text sitemaps and Google News sitemaps (whose
+title, date and language are kept as hints)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class SitemapSpider(SourceSpider):
         if sitemap is None:
             yield self.failed(
                 response,
-                "not a sitemap (no <urlset> or <sitemapindex>)",
+                "not a sitemap (no <urlset> or <sitemapindex>, nor lines of URLs)",
             )
             return
         # This sitemap and the indexes that led here: listed again, they are loops, not articles.
