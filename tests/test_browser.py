@@ -133,3 +133,17 @@ def test_a_missing_browser_is_one_line_naming_the_path_and_the_fix(
         "executable file; install it (apt-get install chromium) or set [browser] executable"
     ]
     assert app.requests == []
+
+
+@needs_chromium
+def test_robots_txt_keeps_the_browser_off_disallowed_pages(
+    app: SiteServer, labscope: Labscope
+) -> None:
+    app.set_page("/robots.txt", b"User-agent: *\nDisallow: /post.html?id=2\n", "text/plain")
+    labscope.write_config(app_source(app))
+    summary = labscope("crawl", "--json").json()
+    assert (summary["new_articles"], summary["skipped"], summary["failed"]) == (1, 1, 0)
+    paths = [hit.path for hit in app.requests]
+    assert paths[0] == "/robots.txt"
+    assert "/post.html?id=2" not in paths and "/api/post-2.json" not in paths
+    assert "/api/post-1.json" in paths
