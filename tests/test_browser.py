@@ -8,6 +8,10 @@ the list of posts, or one post with an ad slot beside it, the way JavaScript new
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,3 +151,64 @@ def test_robots_txt_keeps_the_browser_off_disallowed_pages(
     assert paths[0] == "/robots.txt"
     assert "/post.html?id=2" not in paths and "/api/post-2.json" not in paths
     assert "/api/post-1.json" in paths
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes under `pid` (read from /proc: the crawl's chromium is one of them)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += children
+        todo += children
+    return found
+
+
+def _browser(pid: int) -> int | None:
+    """The crawl's chromium (its main process, not a renderer or other helper)."""
+    for child in _descendants(pid):
+        try:
+            args = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--no-sandbox" in args and not any(arg.startswith(b"--type=") for arg in args):
+            return child
+    return None
+
+
+@needs_chromium
+def test_a_browser_that_dies_is_started_again(app: SiteServer, labscope: Labscope) -> None:
+    post = (APP / "api/post-1.json").read_bytes()
+    app.set_page("/api/post-1.json", post, "application/json", delay=4)
+    labscope.write_config(
+        "[browser]\npages = 1\n\n" + app_source(app), crawl="delay = 0\ntimeout = 20"
+    )
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    command = [sys.executable, "-m", "cli", "--config", str(labscope.config), "crawl", "--json"]
+    with subprocess.Popen(
+        command, cwd=labscope.config.parent, env=env, stdout=subprocess.PIPE, text=True
+    ) as crawl:
+        deadline = time.monotonic() + 60
+        while not any(hit.path == "/api/post-1.json" for hit in app.requests):
+            assert time.monotonic() < deadline, "post 1 was never rendered"
+            time.sleep(0.05)
+        browser = _browser(crawl.pid)
+        assert browser is not None
+        os.kill(browser, signal.SIGKILL)  # mid-render of post 1
+        out, _ = crawl.communicate(timeout=90)
+    summary = json.loads(out)
+    assert crawl.returncode == 0
+    # The page in flight is rendered again in a new browser (scrapy-playwright retries a page
+    # whose browser closed), and the rest of the crawl goes on: nothing is lost.
+    assert (summary["new_articles"], summary["failed"]) == (2, 0)
+    assert [hit.path for hit in app.requests].count("/api/post-1.json") == 2
+    for number, post in POSTS.items():
+        shown = labscope("show", app.url(f"/post.html?id={number}"), "--json").json()
+        assert shown["title"] == post["title"]
