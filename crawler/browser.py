@@ -11,6 +11,7 @@ Scrapy's, as for plain fetches: the navigation request carries Scrapy's headers.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from typing import Any, TypeVar
@@ -76,9 +77,24 @@ def browser_settings(crawl: CrawlConfig, browser: BrowserConfig) -> dict[str, An
     }
 
 
+class OneLineLog(logging.Filter):
+    """scrapy-playwright logs a failed page with its traceback and Playwright's call log;
+    with --verbose the user reads one line per page, and the run summary has the reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = (record.getMessage().splitlines() or [""])[0]
+        record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+_PLAYWRIGHT_LOG = logging.getLogger("scrapy-playwright")
+
+
 def rendering(spider: type[S], crawl: CrawlConfig, browser: BrowserConfig) -> type[S]:
     """`spider` with the browser's settings as its own (Scrapy reads a spider's
     custom_settings into its crawler alone: other sources' crawlers keep the plain handler)."""
+    if not any(isinstance(f, OneLineLog) for f in _PLAYWRIGHT_LOG.filters):
+        _PLAYWRIGHT_LOG.addFilter(OneLineLog())
     own = {**(spider.custom_settings or {}), **browser_settings(crawl, browser)}
     return type(spider.__name__, (spider,), {"custom_settings": own})
 

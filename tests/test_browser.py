@@ -212,3 +212,17 @@ def test_a_browser_that_dies_is_started_again(app: SiteServer, labscope: Labscop
     for number, post in POSTS.items():
         shown = labscope("show", app.url(f"/post.html?id={number}"), "--json").json()
         assert shown["title"] == post["title"]
+
+
+@needs_chromium
+def test_verbose_logs_a_failed_render_in_one_line_without_a_traceback(
+    app: SiteServer, labscope: Labscope
+) -> None:
+    hang = source("live", "page", app.url("/hang.html")).rstrip("\n") + '\nrender = "browser"\n\n'
+    labscope.write_config(hang, crawl="delay = 0\ntimeout = 2")
+    run = labscope("-v", "crawl")
+    assert run.code == 0
+    assert "Traceback" not in run.stderr and "Call log" not in run.stderr
+    closing = [line for line in run.stderr.splitlines() if "Closing page due to failed" in line]
+    assert len(closing) == 1 and "Timeout 2000ms exceeded" in closing[0]
+    assert "did not finish loading in the browser within the timeout (2 s)" in run.stdout
