@@ -54,6 +54,8 @@ SourceKind = Literal["feed", "sitemap", "listing", "page", "json"]
 SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
 Relevance = Literal["all", "entities"]
 RELEVANCES: tuple[str, ...] = get_args(Relevance)
+Render = Literal["plain", "browser"]
+RENDERS: tuple[str, ...] = get_args(Render)
 DEFAULT_USER_AGENT = "labscope/0.1 (+https://github.com/labscope/labscope)"
 DEFAULT_DB_URL = "sqlite:///labscope.db"
 
@@ -103,6 +105,15 @@ class SourceConfig:
     relevance: Relevance = "all"  # "entities": keep only articles naming a known entity
     links: str | None = None  # json only: JMESPath picking the article links (crawler.json_links)
     script: str | None = None  # json only: CSS selector of the script element holding the JSON
+    render: Render = "plain"  # "browser": listing and articles loaded in headless Chromium
+
+
+@dataclass(frozen=True)
+class BrowserConfig:
+    """The headless Chromium that render = "browser" sources are loaded in (crawler.browser)."""
+
+    executable: str = "/usr/bin/chromium"  # Debian's; labscope never downloads a browser
+    pages: int = 2  # pages rendered at once, 1..16: each is a renderer process and ~100 MB
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,7 @@ class Config:
     entities: tuple[Entity, ...] = ()  # the user's own, added to the bundled knowledge base
     recheck: RecheckConfig = field(default_factory=default_recheck)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    browser: BrowserConfig = BrowserConfig()
 
     def change_rules(self) -> dict[str, ChangeRules]:
         """Each source's noise rules: the global ignore patterns, then its own."""
@@ -163,6 +175,7 @@ _SECTION_KEYS = {
     "entities": ("name", "type", "aliases", "parent"),
     "recheck": RECHECK_KEYS,
     "digest": DIGEST_KEYS,
+    "browser": _keys(BrowserConfig),
 }
 
 
@@ -278,6 +291,10 @@ def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
     enabled = get(table, "enabled", bool, where, True)
     ignore = _patterns(table, "ignore", where)
     relevance = _get_relevance(table, where)
+    render = get(table, "render", str, where, "plain")
+    if render not in RENDERS:
+        choices = " or ".join(q(r) for r in RENDERS)
+        raise where.error(f"render must be {choices} (got {q(render)})", "render")
     return SourceConfig(
         name,
         cast(SourceKind, kind),
@@ -290,6 +307,7 @@ def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
         relevance,
         links=links,
         script=script,
+        render=cast(Render, render),
     )
 
 
@@ -434,6 +452,20 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
     return crawl
 
 
+def _parse_browser(table: Mapping[str, Any], where: Where) -> BrowserConfig:
+    """Validate [browser]; whether the executable exists is checked only when a crawl needs it."""
+    check_keys(table, _SECTION_KEYS["browser"], where, "key")
+    d = BrowserConfig()
+    executable = get(table, "executable", str, where, d.executable)
+    if not executable.strip() or not executable.isprintable():
+        fix = 'write executable = "/usr/bin/chromium"'
+        raise where.error(f"executable must be a path; {fix} (got {q(executable)})", "executable")
+    pages = get(table, "pages", int, where, d.pages)
+    if not 1 <= pages <= 16:
+        raise where.error(f"pages must be between 1 and 16 (got {pages})", "pages")
+    return BrowserConfig(executable, pages)
+
+
 def parse_config(text: str, path: Path | None = None, base_dir: Path | None = None) -> Config:
     """Parse config TOML; base_dir (default: the file's folder, else the cwd) anchors SQLite."""
     file = "<config>" if path is None else str(path)
@@ -456,8 +488,9 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
     entities = _parse_entities(data, top)
     recheck = parse_recheck(section_table(data, "recheck", top), where["recheck"])
     digest = parse_digest(section_table(data, "digest", top), where["digest"], base_dir)
+    browser = _parse_browser(section_table(data, "browser", top), where["browser"])
     sources = _parse_sources(data, top)
-    return Config(path, storage, crawl, sources, changes, entities, recheck, digest)
+    return Config(path, storage, crawl, sources, changes, entities, recheck, digest, browser)
 
 
 def _parse_entities(data: Mapping[str, Any], top: Where) -> tuple[Entity, ...]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from scrapy.crawler import CrawlerProcess
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.browser import check_browser, needs_browser, rendering
 from crawler.config import Config, SourceConfig
 from crawler.errors import CrawlRunError
 from crawler.pipelines import PageSink
@@ -79,6 +80,8 @@ def run_crawl(
     sources = (
         [config.source(name) for name in recheck] if recheck else select_sources(config, names)
     )
+    if needs_browser(sources):
+        check_browser(config.browser)
     with db.transaction() as session:
         for source in sources:
             ensure_source(session, source.name, source.kind, source.url)
@@ -101,6 +104,8 @@ def run_crawl(
         crawlers = []
         for source in sources:
             spider = RecheckSpider if recheck else SPIDERS[source.kind]
+            if source.render == "browser":  # only this source's crawler starts a browser
+                spider = rendering(spider, config.crawl, config.browser)
             crawler = process.create_crawler(spider)
             extra = {"urls": recheck[source.name]} if recheck else {}
             process.crawl(

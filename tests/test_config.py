@@ -9,6 +9,7 @@ import pytest
 from crawler.config import (
     DEFAULT_DB_URL,
     DEFAULT_USER_AGENT,
+    BrowserConfig,
     Config,
     CrawlConfig,
     SourceConfig,
@@ -203,7 +204,7 @@ CRAWL_KEYS = (
             "# labscope test config",
             "verbose = true",
             "config.toml:1: unknown section 'verbose'; "
-            "allowed: storage, crawl, sources, changes, entities, recheck, digest",
+            "allowed: storage, crawl, sources, changes, entities, recheck, digest, browser",
             id="unknown-top-level-key",
         ),
         pytest.param(
@@ -524,6 +525,8 @@ def test_changes_and_source_noise_rules(tmp_path: Path) -> None:
     assert config.changes.min_change == 40
     assert [p.pattern for p in config.sources[0].ignore] == ["Last updated: .*"]
     assert config.sources[0].relevance == "entities"
+    assert config.sources[0].render == "plain"
+    assert config.browser == BrowserConfig("/usr/bin/chromium", 2)
 
 
 @pytest.mark.parametrize(
@@ -542,6 +545,23 @@ def test_changes_and_source_noise_rules(tmp_path: Path) -> None:
             '[[sources]]\nname = "a"\nkind = "page"\nurl = "https://a.example/"\n'
             'relevance = "labs"\n',
             'config.toml:5: source "a": relevance must be "all" or "entities" (got "labs")',
+        ),
+        (
+            '[[sources]]\nname = "a"\nkind = "page"\nurl = "https://a.example/"\nrender = "js"\n',
+            'config.toml:5: source "a": render must be "plain" or "browser" (got "js")',
+        ),
+        (
+            "[browser]\nexecutable = '/usr/bin/chromium'\nheadless = false\n",
+            "config.toml:3: [browser]: unknown key 'headless'; allowed: executable, pages",
+        ),
+        (
+            "[browser]\npages = 0\n",
+            "config.toml:2: [browser]: pages must be between 1 and 16 (got 0)",
+        ),
+        (
+            '[browser]\nexecutable = ""\n',
+            "config.toml:2: [browser]: executable must be a path; "
+            'write executable = "/usr/bin/chromium" (got "")',
         ),
         (
             '[[sources]]\nname = "a"\nkind = "page"\nurl = "https://a.example/"\nignore = "x"\n',

@@ -15,6 +15,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
+from crawler.browser import render_meta
 from crawler.charsets import decode_html
 from crawler.config import SourceConfig
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
@@ -56,14 +57,18 @@ class SourceSpider(scrapy.Spider):
         self.validators = validators
         self.max_bytes = max_bytes
         self.tracking = sink.config.crawl.tracking
+        # The request meta that sends this source's pages through the browser, or nothing.
+        self.render = render_meta(source, sink.config.crawl.timeout)
 
     def discovery_request(self, url: str, callback: Callable[..., Any]) -> scrapy.Request:
-        """A request for a feed, sitemap or listing page: never conditional, always parsed."""
+        """A request for a feed, sitemap or listing page: never conditional, always parsed.
+        Feeds and sitemaps are data, never rendered; a listing is, when its source asks."""
+        rendered = self.render if self.source.kind == "listing" else {}
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
-            meta={"handle_httpstatus_list": HANDLED_STATUSES, "discovery": True},
+            meta={"handle_httpstatus_list": HANDLED_STATUSES, "discovery": True, **rendered},
             dont_filter=True,
         )
 
@@ -93,9 +98,12 @@ class SourceSpider(scrapy.Spider):
         for url, hints in batch:
             state = known.get(url)
             headers = {}
-            if state and state.etag:
+            # A rendered page is asked for whole: its validators describe the HTML shell, not
+            # what its scripts fetch (and Chromium aborts a navigation answered 304). Whether
+            # it changed is decided on the DOM the browser built: its hash, then its text.
+            if state and state.etag and not self.render:
                 headers["If-None-Match"] = state.etag
-            if state and state.last_modified:
+            if state and state.last_modified and not self.render:
                 headers["If-Modified-Since"] = state.last_modified
             yield scrapy.Request(
                 url,
@@ -109,6 +117,7 @@ class SourceSpider(scrapy.Spider):
                     "handle_httpstatus_list": HANDLED_STATUSES,
                     "hints": hints,
                     "known_sha256": state.html_sha256 if state else None,
+                    **self.render,
                 },
             )
 

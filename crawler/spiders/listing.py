@@ -10,6 +10,12 @@ from scrapy.linkextractors import LinkExtractor
 
 from crawler.spiders.base import Item, SourceSpider
 
+_NO_LINKS = {
+    "plain": 'no link matches follow: check the pattern, or set render = "browser" if the '
+    "page's links are built by JavaScript",
+    "browser": "no link matches follow, even in the page the browser built: check the pattern",
+}
+
 
 class ListingSpider(SourceSpider):
     name = "listing"
@@ -26,7 +32,11 @@ class ListingSpider(SourceSpider):
             return
         assert self.source.follow is not None  # config validation requires it for listings
         extractor = LinkExtractor(allow=self.source.follow.pattern, unique=True)
+        links = extractor.extract_links(response)
+        if not links:  # a typo in follow, or a page whose links a script builds
+            yield self.failed(response, _NO_LINKS[self.source.render])
+            return
         yield from self.article_requests(
             (link.url, {"via": "listing", "anchor": " ".join(link.text.split())[:300]})
-            for link in extractor.extract_links(response)
+            for link in links
         )

@@ -20,6 +20,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.browser import render_failure
 from crawler.politeness import MAX_CRAWL_DELAY, retry_after
 
 _PLAIN: dict[type[Exception], str] = {
@@ -65,6 +66,8 @@ def _reason(failure: Failure) -> str:
     if isinstance(exc, DownloadTimeoutError):
         timeout = meta.get("download_timeout", 0)
         return f"no complete answer within the timeout ({timeout:g} s){attempts(meta)}"
+    if rendered := render_failure(exc, meta):
+        return rendered
     plain = next((text for kind, text in _PLAIN.items() if isinstance(exc, kind)), None)
     if plain:
         return plain + attempts(meta)
