@@ -9,6 +9,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from crawler.items import PageFailed
 from crawler.json_links import JsonLink, read_links
 from crawler.spiders.base import Item, SourceSpider
 
@@ -24,10 +25,12 @@ class JsonSpider(SourceSpider):
             yield failed
             return
         assert self.source.links is not None  # config validation requires it for json sources
+        body = self.discovery_body(response)  # gunzipped within max_page_bytes, as feeds are
+        if isinstance(body, PageFailed):
+            yield body
+            return
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        result = read_links(
-            response.body, response.url, self.source.links, self.source.script, content_type
-        )
+        result = read_links(body, response.url, self.source.links, self.source.script, content_type)
         if result.error:
             yield self.failed(response, result.error)
             return
