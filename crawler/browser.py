@@ -7,6 +7,13 @@ body; from there the page goes through the same extraction, aliases and change r
 fetched page. Only the crawlers of such sources get the handler, so a crawl without one starts
 no browser (nor Playwright's driver). robots.txt, the delay and the conditional headers are
 Scrapy's, as for plain fetches: the navigation request carries Scrapy's headers.
+
+What a page's scripts ask for (XHR, fetch, scripts, styles, frames) goes from Chromium itself,
+not through Scrapy. Every such request passes `skip_resource` first: images, media and fonts
+are never loaded, and a URL that a robots.txt the crawl has read disallows (the page's own
+host's, always read before the page) is aborted. What does not hold for them: robots.txt of
+other hosts (a CDN, an API elsewhere) is not fetched to judge them, and they keep no delay nor
+per-host concurrency; they are the page's own load, once per rendered page.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import scrapy
 
 from crawler.config import BrowserConfig, CrawlConfig, SourceConfig
 from crawler.errors import CrawlRunError
+from crawler.politeness import robots_disallow
 
 # What this machine's chromium needs to run headless in a container, without a sandbox or GPU,
 # and without the background traffic (updates, sync, field trials) a crawler must not make.
@@ -109,8 +117,9 @@ def render_meta(source: SourceConfig, timeout: float) -> dict[str, Any]:
 
 
 def skip_resource(request: Any) -> bool:
-    """PLAYWRIGHT_ABORT_REQUEST: images, media and fonts are not downloaded."""
-    return str(request.resource_type) in SKIPPED_RESOURCES
+    """PLAYWRIGHT_ABORT_REQUEST, asked of every request a page makes: images, media and fonts
+    are not downloaded, and neither is what a robots.txt the crawl read disallows."""
+    return str(request.resource_type) in SKIPPED_RESOURCES or robots_disallow(str(request.url))
 
 
 def render_failure(exc: BaseException | None, meta: dict[str, Any]) -> str | None:

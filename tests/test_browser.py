@@ -226,3 +226,16 @@ def test_verbose_logs_a_failed_render_in_one_line_without_a_traceback(
     closing = [line for line in run.stderr.splitlines() if "Closing page due to failed" in line]
     assert len(closing) == 1 and "Timeout 2000ms exceeded" in closing[0]
     assert "did not finish loading in the browser within the timeout (2 s)" in run.stdout
+
+
+@needs_chromium
+def test_a_page_scripts_requests_obey_robots_txt(app: SiteServer, labscope: Labscope) -> None:
+    """The app's list comes from /api/posts.json, which robots.txt disallows: the browser
+    aborts the script's fetch, so the listing shows no link, and the server never sees it."""
+    app.set_page("/robots.txt", b"User-agent: *\nDisallow: /api/\n", "text/plain")
+    labscope.write_config(app_source(app))
+    summary = labscope("crawl", "--json").json()
+    assert summary["new_articles"] == 0 and summary["failed"] == 1
+    assert "no link matches follow" in summary["errors"][0]["reason"]
+    assert [hit.path for hit in app.requests if hit.path.startswith("/api/")] == []
+    assert "/index.html" in [hit.path for hit in app.requests]
