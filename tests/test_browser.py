@@ -239,3 +239,28 @@ def test_a_page_scripts_requests_obey_robots_txt(app: SiteServer, labscope: Labs
     assert "no link matches follow" in summary["errors"][0]["reason"]
     assert [hit.path for hit in app.requests if hit.path.startswith("/api/")] == []
     assert "/index.html" in [hit.path for hit in app.requests]
+
+
+@needs_chromium
+def test_a_rendered_page_loads_no_images_media_or_fonts(
+    app: SiteServer, labscope: Labscope
+) -> None:
+    page = (
+        (APP / "post.html")
+        .read_text(encoding="utf-8")
+        .replace(
+            "</body>",
+            '<img src="/heavy/pic.png"><video src="/heavy/clip.mp4" autoplay></video>'
+            "<style>@font-face{font-family:F;src:url(/heavy/f.woff2)} body{font-family:F}</style>"
+            '<link rel="stylesheet" href="/light/style.css"></body>',
+        )
+    )
+    app.set_page("/heavy.html", page.encode())
+    app.set_page("/light/style.css", b"h1 { color: black }", "text/css")
+    labscope.write_config("")
+    run = labscope("try", app.url("/heavy.html?id=1"), "--kind", "page", "--render", "browser")
+    assert run.code == 0, run.stderr
+    assert POSTS[1]["title"] in run.stdout
+    paths = [hit.path for hit in app.requests]
+    assert "/light/style.css" in paths  # the page's own requests are made...
+    assert not [path for path in paths if path.startswith("/heavy/")]  # ...but not the heavy ones
