@@ -43,7 +43,7 @@ CHROMIUM_FLAGS = (
 # Resources the article text never depends on: not downloaded, so a page renders sooner.
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 S = TypeVar("S", bound=scrapy.Spider)
-_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+_HANDLER = "crawler.browser_pages.CappedHandler"
 
 
 class BrowserMissingError(CrawlRunError):
@@ -69,6 +69,7 @@ def browser_settings(crawl: CrawlConfig, browser: BrowserConfig) -> dict[str, An
     timeout_ms = crawl.timeout * 1000
     return {
         "DOWNLOAD_HANDLERS": {"http": _HANDLER, "https": _HANDLER},
+        "LABSCOPE_BROWSER_PAGES": browser.pages,
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {
             "executable_path": browser.executable,
@@ -76,7 +77,7 @@ def browser_settings(crawl: CrawlConfig, browser: BrowserConfig) -> dict[str, An
             "args": list(CHROMIUM_FLAGS),
             "timeout": timeout_ms,
         },
-        # One context, so `pages` caps what is rendered at once across the source.
+        # One context per source; `pages` across all of them is CappedHandler's.
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": browser.pages,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,

@@ -264,3 +264,24 @@ def test_a_rendered_page_loads_no_images_media_or_fonts(
     paths = [hit.path for hit in app.requests]
     assert "/light/style.css" in paths  # the page's own requests are made...
     assert not [path for path in paths if path.startswith("/heavy/")]  # ...but not the heavy ones
+
+
+@needs_chromium
+def test_browser_pages_caps_the_pages_rendered_at_once_across_sources(
+    app: SiteServer, labscope: Labscope
+) -> None:
+    """Two rendered sources and pages = 1: the server never answers two pages at once (each
+    page answers after 1 s, so two renders at once would overlap there)."""
+    for path in ("/index.html", "/post.html"):
+        app.set_page(path, (APP / path.lstrip("/")).read_bytes(), delay=1.0)
+    app.peak_ignores = ("/api/", "/robots.txt", "/app.js")
+    second = app_source(app).replace('name = "seed"', 'name = "seed-again"')
+    second = second.replace("/index.html", "/index.html?again")
+    labscope.write_config(
+        app_source(app) + second, crawl="delay = 0\ntimeout = 20\n\n[browser]\npages = 1"
+    )
+    summary = labscope("crawl", "--json").json()
+    assert (summary["new_articles"], summary["failed"]) == (2, 0)
+    pages = [hit.path for hit in app.requests if not hit.path.startswith(app.peak_ignores)]
+    assert len(pages) == 4  # both listings, and each post once
+    assert app.peak_in_flight == 1
