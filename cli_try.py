@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
@@ -17,7 +17,9 @@ from rich.markup import escape
 from cli import Context, _log_level, cli
 from cli_format import out, print_json
 from crawler.config import Config, SourceConfig, parse_config, parse_source
-from crawler.preview import Preview, run_preview
+
+if TYPE_CHECKING:  # imported when run: the crawl stack, whose broken install main() reports
+    from crawler.preview import Preview
 
 FIRST_LINES = 5  # of the article's text, each cut at LINE_CHARS
 LINE_CHARS = 200
@@ -44,6 +46,8 @@ def try_source(
 ) -> None:
     """Fetch URL once as a source would be crawled and show its links and first article,
     then the [[sources]] lines to paste; nothing is stored."""
+    from crawler.preview import run_preview
+
     given = {"follow": follow, "links": links, "script": script, "render": render}
     options = {key: value for key, value in given.items() if value is not None}
     implied = "json" if links or script else "listing" if follow else None

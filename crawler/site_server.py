@@ -87,7 +87,7 @@ class SiteServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                counted = not self.path.startswith(server.peak_ignores or ("\0",))
+                counted = not self.path.startswith(server.peak_ignores)
                 with server._lock:
                     server.in_flight += counted
                     server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
