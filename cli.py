@@ -328,6 +328,7 @@ def main() -> None:
 # The archive and web commands register themselves on `cli` when imported.
 import cli_archive  # noqa: E402, F401
 import cli_serve  # noqa: E402, F401
+import cli_try  # noqa: E402, F401
 
 if __name__ == "__main__":
     import cli as importable  # the module cli_archive registers its commands on

@@ -311,6 +311,12 @@ def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
     )
 
 
+def parse_source(table: Mapping[str, Any], origin: str) -> SourceConfig:
+    """One source given outside a file (`labscope try`'s options), checked as a [[sources]]
+    table is, so a bad value is the same one-line error; `origin` starts the message."""
+    return _parse_source(table, Where(origin, Locator("")))
+
+
 def _patterns(table: Mapping[str, Any], key: str, where: Where) -> tuple[re.Pattern[str], ...]:
     """A list of regexes, each compiled now so a typo fails at load time."""
     raw = table.get(key, [])
