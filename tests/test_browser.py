@@ -139,6 +139,28 @@ def test_a_missing_browser_is_one_line_naming_the_path_and_the_fix(
     assert app.requests == []
 
 
+def test_without_chromium_the_other_sources_are_still_crawled(
+    app: SiteServer, labscope: Labscope, site: SiteServer
+) -> None:
+    """The default config mixes rendered and plain sources: a missing chromium fails the rendered
+    ones with the reason, in the run and in `sources`, and the plain ones are crawled."""
+    missing = labscope.config.parent / "no-chromium"
+    plain = source("plain", "feed", site.url("/feed.xml"))
+    labscope.write_config(f'[browser]\nexecutable = "{missing}"\n\n' + app_source(app) + plain)
+    run = labscope("crawl", "--json")
+    assert run.code == 0, run.stderr
+    summary = run.json()
+    assert summary["new_articles"] > 0
+    reasons = [
+        error["reason"] for error in summary["errors"] if error["url"] == app.url("/index.html")
+    ]
+    assert reasons == [
+        f'render = "browser" needs Chromium, but {missing} is not an executable file; '
+        "install it (apt-get install chromium) or set [browser] executable"
+    ]
+    assert app.requests == []
+
+
 @needs_chromium
 def test_robots_txt_keeps_the_browser_off_disallowed_pages(
     app: SiteServer, labscope: Labscope
