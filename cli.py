@@ -96,6 +96,7 @@ class Context:
 )
 @click.option("--db", "db_url", envvar="LABSCOPE_DB", help="Database URL; overrides [storage] url.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each page as it is crawled.")
+@click.version_option(package_name="labscope", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, db_url: str | None, verbose: bool) -> None:
     """Watch the news about Chinese AI labs and track how the coverage changes."""
@@ -328,6 +329,7 @@ def main() -> None:
 # The archive and web commands register themselves on `cli` when imported.
 import cli_archive  # noqa: E402, F401
 import cli_serve  # noqa: E402, F401
+import cli_setup  # noqa: E402, F401
 
 if __name__ == "__main__":
     import cli as importable  # the module cli_archive registers its commands on

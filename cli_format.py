@@ -102,7 +102,9 @@ def print_json(value: Any) -> None:
 
 
 def when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else "-"
+    """A time as the CLI shows it: in UTC, and saying so, since stored times are UTC whatever
+    the reader's zone."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
 
 @contextmanager

@@ -23,8 +23,8 @@ def test_missing_config_file(labscope: Labscope) -> None:
     result = labscope("crawl")
     assert result.code == 2
     assert one_line_error(result.stderr) == (
-        f"labscope: error: {labscope.config}: no such file; "
-        "pass --config PATH or set LABSCOPE_CONFIG"
+        f"labscope: error: {labscope.config}: no such file; write one with `labscope init`, "
+        "try `labscope demo`, or pass --config PATH"
     )
 
 
