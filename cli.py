@@ -50,7 +50,15 @@ class Context:
         return load_config(self.config_path)
 
     def database(self) -> Database:
-        return open_database(self.db_url or self.config().storage.url)
+        """The archive, for commands that read it: one that does not exist is an error."""
+        return open_database(self.db_url or self.config().storage.url, create=False)
+
+    def configured_sources(self) -> list[str]:
+        """The source names config.toml lists; none when --db is used without a config."""
+        try:
+            return [source.name for source in self.config().sources]
+        except ConfigError:
+            return []
 
     def recheck_steps(self) -> list[tuple[timedelta, timedelta]]:
         """The [recheck] schedule, or the default one when --db is used without a config."""
@@ -62,13 +70,17 @@ class Context:
             steps = default_recheck().steps
         return [(step.interval, step.until) for step in steps]
 
-    def entity_name(self, name: str) -> str:
-        """The canonical name of an entity given by any alias ("月之暗面" -> "Moonshot AI")."""
+    def knowledge(self) -> KnowledgeBase:
+        """The bundled knowledge base with the config's own [[entities]], if it is readable."""
         try:
             extra = self.config().entities
         except ConfigError:
             extra = ()
-        entity = KnowledgeBase.default().with_entities(extra).lookup(name)
+        return KnowledgeBase.default().with_entities(extra)
+
+    def entity_name(self, name: str) -> str:
+        """The canonical name of an entity given by any alias ("月之暗面" -> "Moonshot AI")."""
+        entity = self.knowledge().lookup(name)
         return entity.name if entity else name
 
     def change_rules(self) -> dict[str, ChangeRules]:
@@ -243,7 +255,7 @@ def recheck(obj: Context, as_json: bool) -> None:
 def sources(obj: Context, as_json: bool) -> None:
     """Each configured source's health: last success, last error, articles found."""
     config = obj.config()
-    db = open_database(obj.db_url or config.storage.url)
+    db = obj.database()
     with db.reading() as session:
         rows = source_health(session, [source.name for source in config.sources])
     if as_json:

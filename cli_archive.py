@@ -16,6 +16,7 @@ from typing import Any
 import click
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from cli import Context, cli
 from cli_format import (
@@ -38,6 +39,7 @@ from storage.entities import list_entities
 from storage.errors import NotFoundError
 from storage.export import as_csv, as_jsonl, export_records
 from storage.filters import Filters
+from storage.names import check_entity, check_sources
 from storage.queries import SORTS, article_detail, find_article, list_articles, version_at
 from storage.rechecks import next_check
 from storage.rejudge import rejudge as rejudge_history
@@ -125,9 +127,10 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.pass_obj
 def articles(obj: Context, /, sort: str, limit: int | None, as_json: bool, **options: Any) -> None:
     """List stored articles, newest first."""
+    filters = _filters(obj, **options)  # a bad option is named before a missing database
     db = obj.database()
-    filters = _filters(obj, **options)
     with db.reading() as session:
+        _check_names(obj, session, options["sources"], options["entity"])
         rows = list_articles(session, filters=filters, sort=sort, limit=limit)  # type: ignore[arg-type]
     if as_json:
         print_json([dataclasses.asdict(row) for row in rows])
@@ -152,9 +155,10 @@ def search(
     **options: Any,
 ) -> None:
     """Full-text search: words, "phrases", prefix*, AND / OR / NOT, Chinese too."""
+    filters = _filters(obj, **options)  # a bad option is named before a missing database
     db = obj.database()
-    filters = _filters(obj, **options)
     with db.reading() as session:
+        _check_names(obj, session, options["sources"], options["entity"])
         hits = search_articles(
             session, query, all_versions=all_versions, filters=filters, limit=limit or 20
         )
@@ -293,6 +297,7 @@ def rejudge(obj: Context, apply: bool, sources: tuple[str, ...], as_json: bool) 
     rules = obj.change_rules()
     db = obj.database()
     with db.transaction() if apply else db.reading() as session:
+        _check_names(obj, session, sources, None)
         found = rejudge_history(
             session,
             lambda name: rules.get(name, NO_RULES),
@@ -352,6 +357,20 @@ def entities(
             escape(row.first_url),
         )
     out.print(table)
+
+
+def _check_names(
+    obj: Context, session: Session, sources: tuple[str, ...], entity: str | None
+) -> None:
+    """A --source or --entity that names nothing known is a typo: say so, with the closest
+    name, rather than print an empty list. An entity the knowledge base knows is never one,
+    stored yet or not."""
+    if sources:
+        check_sources(session, sources, obj.configured_sources())
+    knowledge = obj.knowledge()
+    if entity and knowledge.lookup(entity) is None:
+        aliases = [a for e in knowledge.entities for a in (e.name, *e.aliases)]
+        check_entity(session, entity, aliases)
 
 
 def _filters(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.metadata
 from datetime import datetime
+from pathlib import Path
 
-from conftest import ROOT, Labscope, source
+import pytest
+from conftest import ROOT, Labscope, Result, source
 from test_cli import one_line_error
 
 from crawler.config import load_config
@@ -111,3 +113,69 @@ def test_check_without_a_config_says_init(labscope: Labscope) -> None:
     result = labscope("check")
     assert result.code == 2
     assert "write one with `labscope init`" in one_line_error(result.stderr)
+
+
+READ_ONLY = [
+    ["articles"],
+    ["show", "1"],
+    ["search", "Kimi"],
+    ["stats"],
+    ["export"],
+    ["digest"],
+    ["diff", "1"],
+    ["sources"],
+    ["runs"],
+    ["entities"],
+    ["serve", "--port", "0"],
+]
+
+
+@pytest.mark.parametrize("args", READ_ONLY, ids=lambda args: args[0])
+def test_a_read_only_command_never_creates_a_database(labscope: Labscope, args: list[str]) -> None:
+    labscope.write_config("")
+    missing = labscope.config.parent / "typo.db"
+    result = labscope("--db", f"sqlite:///{missing}", *args, timeout=60)
+    assert result.code == 2
+    assert one_line_error(result.stderr) == (
+        f"labscope: error: no database at {missing}: nothing is stored there yet; check --db, "
+        "or fill it with `labscope crawl` (or `labscope demo`)"
+    )
+    assert sorted(p.name for p in labscope.config.parent.iterdir()) == ["config.toml"]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo archive (both phases) for the tests that only read it."""
+    folder = tmp_path_factory.mktemp("demo")
+    result = Labscope(folder / "config.toml", folder / "demo.db")(
+        "--db", f"sqlite:///{folder / 'demo.db'}", "demo", "--port", "0"
+    )
+    assert result.code == 0, result.stderr
+    return folder / "demo.db"
+
+
+def read(demo_db: Path, *args: str) -> Result:
+    return Labscope(demo_db.parent / "config.toml", demo_db)("--db", f"sqlite:///{demo_db}", *args)
+
+
+@pytest.mark.parametrize("command", ["articles", "search"])
+def test_an_unknown_source_is_an_error_with_did_you_mean(demo_db: Path, command: str) -> None:
+    args = ["search", "Kimi"] if command == "search" else ["articles"]
+    result = read(demo_db, *args, "--source", "demo-fed")
+    assert result.code == 2
+    message = one_line_error(result.stderr)
+    assert message.startswith(
+        "labscope: error: unknown source 'demo-fed'; did you mean 'demo-feed'? known sources: "
+    )
+    assert "demo-listing" in message
+
+
+def test_an_unknown_entity_is_an_error_with_did_you_mean(demo_db: Path) -> None:
+    result = read(demo_db, "articles", "--entity", "Kimmi")
+    assert result.code == 2
+    assert one_line_error(result.stderr) == (
+        "labscope: error: unknown entity 'Kimmi'; did you mean 'Kimi'? "
+        "list them with: labscope entities"
+    )
+    known = read(demo_db, "articles", "--entity", "月之暗面", "--json")
+    assert known.code == 0 and known.json()  # an alias is not a typo
