@@ -19,9 +19,11 @@ from cli_format import (
     err,
     out,
     print_articles,
+    print_demo_closing,
     print_json,
     print_run,
     progress,
+    run_summary,
     when,
 )
 from crawler.config import Config, load_config
@@ -36,6 +38,7 @@ from storage.queries import (
     list_articles,
     list_runs,
 )
+from storage.runs import RunCounts
 
 
 @dataclasses.dataclass
@@ -146,7 +149,7 @@ def demo(obj: Context, port: int, as_json: bool) -> None:
     """Serve the bundled demo news site on 127.0.0.1 and crawl it (works offline).
 
     The archive goes to ./labscope-demo.db unless --db says otherwise."""
-    from crawler.demo import DEMO_DB_URL, run_demo
+    from crawler.demo import DEMO_DB_URL, demo_edits, run_demo
 
     url = obj.db_url or DEMO_DB_URL
     db = open_database(url)
@@ -159,17 +162,24 @@ def demo(obj: Context, port: int, as_json: bool) -> None:
             if as_json
             else lambda site: err.print(f"Serving the demo site at {site}"),
         )
-    print_run(result.run_id, result.status, result.counts, as_json)
+    edits = demo_edits(db)
+    first, second = result.first, result.second
     if as_json:
+        print_json(
+            {
+                **run_summary(second.run_id, second.status, second.counts),
+                "first_run": first and run_summary(first.run_id, first.status, first.counts),
+                "edited": [dataclasses.asdict(edit) for edit in edits],
+            }
+        )
         return
+    if first is not None:
+        print_run(first.run_id, first.status, first.counts, False)
+        out.print("\nThe demo site changed (an edit, a correction); crawled again:")
+    print_run(second.run_id, second.status, second.counts, False)
     with db.reading() as session:
         print_articles(list_articles(session))
-    out.print(
-        f"\nStored in {url}. Explore it:\n"
-        f"  labscope --db {url} articles\n"
-        f"  labscope --db {url} show 1\n"
-        f"  labscope --db {url} serve      # in the browser"
-    )
+    print_demo_closing(url, edits)
 
 
 @cli.command()
@@ -241,8 +251,8 @@ def recheck(obj: Context, as_json: bool) -> None:
     with progress(quiet=as_json) as on_progress:
         result = run_recheck(config, db, on_progress=on_progress, log_level=_log_level(obj))
     if result is None:
-        if as_json:
-            print_json(None)
+        if as_json:  # an object like any run's, so a script reads one shape
+            print_json(run_summary(None, "nothing due", RunCounts()))
         else:
             out.print("No article is due for a recheck.")
         return

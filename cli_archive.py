@@ -227,9 +227,11 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
     default="text",
     show_default=True,
 )
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the same as --format json).")
 @click.pass_obj
-def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str) -> None:
+def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_json: bool) -> None:
     """Show what changed between two versions of an article, sentence by sentence."""
+    fmt = _json_format(fmt, as_json)
     db = obj.database()
     variants = [canonicalize(ref)] if is_http_url(ref) else []
     with db.reading() as session:
@@ -260,11 +262,18 @@ def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str) -> 
 @click.option(
     "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (not stdout)."
 )
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the same as --format json).")
 @click.pass_obj
 def digest(
-    obj: Context, since: str | None, hours: int | None, fmt: str, output: Path | None
+    obj: Context,
+    since: str | None,
+    hours: int | None,
+    fmt: str,
+    output: Path | None,
+    as_json: bool,
 ) -> None:
     """What changed in a period: new and edited articles, new entities, removed articles."""
+    fmt = _json_format(fmt, as_json)
     if since and hours:
         raise click.UsageError("give --since or --hours, not both")
     until = datetime.now(UTC)
@@ -390,6 +399,13 @@ def _filters(
         language=language,
         edited=edited,
     )
+
+
+def _json_format(fmt: str, as_json: bool) -> str:
+    """--json is --format json, as on every other command that prints data."""
+    if as_json and fmt not in ("text", "json"):
+        raise click.UsageError(f"give --json or --format {fmt}, not both")
+    return "json" if as_json else fmt
 
 
 def _parse_since(text: str, option: str = "--since") -> datetime:

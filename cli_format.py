@@ -24,13 +24,38 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 err = Console(stderr=True, highlight=False)
 
 
-def print_run(run_id: int, status: str, counts: RunCounts, as_json: bool) -> None:
-    summary = {
+def run_summary(run_id: int | None, status: str, counts: RunCounts) -> dict[str, Any]:
+    """A crawl run as `crawl --json` prints it."""
+    return {
         "run_id": run_id,
         "status": status,
         **{k: v for k, v in dataclasses.asdict(counts).items() if k != "errors"},
         "errors": counts.errors,
     }
+
+
+EDIT_NAMES = {"substantive": "the edit", "correction": "the correction", "minor": "a minor edit"}
+
+
+def print_demo_closing(url: str, edits: list[Any]) -> None:
+    """The demo's last lines: where the archive is, and the commands that show its changes."""
+    db = f"labscope --db {url}"
+    lines = [
+        f"\nStored in {url}. Review what changed between the two crawls:",
+        f"  {db} digest",
+        *(
+            f"  {db} diff {edit.article_id}   # {EDIT_NAMES.get(edit.kind, edit.kind)}"
+            for edit in edits
+        ),
+        f"  {db} entities --unrecognised   # new names",
+        f"  {db} serve   # in the browser",
+    ]
+    for line in lines:
+        out.print(escape(line))
+
+
+def print_run(run_id: int, status: str, counts: RunCounts, as_json: bool) -> None:
+    summary = run_summary(run_id, status, counts)
     if as_json:
         print_json(summary)
         return

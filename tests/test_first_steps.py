@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import socket
 from datetime import datetime
 from pathlib import Path
 
@@ -179,3 +180,104 @@ def test_an_unknown_entity_is_an_error_with_did_you_mean(demo_db: Path) -> None:
     )
     known = read(demo_db, "articles", "--entity", "月之暗面", "--json")
     assert known.code == 0 and known.json()  # an alias is not a typo
+
+
+def test_the_demo_archive_holds_an_edit_a_correction_and_a_new_entity(demo_db: Path) -> None:
+    runs = read(demo_db, "runs", "--json").json()
+    assert [(run["trigger"], run["new_articles"], run["new_versions"]) for run in runs] == [
+        ("demo", 0, 2),  # the second phase: the site changed
+        ("demo", 6, 6),
+    ]
+    edited = {row["title"]: row for row in read(demo_db, "articles", "--edited", "--json").json()}
+    assert len(edited) == 2
+    qwen = next(row for title, row in edited.items() if "Qwen2.5-Max" in title)
+    kimi = next(row for title, row in edited.items() if "Kimi k1.5" in title)
+    edit = read(demo_db, "diff", str(qwen["id"]), "--format", "json").json()
+    assert edit["kind"] == "substantive"
+    assert "Qwen3-Coder" in edit["entities_added"]
+    correction = read(demo_db, "diff", str(kimi["id"]), "--format", "json").json()
+    assert correction["kind"] == "correction"
+    assert any(s.startswith("Correction: An earlier version") for s in correction["added"])
+    new = read(demo_db, "entities", "--unrecognised", "--json").json()
+    assert "Qwen3-Coder" in [entity["name"] for entity in new]
+    digest = read(demo_db, "digest", "--json").json()
+    assert {a["kind"] for a in digest["edited_articles"]} == {"substantive", "correction"}
+
+
+def test_the_demo_ends_with_the_commands_that_show_its_changes(
+    labscope: Labscope, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path}/demo.db"
+    with socket.socket() as probe:  # a free port, kept for both runs: URLs stay the same
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    first = labscope("--db", db, "demo", "--port", port)
+    assert first.code == 0, first.stderr
+    edited = labscope("--db", db, "articles", "--edited", "--json").json()
+    ids = {row["title"]: row["id"] for row in edited}
+    qwen = next(i for title, i in ids.items() if "Qwen2.5-Max" in title)
+    kimi = next(i for title, i in ids.items() if "Kimi k1.5" in title)
+    closing = first.stdout[first.stdout.index(f"Stored in {db}.") :].splitlines()
+    assert closing == [
+        f"Stored in {db}. Review what changed between the two crawls:",
+        f"  labscope --db {db} digest",
+        *(
+            f"  labscope --db {db} diff {i}   # {'the edit' if i == qwen else 'the correction'}"
+            for i in sorted((qwen, kimi))
+        ),
+        f"  labscope --db {db} entities --unrecognised   # new names",
+        f"  labscope --db {db} serve   # in the browser",
+    ]
+    again = labscope("--db", db, "demo", "--port", port, "--json")
+    assert again.code == 0, again.stderr
+    summary = again.json()
+    assert summary["first_run"] is None  # the first phase is in the archive already
+    assert (summary["new_articles"], summary["new_versions"]) == (0, 0)
+    assert summary["not_modified"] == summary["unchanged"] == 6
+    assert len(labscope("--db", db, "runs", "--json").json()) == 3
+
+
+def test_digest_and_diff_take_json_like_format_json(demo_db: Path) -> None:
+    flag = read(demo_db, "digest", "--since", "2020-01-01", "--json").json()
+    option = read(demo_db, "digest", "--since", "2020-01-01", "--format", "json").json()
+    assert flag.pop("until") and option.pop("until")  # now, when each ran
+    assert flag == option and flag["edited_articles"]
+    edited = read(demo_db, "articles", "--edited", "--json").json()[0]["id"]
+    assert (
+        read(demo_db, "diff", str(edited), "--json").stdout
+        == read(demo_db, "diff", str(edited), "--format", "json").stdout
+    )
+    both = read(demo_db, "digest", "--json", "--format", "html")
+    assert both.code == 2
+    assert "give --json or --format html, not both" in one_line_error(both.stderr)
+
+
+def test_recheck_json_with_nothing_due_is_an_object(labscope: Labscope, site: SiteServer) -> None:
+    labscope.write_config(source("deepseek", "page", site.url("/news/2025/deepseek-emerges.html")))
+    assert labscope("crawl").code == 0
+    result = labscope("recheck", "--json")  # just crawled: nothing is due
+    assert result.code == 0, result.stderr
+    summary = result.json()
+    assert (summary["run_id"], summary["status"], summary["fetched"]) == (None, "nothing due", 0)
+    assert summary["errors"] == []
+
+
+def test_the_same_things_have_the_same_keys_across_commands(demo_db: Path) -> None:
+    common = {"id", "url", "title", "source", "published", "language"}
+    listed = read(demo_db, "articles", "--json").json()
+    first = next(row for row in listed if row["versions"] == 2)
+    shown = read(demo_db, "show", str(first["id"]), "--json").json()
+    hit = read(demo_db, "search", "Kimi", "--json").json()[0]
+    assert common <= set(first) and common <= set(shown) and common <= set(hit)
+    assert {k: first[k] for k in common} == {k: shown[k] for k in common}
+    change = read(demo_db, "diff", str(first["id"]), "--json").json()
+    digest = read(demo_db, "digest", "--json").json()
+    edited = next(e for e in digest["edited_articles"] if e["id"] == first["id"])
+    new = next(a for a in digest["new_articles"] if a["id"] == first["id"])
+    for data in (change, edited, new):
+        assert (data["id"], data["url"], data["source"]) == (
+            first["id"],
+            first["url"],
+            first["source"],
+        )
+    assert change["title_change"] == edited["title_change"]
