@@ -17,6 +17,7 @@ from rich.table import Table
 
 from cli_format import (
     err,
+    fitted,
     out,
     print_articles,
     print_demo_closing,
@@ -206,16 +207,18 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
             str(r.new_versions),
             str(r.failed),
         )
-    out.print(table)
+    out.print(fitted(table))
 
 
 @cli.command()
 @click.option(
     "--list", "list_jobs", is_flag=True, help="Print the jobs and their next runs, then exit."
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON (implies --list).")
 @click.pass_obj
-def schedule(obj: Context, list_jobs: bool) -> None:
+def schedule(obj: Context, list_jobs: bool, as_json: bool) -> None:
     """Run the scheduler in the foreground: crawls, rechecks and digests (Ctrl-C stops it)."""
+    list_jobs = list_jobs or as_json
     from crawler.jobs import JobContext
     from crawler.schedule import plan
 
@@ -231,12 +234,19 @@ def schedule(obj: Context, list_jobs: bool) -> None:
         scheduler.run(context)
         return
     jobs, unscheduled = plan(context, datetime.now(UTC))
+    if as_json:
+        listed = [{"id": j.id, "trigger": str(j.trigger), "next_run": j.next_run} for j in jobs]
+        unplanned = [
+            {"id": f"crawl:{name}", "trigger": None, "next_run": None} for name in unscheduled
+        ]
+        print_json(listed + unplanned)
+        return
     table = Table("Job", "Trigger", "Next run", title=f"{len(jobs)} jobs", title_justify="left")
     for job in jobs:
         table.add_row(job.id, str(job.trigger), when(job.next_run))
     for name in unscheduled:
         table.add_row(f"crawl:{name}", "no schedule or every: not scheduled", "-")
-    out.print(table)
+    out.print(fitted(table))
 
 
 @cli.command()
@@ -282,7 +292,7 @@ def sources(obj: Context, as_json: bool) -> None:
             when(row.last_success),
             escape(row.note or row.last_error or ""),
         )
-    out.print(table)
+    out.print(fitted(table))
 
 
 def _log_level(obj: Context) -> str:

@@ -20,12 +20,16 @@ from sqlalchemy.orm import Session
 
 from cli import Context, cli
 from cli_format import (
+    WRAP,
     err,
+    fitted,
     out,
+    paragraphs,
     print_articles,
     print_hits,
     print_json,
     print_stats,
+    print_wrapped,
     when,
     write_atomically,
     write_lines,
@@ -208,12 +212,12 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
     for label, value in facts:
         out.print(f"[dim]{label:>12}[/dim]  {escape(value)}")
     out.print()
-    out.print(escape(detail.text))
+    out.print(escape(paragraphs(detail.text)), soft_wrap=not WRAP)  # wrapped between words
     table = Table("Version", "Fetched", "Title", title="Versions", title_justify="left")
     for v in detail.versions:
         table.add_row(str(v.number), when(v.fetched_at), escape(v.title))
     out.print()
-    out.print(table)
+    out.print(fitted(table))
 
 
 @cli.command()
@@ -246,7 +250,11 @@ def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_
         rules = obj.change_rules().get(article.source.name, NO_RULES)
         change = compare_versions(session, article, old, new, rules)
     color = fmt == "text" and out.is_terminal
-    click.echo(render_diff(change, fmt, color=color), color=color)  # type: ignore[arg-type]
+    rendered = render_diff(change, fmt, color=color)  # type: ignore[arg-type]
+    if fmt == "text":
+        print_wrapped(rendered)
+    else:
+        click.echo(rendered)
 
 
 @cli.command()
@@ -284,7 +292,7 @@ def digest(
     color = fmt == "text" and output is None and out.is_terminal
     text = render_digest(result, fmt, color=color)  # type: ignore[arg-type]
     if output is None:
-        click.echo(text, color=color)
+        print_wrapped(text) if fmt == "text" else click.echo(text)
         return
     try:
         write_atomically(output, text)
@@ -365,7 +373,7 @@ def entities(
             str(row.articles),
             escape(row.first_url),
         )
-    out.print(table)
+    out.print(fitted(table))
 
 
 def _check_names(

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import Context, cli
-from cli_format import err, out, print_json, when
+from cli_format import err, fitted, out, print_json, when
 from crawler.config import Config, SourceConfig
 from crawler.config_errors import check_config
 from crawler.errors import ConfigError
@@ -96,7 +96,7 @@ def check(obj: Context, as_json: bool) -> None:
             str(row["schedule"] or "-"),
             escape(str(shown)),
         )
-    out.print(table)
+    out.print(fitted(table))
 
 
 def _source_row(config: Config, source: SourceConfig, now: datetime) -> dict[str, object]:

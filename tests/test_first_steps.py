@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import socket
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, Labscope, Result, source
+from rich.cells import cell_len
 from test_cli import one_line_error
 
 from crawler.config import load_config
@@ -281,3 +283,58 @@ def test_the_same_things_have_the_same_keys_across_commands(demo_db: Path) -> No
             first["source"],
         )
     assert change["title_change"] == edited["title_change"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["articles"],
+        ["runs"],
+        ["entities"],
+        ["stats"],
+        ["show", "4"],
+        ["search", "Kimi"],
+        ["digest"],
+        ["diff", "4"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_terminal_output_fits_80_columns_without_cutting_names(
+    demo_db: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = read(demo_db, "articles", "--json").json()  # the ids and sources to find whole
+    edited = read(demo_db, "articles", "--edited", "--json").json()[0]["id"]
+    args = [str(edited) if arg == "4" else arg for arg in args]  # ids follow the crawl's order
+    monkeypatch.setenv("COLUMNS", "80")
+    result = read(demo_db, *args)
+    assert result.code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    too_wide = [line for line in lines if cell_len(line) > 80 and "http" not in line]
+    assert too_wide == []
+    if args[0] in ("articles", "runs", "entities", "stats"):  # tables: nothing cut to "…"
+        assert "…" not in result.stdout
+    if args == ["articles"]:
+        for row in whole:
+            assert any(f"│ {row['id']} " in line and row["source"] in line for line in lines)
+
+
+def test_cli_times_say_utc(demo_db: Path) -> None:
+    for args in (["articles"], ["runs"], ["show", "1"], ["entities"]):
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", read(demo_db, *args).stdout), args
+
+
+def test_show_separates_paragraphs_with_a_blank_line(demo_db: Path) -> None:
+    stored = read(demo_db, "show", "1", "--json").json()["text"].splitlines()
+    shown = read(demo_db, "show", "1").stdout
+    assert len(stored) > 3
+    assert "\n\n".join(stored) in shown
+
+
+def test_schedule_list_json(labscope: Labscope, site: SiteServer) -> None:
+    labscope.write_config(
+        source("demo-feed", "feed", site.url("/feed.xml")) + 'schedule = "7 */2 * * *"\n'
+    )
+    jobs = {job["id"]: job for job in labscope("schedule", "--json").json()}
+    assert jobs["crawl:demo-feed"]["trigger"].startswith("cron[")
+    assert datetime.fromisoformat(jobs["crawl:demo-feed"]["next_run"])
+    assert "recheck" in jobs
