@@ -157,8 +157,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "demo.db"
 
 
-def read(demo_db: Path, *args: str) -> Result:
-    return Labscope(demo_db.parent / "config.toml", demo_db)("--db", f"sqlite:///{demo_db}", *args)
+def read(demo_db: Path, *args: str, columns: int | None = None) -> Result:
+    labscope = Labscope(demo_db.parent / "config.toml", demo_db)
+    return labscope("--db", f"sqlite:///{demo_db}", *args, columns=columns)
 
 
 @pytest.mark.parametrize("command", ["articles", "search"])
@@ -300,13 +301,12 @@ def test_the_same_things_have_the_same_keys_across_commands(demo_db: Path) -> No
     ids=lambda args: args[0],
 )
 def test_terminal_output_fits_80_columns_without_cutting_names(
-    demo_db: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
+    demo_db: Path, args: list[str]
 ) -> None:
     whole = read(demo_db, "articles", "--json").json()  # the ids and sources to find whole
     edited = read(demo_db, "articles", "--edited", "--json").json()[0]["id"]
     args = [str(edited) if arg == "4" else arg for arg in args]  # ids follow the crawl's order
-    monkeypatch.setenv("COLUMNS", "80")
-    result = read(demo_db, *args)
+    result = read(demo_db, *args, columns=80)
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
     too_wide = [line for line in lines if cell_len(line) > 80 and "http" not in line]
