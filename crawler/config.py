@@ -539,7 +539,7 @@ def load_config(path: Path) -> Config:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        fix = "pass --config PATH or set LABSCOPE_CONFIG"
+        fix = "write one with `labscope init`, try `labscope demo`, or pass --config PATH"
         raise ConfigError(f"{path}: no such file; {fix}") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory; pass the path of a .toml file") from None

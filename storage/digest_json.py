@@ -40,7 +40,10 @@ def digest_json(digest: Digest) -> dict[str, Any]:
 
 def diff_json(change: EditedArticle) -> dict[str, Any]:
     """One edit in full; each edited sentence also carries its redline as [op, text] pairs."""
-    data = {"title": _title_change(change.title_change), **_change(change)}
+    # "title" was the title change before digests had a "title"; "title_change" is the name
+    # the digest uses, given too so one reader handles both.
+    title = _title_change(change.title_change)
+    data = {"title": title, "title_change": title, **_change(change)}
     data["edited"] = [
         {**_sentence(s), "redline": [[op, text] for op, text in s.redline]} for s in change.edited
     ]
@@ -52,6 +55,7 @@ def _change(change: EditedArticle) -> dict[str, Any]:
     return {
         "id": change.article_id,
         "url": change.url,
+        "source": change.source,
         "from": change.from_version,
         "to": change.to_version,
         "kind": change.kind,
