@@ -21,6 +21,7 @@ from crawler.config import parse_config
 from crawler.feeds import parse_feed
 from crawler.site_server import CONTENT_TYPES, SiteServer
 from crawler.urls import canonicalize
+from storage.db import open_database
 
 FEED_TITLE = "Alibaba Says Qwen2.5-Max Outperforms DeepSeek-V3 in Lunar New Year Release"
 DEEPSEEK = "How China’s DeepSeek Emerged as a Major Player in the AI Landscape"
@@ -28,10 +29,10 @@ DEEPSEEK = "How China’s DeepSeek Emerged as a Major Player in the AI Landscape
 
 @pytest.fixture
 def tried(labscope: Labscope) -> Iterator[Labscope]:
-    """A config whose database exists (made by `labscope runs`): after the test, the file has
-    the same bytes and modification time, and no journal or WAL file appeared beside it."""
+    """A config whose database exists (an empty archive): after the test, the file has the same
+    bytes and modification time, and no journal or WAL file appeared beside it."""
     labscope.write_config("")
-    assert labscope("runs").code == 0 and labscope.db.exists()
+    open_database(f"sqlite:///{labscope.db}").close()
     before = (labscope.db.read_bytes(), os.stat(labscope.db).st_mtime_ns)
     files = sorted(labscope.db.parent.iterdir())
     yield labscope
