@@ -14,6 +14,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.site_server import SiteServer
+from storage.db import open_database
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 ERNIE = "/news/2025/baidu-ernie.gbk.html"
@@ -454,6 +455,7 @@ def test_min_change_still_loads_and_says_it_is_ignored(
     labscope.write_config(
         "[changes]\nmin_change = 40\n\n" + source("deepseek", "page", site.url(DEEPSEEK))
     )
+    open_database(f"sqlite:///{labscope.db}").close()  # an empty archive to read
     result = labscope("articles", "--json")
     assert result.code == 0 and result.json() == []
     assert result.stderr.count("min_change is no longer used and is ignored") == 1
