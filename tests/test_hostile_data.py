@@ -1,8 +1,12 @@
 """Hostile data in what a crawl reads (issue 20): impossible dates in feeds, JSON Feeds,
-sitemaps and page metadata lose no article."""
+sitemaps and page metadata lose no article; another application's database is not migrated."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+
+import pytest
 from conftest import TEMPLATE, Labscope, source
 
 from crawler.dates import iso_datetime
@@ -50,3 +54,26 @@ def test_an_impossible_date_in_any_discovery_document_loses_no_article(
     assert run.json()["errors"] == []
     stored = {a["url"].rsplit("/", 1)[-1] for a in labscope("articles", "--json").json()}
     assert len(stored) == 7 and "late.html" in stored  # the six of the site and the page
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("articles",), ("stats", "--json"), ("export",), ("crawl",), ("serve", "--port", "0")],
+)
+def test_a_foreign_database_is_refused_in_one_line_and_left_untouched(
+    labscope: Labscope, command: tuple[str, ...]
+) -> None:
+    with closing(sqlite3.connect(labscope.db)) as other:
+        other.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        other.execute("INSERT INTO customers (name) VALUES ('Ada')")
+        other.commit()
+    before = labscope.db.read_bytes()
+    labscope.write_config("")
+    result = labscope(*command, timeout=60)
+    assert result.code == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"labscope: error: database sqlite:///{labscope.db} is not labscope's (it holds "
+        "the tables customers); left untouched: point --db at a labscope database or a new file"
+    ]
+    assert labscope.db.read_bytes() == before
+    assert sorted(p.name for p in labscope.db.parent.iterdir()) == ["config.toml", "labscope.db"]
