@@ -77,3 +77,25 @@ def test_a_foreign_database_is_refused_in_one_line_and_left_untouched(
     ]
     assert labscope.db.read_bytes() == before
     assert sorted(p.name for p in labscope.db.parent.iterdir()) == ["config.toml", "labscope.db"]
+
+
+def test_an_unrecognised_name_flood_is_capped_and_said_in_the_run(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    starts = ["Bra", "Cor", "Dal", "Fen", "Gor", "Hal", "Jun", "Kel", "Lor", "Mer", "Nor", "Pel"]
+    ends = ["mor", "vin", "dell", "tar"]
+    names = [f"{a}{b} University" for a in starts for b in ends]  # 96 names the KB does not know
+    names += [f"{a}{b}ston Institute" for a in starts for b in ends]
+    paragraphs = "".join(f"<p>Researchers at {name} published a study.</p>" for name in names)
+    page = (site.root / TEMPLATE.lstrip("/")).read_text(encoding="utf-8")
+    page = page.replace("<p>", paragraphs + "<p>", 1).replace(TEMPLATE, "/flood.html")
+    site.set_page("/flood.html", page.encode())
+    labscope.write_config(source("flood", "page", site.url("/flood.html")))
+    run = labscope("crawl", "--json")
+    assert run.code == 0, run.stderr
+    notes = [n["note"] for n in run.json()["notes"]]
+    assert any("unrecognised names beyond 50 left out" in note for note in notes), notes
+    unrecognised = [e for e in labscope("entities", "--json").json() if not e["known"]]
+    assert len(unrecognised) == 50
+    digest = labscope("digest", "--format", "json").json()
+    assert len([e for e in digest["new_entities"] if not e.get("known", False)]) <= 50
