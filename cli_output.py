@@ -62,9 +62,16 @@ def write_output(path: Path, chunks: Iterable[str], *, bom: bool = False) -> Non
 
 
 def _write(path: Path, chunks: Iterable[str], bom: bool, shown: Path) -> None:
-    """Open, write, flush and close, each step checked: a full disk raises instead of passing."""
+    """Open, write, flush and close, each step checked: a full disk raises instead of passing.
+    A path that cannot be opened (no such folder, no permission) is the user's to fix (exit 2);
+    a write that fails once open is a failed write (exit 1)."""
+    encoding = "utf-8-sig" if bom else "utf-8"
     try:
-        with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        handle = path.open("w", encoding=encoding, newline="")
+    except OSError as exc:
+        raise OutputRefused(f"cannot write {shown}: {exc.strerror}") from None
+    try:
+        with handle:
             handle.writelines(chunks)
             handle.flush()
             if path.is_file():
