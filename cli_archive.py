@@ -34,6 +34,7 @@ from cli_format import (
     write_atomically,
     write_lines,
 )
+from cli_output import output_errors
 from crawler.dates import parse_moment
 from crawler.entity_kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
@@ -76,9 +77,10 @@ def stats(obj: Context, since: str, top: int, as_json: bool) -> None:
 @click.option(
     "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (not stdout)."
 )
+@click.option("--bom", is_flag=True, help="Begin with a UTF-8 byte order mark (for spreadsheets).")
 @click.pass_obj
 def export(
-    obj: Context, fmt: str, all_versions: bool, since: str | None, output: Path | None
+    obj: Context, fmt: str, all_versions: bool, since: str | None, output: Path | None, bom: bool
 ) -> None:
     """Export articles (or every version) with metadata, text and entities, streamed."""
     start = _parse_since(since) if since else None
@@ -93,11 +95,8 @@ def export(
                 yield record
 
         lines = as_csv(counted()) if fmt == "csv" else as_jsonl(counted())
-        try:
-            write_lines(output, lines)
-        except OSError as exc:
-            message = f"cannot write {output}: {exc.strerror}"
-            raise click.BadParameter(message, param_hint="--output") from None
+        with output_errors():
+            write_lines(output, lines, bom=bom)
     if output is not None:
         err.print(f"Exported {written} records to {escape(str(output))}")
 
@@ -294,11 +293,8 @@ def digest(
     if output is None:
         print_wrapped(text) if fmt == "text" else click.echo(text)
         return
-    try:
+    with output_errors():
         write_atomically(output, text)
-    except OSError as exc:
-        message = f"cannot write {output}: {exc.strerror}"
-        raise click.BadParameter(message, param_hint="--output") from None
     err.print(f"Wrote the {fmt} digest to {escape(str(output))}")
 
 

@@ -20,6 +20,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from cli_output import write_output
 from storage.digest_json import dumps
 from storage.runs import RunCounts
 
@@ -215,10 +216,8 @@ def progress(quiet: bool) -> Iterator[Callable[[RunCounts], None] | None]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and a rename, so a reader never sees half a digest."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    """Write whole or not at all, so a reader never sees half a digest (see cli_output)."""
+    write_output(path, [text])
 
 
 def print_stats(stats: Any) -> None:
@@ -245,12 +244,11 @@ def print_stats(stats: Any) -> None:
     out.print(fitted(busiest))
 
 
-def write_lines(path: Path | None, lines: Iterator[str]) -> None:
-    """Stream `lines` to stdout, or to `path` through a temporary file (whole or not at all)."""
+def write_lines(path: Path | None, lines: Iterator[str], *, bom: bool = False) -> None:
+    """Stream `lines` to stdout, or to `path` whole or not at all (see cli_output)."""
     if path is None:
+        if bom:
+            sys.stdout.write("\ufeff")
         sys.stdout.writelines(lines)
         return
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as handle:
-        handle.writelines(lines)
-    temporary.replace(path)
+    write_output(path, lines, bom=bom)

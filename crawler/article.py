@@ -11,11 +11,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.dates import iso_datetime
-from crawler.entities import KnowledgeBase, find_entities
+from crawler.entities import KnowledgeBase, Mention, find_entities
 from crawler.extract import Extraction, ExtractionFailure, extract
 from crawler.items import PageFetched
 from crawler.urls import canonicalize, is_http_url, same_site
 from storage.records import EntityRecord, FetchedPage, PageContent
+
+MAX_UNRECOGNISED = 50  # unrecognised names kept of one page
 
 
 def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | ExtractionFailure:
@@ -25,7 +27,7 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
     result = extract(item.html, item.final_url, declared=item.hints.get("via") == "page")
     if isinstance(result, ExtractionFailure):
         return result
-    mentions = find_entities(result.text, kb, title=result.title)
+    mentions, dropped = cap_unrecognised(find_entities(result.text, kb, title=result.title))
     article_url = _article_url(result, item.final_url)
     return FetchedPage(
         source=item.source,
@@ -40,7 +42,19 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
         entities=tuple(EntityRecord(m.name, m.type, m.known, m.context, m.count) for m in mentions),
         final_url=item.final_url,
         alias=article_url != item.final_url,
+        unrecognised_dropped=dropped,
     )
+
+
+def cap_unrecognised(mentions: list[Mention]) -> tuple[list[Mention], int]:
+    """Every known entity, and at most MAX_UNRECOGNISED unrecognised names (the most often
+    named first): a page of 4,099 capitalised names is a name flood, not 4,099 new entities,
+    and each would be a new-entity event in every digest. Returns the count left out."""
+    unknown = [m for m in mentions if not m.known]
+    if len(unknown) <= MAX_UNRECOGNISED:
+        return mentions, 0
+    kept = {id(m) for m in sorted(unknown, key=lambda m: -m.count)[:MAX_UNRECOGNISED]}
+    return [m for m in mentions if m.known or id(m) in kept], len(unknown) - MAX_UNRECOGNISED
 
 
 def _article_url(result: Extraction, fetched_url: str) -> str:

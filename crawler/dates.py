@@ -16,7 +16,18 @@ def iso_datetime(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return storable(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+
+
+def storable(moment: datetime) -> datetime | None:
+    """`moment` if it has a UTC equivalent, else None. 9999-12-31T23:59:59-14:00 parses, but in
+    UTC it is in the year 10000, which no datetime (and no database column) holds: stored, it
+    failed the article, or raised out of a feed's parsing and lost every entry of the feed."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
 
 
 _AGE_UNITS = {"d": "days", "h": "hours", "m": "minutes"}

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
-from crawler.dates import iso_datetime
+from crawler.dates import iso_datetime, storable
 
 _LINK_TAG = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(
@@ -167,7 +167,8 @@ def feed_date(value: str | None) -> datetime | None:
         moment = iso_datetime(value) or _any_language(value)
     if moment is None:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    aware = storable(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return aware.astimezone(UTC) if aware else None
 
 
 def _any_language(value: str) -> datetime | None:

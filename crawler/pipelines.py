@@ -16,6 +16,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.article import MAX_UNRECOGNISED
 from crawler.config import Config
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
@@ -151,6 +152,10 @@ class PageSink:
             if not self._removed(item):
                 self._fail(item.source, item.url, item.fetched_at, 200, page.reason)
             return
+        if page.unrecognised_dropped:
+            left_out = page.unrecognised_dropped
+            note = f"{left_out} unrecognised names beyond {MAX_UNRECOGNISED} left out"
+            self.counts.note(item.source, item.url, note)
         relevance = next((s.relevance for s in self.config.sources if s.name == item.source), "all")
         if relevance == "entities" and not any(e.known for e in page.entities):
             self.counts.add(item.source, "skipped")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -105,6 +106,7 @@ def open_database(url: str, create: bool = True) -> Database:
             "with `labscope crawl` (or `labscope demo`)"
         )
     try:
+        _refuse_foreign(db.engine)
         _upgrade(db.engine)
     except SQLAlchemyError as exc:
         db.close()
@@ -171,6 +173,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     immediate = connection.get_execution_options().get(WRITE_OPTION, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _refuse_foreign(engine: Engine) -> None:
+    """Refuse a database that holds tables but no labscope schema: migrating it would add our
+    tables to another application's data. An SQLite file is read through a read-only connection
+    of its own, because our connections switch it to WAL, which rewrites its header."""
+    if engine.url.get_backend_name() == "sqlite":
+        database = engine.url.database or ""
+        if database in ("", ":memory:") or database.startswith("file:"):
+            return
+        path = Path(database)
+        if not path.is_file() or path.stat().st_size == 0:
+            return
+        try:
+            with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as raw:
+                tables = {row[0] for row in raw.execute(_TABLES)}
+        except sqlite3.Error:
+            return  # not a database at all: the open that follows says so
+    else:
+        tables = set(inspect(engine).get_table_names())
+    if tables and "alembic_version" not in tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise DatabaseError(
+            f"database {_display(str(engine.url))} is not labscope's (it holds the tables "
+            f"{shown}); left untouched: point --db at a labscope database or a new file"
+        )
+
+
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 
 def _alembic_config() -> AlembicConfig:

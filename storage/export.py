@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from storage.models import Article, Entity, Mention, Source, Version
 
 BATCH = 500
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FIELDS = (
     "id", "url", "source", "version", "fetched_at", "change_kind", "title",
     "authors", "published", "modified", "language", "site_name", "first_seen",
@@ -67,8 +68,17 @@ def as_jsonl(records: Iterator[dict[str, Any]]) -> Iterator[str]:
         yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
+def neutralise(cell: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading quote (OWASP's rule for
+    CSV injection): a crawled title `=HYPERLINK(...)` must stay text on an analyst's machine."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def as_csv(records: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """CSV with a header; lists are joined with "; " so a spreadsheet shows them in one cell."""
+    """CSV with a header; lists are joined with "; " so a spreadsheet shows them in one cell, and
+    formula-like cells are neutralised."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS)
     writer.writeheader()
@@ -76,7 +86,7 @@ def as_csv(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer.seek(0)
     buffer.truncate()
     for record in records:
-        row = {k: "; ".join(v) if isinstance(v, list) else v for k, v in record.items()}
+        row = {k: neutralise("; ".join(v) if isinstance(v, list) else v) for k, v in record.items()}
         writer.writerow(row)
         yield buffer.getvalue()
         buffer.seek(0)

@@ -53,3 +53,5 @@ class FetchedPage:
     # Fetched under another URL than `article_url` names (an AMP, mobile or print copy whose
     # canonical link points there): what it shows is a view of the article, not its versions.
     alias: bool = False
+    # Unrecognised names beyond crawler.article.MAX_UNRECOGNISED, left out (a name flood).
+    unrecognised_dropped: int = 0

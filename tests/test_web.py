@@ -346,3 +346,39 @@ def test_the_api_never_fails_on_generated_requests(served: Served) -> None:
             case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
         call()
+
+
+def test_no_link_or_redirect_is_built_from_the_request_host_headers(served: Served) -> None:
+    """Absolute URLs come from configuration only: a forged Host or X-Forwarded-* header (cache
+    poisoning, password-reset style link hijack) must not reach a page, an answer or a redirect."""
+    forged = {
+        "Host": "evil.example",
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Prefix": "/evil.example",
+        "Forwarded": "host=evil.example;proto=https",
+    }
+    article = deepseek_id(served)
+    paths = ["/", f"/articles/{article}", f"/articles/{article}/diff", "/entities", "/search?q=AI"]
+    paths += ["/api/articles", "/api/articles/", "/api/stats", "/openapi.json", "/docs", "/nope"]
+    paths += ["//evil.example/api/articles/"]  # a redirect to "//evil.example/..." leaves the site
+    opener = urllib.request.build_opener(NoRedirect)
+    for path in paths:
+        request = urllib.request.Request(served.url + path, headers=forged)
+        try:
+            with opener.open(request, timeout=30) as response:
+                headers, body = str(response.headers), response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            headers, body = str(error.headers), error.read().decode("utf-8")
+        assert "evil.example" not in headers + body, path
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(served.url + "/api/articles/", timeout=30)
+    redirect.value.close()
+    assert redirect.value.code == 307 and redirect.value.headers["location"] == "/api/articles"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Shows a redirect's own answer, so its Location header is checked, not followed."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None

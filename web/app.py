@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -106,6 +107,8 @@ def create_app(archive: Archive) -> FastAPI:
         response = await call_next(request)
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
+        if "location" in response.headers:
+            response.headers["location"] = _own_path(response.headers["location"])
         return response
 
     app.add_exception_handler(StorageError, _storage_error)
@@ -113,6 +116,15 @@ def create_app(archive: Archive) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
     return app
+
+
+def _own_path(location: str) -> str:
+    """A redirect's target as a path: Starlette builds the trailing-slash redirect from the
+    request's Host (and uvicorn's X-Forwarded-Proto), so a forged header would send a visitor, or
+    a cache, to another site. The app only redirects to itself; absolute links come from config."""
+    parts = urlsplit(location)
+    path = "/" + parts.path.lstrip("/")  # never "//host/...", which a browser reads as a host
+    return urlunsplit(("", "", path, parts.query, parts.fragment))
 
 
 def _version() -> str:
