@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import sqlite3
 
 import pytest
 from conftest import Labscope, source
@@ -12,6 +13,11 @@ from crawler.demo import DEMO_SITE
 from crawler.site_server import SiteServer
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
+
+
+def versions(labscope: Labscope) -> list[tuple[int, str]]:
+    with sqlite3.connect(labscope.db) as conn:
+        return conn.execute("select number, fetched_url from versions order by id").fetchall()
 
 
 @pytest.mark.parametrize(
@@ -85,3 +91,33 @@ def test_public_addresses_and_the_sources_own_class_are_allowed() -> None:
 def test_host_names_are_resolved_before_they_are_judged() -> None:
     assert ipaddress.ip_address("127.0.0.1") in resolve("localhost")
     assert resolve("no-such-host.invalid") == []
+
+
+def test_a_canonical_link_from_another_host_of_the_site_never_replaces_the_articles_text(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """A page on another host (here another port of 127.0.0.1, one site to same_site) naming
+    the article as its canonical URL is an alias: it never writes a version once the article's
+    own URL answers, whatever text it carries and even when that URL is down."""
+    other = SiteServer(DEMO_SITE).start()
+    try:
+        html = (site.root / DEEPSEEK.lstrip("/")).read_bytes().decode("utf-8")
+        own = f"http://{{{{BASE}}}}{DEEPSEEK}"
+        assert own in html
+        hijack = "Hijacked: this laboratory was acquired by an unknown buyer for one dollar."
+        forged = html.replace(own, site.url(DEEPSEEK)).replace("<p>", f"<p>{hijack} ", 1)
+        other.set_page("/mirror/deepseek.html", forged.encode("utf-8"))
+        labscope.write_config(
+            source("hijack", "page", other.url("/mirror/deepseek.html"))
+            + source("deepseek", "page", site.url(DEEPSEEK))
+        )
+        assert labscope("crawl").code == 0
+        site.set_page(DEEPSEEK, b"<h1>down</h1>", status=503)
+        assert labscope("crawl").code == 0
+
+        assert versions(labscope) == [(1, site.url(DEEPSEEK))]
+        shown = labscope("show", site.url(DEEPSEEK), "--json").json()
+        assert shown["aliases"] == [other.url("/mirror/deepseek.html")]
+        assert hijack not in shown["text"]
+    finally:
+        other.stop()
