@@ -121,3 +121,39 @@ def test_a_canonical_link_from_another_host_of_the_site_never_replaces_the_artic
         assert hijack not in shown["text"]
     finally:
         other.stop()
+
+
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        (
+            "<html><head><title>Asia Tech Ledger</title></head><body><h1>We'll be back soon"
+            "</h1><p>The site is down for maintenance until 06:00 UTC.</p></body></html>",
+            "a maintenance page served instead of the article ('down for maintenance')",
+        ),
+        (
+            "<html><head><title>Before you continue</title></head><body><h1>We use cookies</h1>"
+            "<p>Accept all to read on.</p><button>Accept all</button></body></html>",
+            "a cookie wall served instead of the article ('We use cookies')",
+        ),
+        (
+            "<html><head><title>Oops</title></head><body><h1>Page not found</h1></body></html>",
+            "an error page served as a page ('Page not found')",
+        ),
+    ],
+)
+def test_a_soft_404_or_wall_answering_200_is_a_failed_fetch_neither_edit_nor_revert(
+    site: SiteServer, labscope: Labscope, page: str, reason: str
+) -> None:
+    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)))
+    assert labscope("crawl", "--json").json()["new_articles"] == 1
+    original = site.page(DEEPSEEK)
+    assert original is not None
+    site.set_page(DEEPSEEK, page.encode())
+    walled = labscope("crawl", "--json").json()
+    assert (walled["failed"], walled["new_versions"]) == (1, 0)
+    assert walled["errors"][0]["reason"] == reason
+    site.set_page(DEEPSEEK, original.body)
+    back = labscope("crawl", "--json").json()
+    assert (back["failed"], back["new_versions"]) == (0, 0)
+    assert versions(labscope) == [(1, site.url(DEEPSEEK))]
