@@ -84,6 +84,7 @@ class CrawlConfig:
     time_limit: str = "1h"  # a scheduled crawl running longer is stopped and recorded as failed
     workers: int | None = None  # extraction processes; None: one per usable core; 0: in-process
     tracking_params: tuple[str, ...] = ()  # dropped from URLs beside crawler.urls.TRACKING_PARAMS
+    allow_private: bool = False  # any source may reach internal addresses (crawler.addresses)
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -439,6 +440,7 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         time_limit=get(table, "time_limit", str, where, d.time_limit),
         workers=opt(table, "workers", int, where),
         tracking_params=_tracking_params(table, where),
+        allow_private=get(table, "allow_private", bool, where, d.allow_private),
     )
     try:
         parse_interval(crawl.time_limit)

@@ -6,6 +6,7 @@ from typing import Any
 
 from scrapy.settings import default_settings
 
+from crawler.addresses import ALLOW_PRIVATE
 from crawler.config import CrawlConfig
 
 _LEFT_OUT = {
@@ -70,12 +71,14 @@ def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, A
         "TELNETCONSOLE_ENABLED": False,
         "DNS_TIMEOUT": min(crawl.timeout, 20.0),
         "LOG_LEVEL": log_level,
+        ALLOW_PRIVATE: crawl.allow_private,
         "EXTENSIONS_BASE": _base("EXTENSIONS_BASE"),
         "EXTENSIONS": {"crawler.politeness.PoliteThrottle": 0},
         "SPIDER_MIDDLEWARES_BASE": _base("SPIDER_MIDDLEWARES_BASE"),
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 100},
         "DOWNLOADER_MIDDLEWARES_BASE": _base("DOWNLOADER_MIDDLEWARES_BASE"),
         "DOWNLOADER_MIDDLEWARES": {
+            "crawler.addresses.PrivateAddresses": 50,  # before robots.txt is fetched for a host
             "crawler.politeness.StrictRobotsTxt": 100,
             "crawler.politeness.RetryAfter": 560,  # sees a 429 before RetryMiddleware (550)
             "crawler.refresh.StubRefresh": 580,  # where Scrapy's MetaRefreshMiddleware was

@@ -29,6 +29,25 @@ _ERROR = re.compile(
     r"|该内容已被(?:发布者)?删除|内容已删除|文章不存在",
     re.IGNORECASE,
 )
+_WALLS = (
+    (
+        "a maintenance page",
+        re.compile(
+            r"\b(?:under|down for|undergoing|closed for) (?:scheduled )?maintenance\b"
+            r"|\bmaintenance mode\b|\btemporarily unavailable\b|系统维护|维护中|网站维护",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "a cookie wall",
+        re.compile(
+            r"\b(?:we use|accept|enable|allow|consent to) (?:all )?cookies\b"
+            r"|\bcookies? (?:consent|settings|preferences|policy|wall)\b|\bcookies are disabled\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
+"""What a page served instead of the article says in its title, first heading or (short) text."""
 _WEBSITE_TYPES = re.compile(
     r"^(?:website|product|profile|app|software|book|music|place|business|video)\b", re.I
 )
@@ -49,13 +68,19 @@ WIRED's home page kept 547 characters of three teasers against 60 headline links
 
 
 def error_page(title: str, tree: HtmlElement, text: str) -> str | None:
-    """An error page served with status 200: its title or first heading says so."""
+    """An error page served with status 200: its title or first heading says so; a maintenance
+    page or cookie wall says so there or in its few lines of text. Each is a failed fetch, never
+    a version: stored, the article would "change" into it and "revert" when it came back."""
     headings = [norm(h.text_content()) for h in tree.iter("h1")][:1]
     if weight(text) >= ERROR_MAX_WEIGHT:
         return None
     for label in (norm(title), *headings):
         if label and _ERROR.search(label):
             return f"an error page served as a page ({label[:80]!r})"
+    for kind, pattern in _WALLS:
+        for label in (norm(title), *headings, norm(text)):
+            if label and (found := pattern.search(label)):
+                return f"{kind} served instead of the article ({found.group(0)!r})"
     return None
 
 

@@ -20,6 +20,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.addresses import PrivateAddressRefused
 from crawler.browser import render_failure
 from crawler.politeness import MAX_CRAWL_DELAY, retry_after
 
@@ -48,7 +49,11 @@ def failure_reason(failure: Failure, max_bytes: int) -> tuple[str, bool]:
     if "during decompression" in str(exc):  # Content-Encoding: gzip past DOWNLOAD_MAXSIZE
         return f"larger than max_page_bytes ({max_bytes} bytes) when decompressed", False
     reason = _reason(failure)
-    chosen = isinstance(exc, IgnoreRequest) and str(exc) != "max redirections reached"
+    chosen = (
+        isinstance(exc, IgnoreRequest)
+        and not isinstance(exc, PrivateAddressRefused)
+        and str(exc) != "max redirections reached"
+    )
     return reason, chosen
 
 
@@ -61,6 +66,8 @@ def _reason(failure: Failure) -> str:
         # Scrapy follows redirects to http(s) only and hands back the others unfollowed.
         location = (response.headers.get(b"Location") or b"nowhere").decode("latin-1")
         return f"redirect to {location[:200]} refused: only http(s) URLs are fetched"
+    if isinstance(exc, PrivateAddressRefused):
+        return str(exc)
     if isinstance(exc, IgnoreRequest) and str(exc) == "max redirections reached":
         return _redirects([*meta.get("redirect_urls", []), request.url if request else "?"])
     if isinstance(exc, DownloadTimeoutError):
