@@ -368,3 +368,23 @@ def test_a_redirected_article_is_rechecked_with_a_conditional_request(
     assert (again["new_versions"], again["not_modified"], again["failed"]) == (0, 1, 0)
     [stored] = labscope("articles", "--json").json()
     assert stored["url"] == site.url(DEEPSEEK)  # the article is the page, not the link
+
+
+def test_a_sitemap_index_diamond_fetches_each_sitemap_once(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """20 indexes that each list all 20 cost 7,241 requests for 21 distinct URLs."""
+    indexes = [f"/diamond/index-{i}.xml" for i in range(20)]
+    entries = "".join(f"<sitemap><loc>{site.url(path)}</loc></sitemap>" for path in indexes)
+    entries += f"<sitemap><loc>{site.url('/diamond/urls.xml')}</loc></sitemap>"
+    index = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}'
+    for path in ["/diamond/root.xml", *indexes]:
+        site.set_page(path, (index + "</sitemapindex>").encode(), "application/xml")
+    urlset = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    urlset += f"<url><loc>{site.url(DEEPSEEK)}</loc></url></urlset>"
+    site.set_page("/diamond/urls.xml", urlset.encode(), "application/xml")
+    labscope.write_config(source("diamond", "sitemap", site.url("/diamond/root.xml")))
+    run = labscope("crawl", "--json")
+    assert run.code == 0 and run.json()["new_articles"] == 1, run.stderr
+    sitemap_hits = [hit.path for hit in site.requests if hit.path.startswith("/diamond/")]
+    assert sorted(sitemap_hits) == sorted({*sitemap_hits}) and len(sitemap_hits) == 22
