@@ -388,3 +388,15 @@ def test_a_sitemap_index_diamond_fetches_each_sitemap_once(
     assert run.code == 0 and run.json()["new_articles"] == 1, run.stderr
     sitemap_hits = [hit.path for hit in site.requests if hit.path.startswith("/diamond/")]
     assert sorted(sitemap_hits) == sorted({*sitemap_hits}) and len(sitemap_hits) == 22
+
+
+def test_only_the_first_500_kib_of_robots_txt_are_read(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """RFC 9309 lets a crawler stop at 500 KiB; a 9 MB robots.txt took the crawl to 595 MB. A rule
+    after the first 500 KiB is not read: the article it would disallow is fetched."""
+    padding = b"# padding to push the next rule past 500 KiB\n" * 12_000
+    site.set_page("/robots.txt", b"User-agent: *\n" + padding + b"Disallow: /news/\n", "text/plain")
+    labscope.write_config(source("one", "page", site.url(DEEPSEEK)))
+    run = labscope("crawl", "--json")
+    assert run.code == 0 and run.json()["new_articles"] == 1, run.stdout
