@@ -457,10 +457,11 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         ("delay", 0 <= crawl.delay < math.inf, "must be 0 or more seconds"),
         ("concurrency", 1 <= crawl.concurrency <= 256, "must be between 1 and 256"),
         ("timeout", 0 < crawl.timeout < math.inf, "must be more than 0 seconds"),
+        ("max_page_bytes", crawl.max_page_bytes >= 1024, "must be at least 1024"),
         (
             "max_page_bytes",
-            1024 <= crawl.max_page_bytes <= MAX_PAGE_BYTES_LIMIT,
-            f"must be between 1024 and {MAX_PAGE_BYTES_LIMIT} (1 GiB)",
+            crawl.max_page_bytes <= MAX_PAGE_BYTES_LIMIT,
+            f"must be at most {MAX_PAGE_BYTES_LIMIT} (1 GiB)",
         ),
         ("workers", crawl.workers is None or 0 <= crawl.workers <= 64, "must be 0 to 64"),
     ):

@@ -302,7 +302,7 @@ _EMAIL = '[digest]\nevery = "1d"\n[[digest.email]]\nhost = "smtp.example.org"\nt
         (_LISTING.format(follow="'\\q'"), "is not a valid regex (bad escape"),
         ('[crawl]\ntime_limit = "999999d"', 'time_limit "999999d" is too long; use at most 3650d'),
         ('[recheck]\nevery = "999999d"', "is too long; use at most 3650d"),
-        ("[crawl]\nmax_page_bytes = 99999999999999999999", "must be between 1024 and 1073741824"),
+        ("[crawl]\nmax_page_bytes = 99999999999999999999", "must be at most 1073741824 (1 GiB)"),
         ('[crawl]\nschedule = "1,1,1,1,1,1,1,1,1,1 * * * *"', "lists a value more than once"),
         (_SOURCE.format(kind="feed", url='"https://a.com/\\u0000x"'), "contains a NUL"),
         (_SOURCE.format(kind="feed", url="'https://a.com\\evil.com/'"), "or a backslash"),
