@@ -195,3 +195,15 @@ def test_digest_hours_beyond_the_calendar_is_a_usage_error(labscope: Labscope) -
     labscope.write_config("")
     result = labscope("digest", "--hours", "1000000000")
     assert result.code == 2 and "1<=x<=1000000" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "package"),
+    [("mysql://u@127.0.0.1/x", "mysqlclient"), ("postgresql+pg8000://u@127.0.0.1/x", "pg8000")],
+)
+def test_a_missing_storage_driver_names_the_package(
+    labscope: Labscope, url: str, package: str
+) -> None:
+    result = labscope("--db", url, "articles")
+    assert result.code == 2
+    assert f"pip install {package}" in one_line_error(result.stderr)

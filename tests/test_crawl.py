@@ -264,7 +264,7 @@ def test_pages_over_max_page_bytes_are_refused(site: SiteServer, labscope: Labsc
     )
     summary = labscope("crawl", "--json").json()
     assert summary["failed"] == 1 and summary["new_articles"] == 0
-    assert summary["errors"][0]["reason"] == "page larger than max_page_bytes"
+    assert summary["errors"][0]["reason"] == "larger than max_page_bytes (4096 bytes)"
 
 
 def test_worker_processes_store_what_in_process_extraction_stores(
@@ -352,7 +352,7 @@ def test_a_redirect_to_another_scheme_is_refused(
     result = labscope("-v", "crawl", "--json")
     summary = json.loads(result.stdout)
     assert (summary["new_articles"], summary["skipped"]) == (0, 1)
-    assert f"redirect to {local.as_uri()} refused: only http(s) URLs are fetched" in result.stderr
+    assert f"redirect to a non-http(s) URL refused: {local.as_uri()}" in result.stderr
 
 
 def test_a_redirected_article_is_rechecked_with_a_conditional_request(

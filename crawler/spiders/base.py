@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 HANDLED_STATUSES = [304, *range(400, 600)]
 # The articles.url column's size: longer URLs are session junk, not articles.
 MAX_URL_LENGTH = 2048
+# The fetch_states.etag and .last_modified columns' size (storage/models.py).
+MAX_VALIDATOR_LENGTH = 512
 
 # URLs -> what the archive knows of each (absent: never fetched); called for a batch of URLs.
 ValidatorLookup = Callable[[list[str]], dict[str, Validators]]
@@ -236,5 +238,11 @@ def _may_be_html(content_type: str) -> bool:
 
 
 def _header(response: Response, name: bytes) -> str | None:
+    """A validator header (ETag, Last-Modified), or None when it is too long to be one.
+
+    It was cut to 500 characters, then sent back cut: an If-None-Match that can never match.
+    """
     value = response.headers.get(name)
-    return value.decode("latin-1")[:500] if value else None
+    if not value or len(value) > MAX_VALIDATOR_LENGTH:
+        return None
+    return value.decode("latin-1")
