@@ -61,6 +61,7 @@ DEFAULT_USER_AGENT = "labscope/0.1 (+https://github.com/labscope/labscope)"
 DEFAULT_DB_URL = "sqlite:///labscope.db"
 MAX_URL_CHARS = 2048  # the limit most browsers and servers keep to (RFC 9110 asks for 8000 at most)
 MAX_PAGE_BYTES_LIMIT = 2**30  # 1 GiB, Scrapy's own default DOWNLOAD_MAXSIZE
+MAX_ARTICLES_LIMIT = 1_000_000
 MAX_CONFIG_BYTES = 1_048_576  # a config.toml is a few kB; /dev/zero is endless
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -88,6 +89,7 @@ class CrawlConfig:
     time_limit: str = "1h"  # a scheduled crawl running longer is stopped and recorded as failed
     workers: int | None = None  # extraction processes; None: one per usable core; 0: in-process
     tracking_params: tuple[str, ...] = ()  # dropped from URLs beside crawler.urls.TRACKING_PARAMS
+    max_articles: int = 500  # article URLs fetched per source per run (the rest: next run)
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -110,6 +112,7 @@ class SourceConfig:
     links: str | None = None  # json only: JMESPath picking the article links (crawler.json_links)
     script: str | None = None  # json only: CSS selector of the script element holding the JSON
     render: Render = "plain"  # "browser": listing and articles loaded in headless Chromium
+    max_articles: int | None = None  # overrides [crawl] max_articles for this source
 
 
 @dataclass(frozen=True)
@@ -321,7 +324,17 @@ def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
         links=links,
         script=script,
         render=cast(Render, render),
+        max_articles=_max_articles(table, where),
     )
+
+
+def _max_articles(table: Mapping[str, Any], where: Where) -> int | None:
+    """The per-run article cap if set, 1 to MAX_ARTICLES_LIMIT: 0 would never fetch one."""
+    value = opt(table, "max_articles", int, where)
+    if value is not None and not 1 <= value <= MAX_ARTICLES_LIMIT:
+        rule = f"must be between 1 and {MAX_ARTICLES_LIMIT}"
+        raise where.error(f"max_articles {rule} (got {value})", "max_articles")
+    return value
 
 
 def _patterns(table: Mapping[str, Any], key: str, where: Where) -> tuple[re.Pattern[str], ...]:
@@ -446,6 +459,7 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         time_limit=get(table, "time_limit", str, where, d.time_limit),
         workers=opt(table, "workers", int, where),
         tracking_params=_tracking_params(table, where),
+        max_articles=_max_articles(table, where) or d.max_articles,
     )
     try:
         parse_interval(crawl.time_limit)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, Labscope, source
+from conftest import FIXTURES, Labscope, many_articles, source
 
 from crawler.site_server import Page, SiteServer
 
@@ -400,3 +400,29 @@ def test_only_the_first_500_kib_of_robots_txt_are_read(
     labscope.write_config(source("one", "page", site.url(DEEPSEEK)))
     run = labscope("crawl", "--json")
     assert run.code == 0 and run.json()["new_articles"] == 1, run.stdout
+
+
+def test_max_articles_leaves_the_rest_for_the_next_run(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """A listing of 8 links, a cap of 5 (the source's own, over [crawl]'s): 5 now, 3 next run."""
+    listing = many_articles(site, 8)
+    capped = source("many", "listing", listing, r"/many/story-") + "max_articles = 5\n"
+    labscope.write_config(capped, "delay = 0\ntimeout = 5\nworkers = 0\nmax_articles = 100")
+    note = "3 article URLs left for the next run (max_articles = 5)"
+    left = {"url": listing, "note": note, "source": "many"}
+
+    first = labscope("crawl", "--json").json()
+    assert first["new_articles"] == 5
+    assert [note for note in first["notes"] if note["url"] == listing] == [left]
+    fetched = {hit.path for hit in site.requests if hit.path.startswith("/many/story-")}
+    assert len(fetched) == 5
+
+    second = labscope("crawl", "--json").json()
+    assert second["new_articles"] == 3  # the 3 left over come first, then 2 of the known
+    stories = [hit.path for hit in site.requests if hit.path.startswith("/many/story-")]
+    assert set(stories) == {f"/many/story-{i}.html" for i in range(8)}
+    assert len(stories) == 10
+    assert "3 article URLs left for the next run" in second["notes"][0]["note"]
+    listed = labscope("articles", "--json").json()
+    assert len(listed) == 8

@@ -309,11 +309,13 @@ _EMAIL = '[digest]\nevery = "1d"\n[[digest.email]]\nhost = "smtp.example.org"\nt
         (_SOURCE.format(kind="feed", url='"https://user:pass@a.com/"'), "url holds credentials"),
         (_SOURCE.format(kind="feed", url=f'"https://a.com/{"a" * 10_000}"'), "longer than 2048"),
         (_EMAIL + "port = 70000", "port must be between 1 and 65535 (got 70000)"),
+        ("[crawl]\nmax_articles = 0", "max_articles must be between 1 and 1000000 (got 0)"),
+        (_SOURCE.format(kind="feed", url='"https://a.com/"') + "max_articles = 10000000", "(got"),
     ],
     ids=[
         "nested-arrays", "nested-tables", "huge-repeat", "bad-escape", "time-limit",
         "recheck-every", "max-page-bytes", "repeated-cron", "url-nul", "url-backslash",
-        "url-userinfo", "url-10k", "smtp-port",
+        "url-userinfo", "url-10k", "smtp-port", "max-articles", "source-max-articles",
     ],
 )  # fmt: skip
 def test_hostile_values_are_one_located_line(text: str, needle: str) -> None:
