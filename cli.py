@@ -325,8 +325,28 @@ def broken_install(exc: ImportError) -> str:
     )
 
 
+def undecodable_argument(args: list[str]) -> str | None:
+    """The first argument holding bytes that are not UTF-8, as the error line says it.
+
+    Python hands such bytes over as lone surrogates, which every later encode (SQL, output)
+    fails on: refusing them here keeps that from becoming an internal error deep in a command."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(arg).decode("utf-8", "backslashreplace")
+            return (
+                f"argument {shown} is not valid UTF-8; "
+                "type it again in a UTF-8 terminal (or set LANG=C.UTF-8)"
+            )
+    return None
+
+
 def main() -> None:
     """Entry point: every error a user can cause ends in one line on stderr and exit status 2."""
+    if problem := undecodable_argument(sys.argv[1:]):
+        err.print(f"labscope: error: {escape(problem)}", soft_wrap=True)
+        sys.exit(2)
     try:
         cli.main(standalone_mode=False, prog_name="labscope")
     except click.UsageError as exc:

@@ -258,7 +258,11 @@ def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_
 
 @cli.command()
 @click.option("--since", type=str, help="Start of the period: 2025-01-28, 7d, 24h (default 24h).")
-@click.option("--hours", type=click.IntRange(min=1), help="The last N hours (instead of --since).")
+@click.option(
+    "--hours",
+    type=click.IntRange(1, 1_000_000),  # 114 years; far more overflows the date arithmetic
+    help="The last N hours (instead of --since).",
+)
 @click.option(
     "--format",
     "fmt",

@@ -9,6 +9,7 @@ import difflib
 import logging
 import math
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,10 @@ Render = Literal["plain", "browser"]
 RENDERS: tuple[str, ...] = get_args(Render)
 DEFAULT_USER_AGENT = "labscope/0.1 (+https://github.com/labscope/labscope)"
 DEFAULT_DB_URL = "sqlite:///labscope.db"
+MAX_URL_CHARS = 2048  # the limit most browsers and servers keep to (RFC 9110 asks for 8000 at most)
+MAX_PAGE_BYTES_LIMIT = 2**30  # 1 GiB, Scrapy's own default DOWNLOAD_MAXSIZE
+MAX_ARTICLES_LIMIT = 1_000_000
+MAX_CONFIG_BYTES = 1_048_576  # a config.toml is a few kB; /dev/zero is endless
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 logger = logging.getLogger(__name__)
@@ -85,6 +90,7 @@ class CrawlConfig:
     workers: int | None = None  # extraction processes; None: one per usable core; 0: in-process
     tracking_params: tuple[str, ...] = ()  # dropped from URLs beside crawler.urls.TRACKING_PARAMS
     allow_private: bool = False  # any source may reach internal addresses (crawler.addresses)
+    max_articles: int = 500  # article URLs fetched per source per run (the rest: next run)
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -107,6 +113,7 @@ class SourceConfig:
     links: str | None = None  # json only: JMESPath picking the article links (crawler.json_links)
     script: str | None = None  # json only: CSS selector of the script element holding the JSON
     render: Render = "plain"  # "browser": listing and articles loaded in headless Chromium
+    max_articles: int | None = None  # overrides [crawl] max_articles for this source
 
 
 @dataclass(frozen=True)
@@ -209,6 +216,15 @@ def _check_url(url: str, where: Where) -> None:
         host, _port = parts.hostname, parts.port  # .port raises ValueError on a bad port
     except ValueError:
         raise where.error(f"url is not a valid URL (got {q(url)})", "url") from None
+    if len(url) > MAX_URL_CHARS:
+        problem = f"url is longer than {MAX_URL_CHARS} characters (got {len(url)})"
+        raise where.error(f"{problem}; use the site's short URL", "url")
+    if "\x00" in url or "\\" in url:
+        problem = "url contains a NUL or a backslash, which browsers and servers read differently"
+        raise where.error(f"{problem}; write / for paths (got {q(url)})", "url")
+    if parts.username is not None or parts.password is not None:
+        fix = "remove the user:password@ part: credentials are never sent from config.toml"
+        raise where.error(f"url holds credentials; {fix}", "url")
     if any(c.isspace() for c in url) or parts.scheme.lower() not in ("http", "https"):
         raise where.error(f"url must be an http:// or https:// URL (got {q(url)})", "url")
     if not host:
@@ -228,7 +244,7 @@ def _follow(table: Mapping[str, Any], kind: str, where: Where) -> re.Pattern[str
         return None
     try:
         return re.compile(pattern)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999}; ((((...
         raise where.error(f"follow {q(pattern)} is not a valid regex ({exc})", "follow") from None
 
 
@@ -309,6 +325,7 @@ def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
         links=links,
         script=script,
         render=cast(Render, render),
+        max_articles=_max_articles(table, where),
     )
 
 
@@ -316,6 +333,15 @@ def parse_source(table: Mapping[str, Any], origin: str) -> SourceConfig:
     """One source given outside a file (`labscope try`'s options), checked as a [[sources]]
     table is, so a bad value is the same one-line error; `origin` starts the message."""
     return _parse_source(table, Where(origin, Locator("")))
+
+
+def _max_articles(table: Mapping[str, Any], where: Where) -> int | None:
+    """The per-run article cap if set, 1 to MAX_ARTICLES_LIMIT: 0 would never fetch one."""
+    value = opt(table, "max_articles", int, where)
+    if value is not None and not 1 <= value <= MAX_ARTICLES_LIMIT:
+        rule = f"must be between 1 and {MAX_ARTICLES_LIMIT}"
+        raise where.error(f"max_articles {rule} (got {value})", "max_articles")
+    return value
 
 
 def _patterns(table: Mapping[str, Any], key: str, where: Where) -> tuple[re.Pattern[str], ...]:
@@ -328,7 +354,7 @@ def _patterns(table: Mapping[str, Any], key: str, where: Where) -> tuple[re.Patt
     for pattern in raw:
         try:
             compiled.append(re.compile(pattern))
-        except re.error as exc:
+        except (re.error, OverflowError, RecursionError) as exc:
             raise where.error(f"{key} {q(pattern)} is not a valid regex ({exc})", key) from None
     return tuple(compiled)
 
@@ -441,6 +467,7 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         workers=opt(table, "workers", int, where),
         tracking_params=_tracking_params(table, where),
         allow_private=get(table, "allow_private", bool, where, d.allow_private),
+        max_articles=_max_articles(table, where) or d.max_articles,
     )
     try:
         parse_interval(crawl.time_limit)
@@ -453,6 +480,11 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         ("concurrency", 1 <= crawl.concurrency <= 256, "must be between 1 and 256"),
         ("timeout", 0 < crawl.timeout < math.inf, "must be more than 0 seconds"),
         ("max_page_bytes", crawl.max_page_bytes >= 1024, "must be at least 1024"),
+        (
+            "max_page_bytes",
+            crawl.max_page_bytes <= MAX_PAGE_BYTES_LIMIT,
+            f"must be at most {MAX_PAGE_BYTES_LIMIT} (1 GiB)",
+        ),
         ("workers", crawl.workers is None or 0 <= crawl.workers <= 64, "must be 0 to 64"),
     ):
         if not ok:
@@ -479,6 +511,8 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
     file = "<config>" if path is None else str(path)
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{file}: invalid TOML: arrays or tables nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         if pos := TOML_POS_RE.search(message):
@@ -539,7 +573,15 @@ def _parse_entities(data: Mapping[str, Any], top: Where) -> tuple[Entity, ...]:
 def load_config(path: Path) -> Config:
     """Read and parse the file; I/O problems become ConfigError like any other config mistake."""
     try:
-        data = path.read_bytes()
+        # A FIFO nobody writes to would block open() itself, and /dev/zero never ends: only a
+        # regular file is opened, and no more than MAX_CONFIG_BYTES of it is read.
+        if not stat.S_ISREG(path.stat().st_mode):
+            if path.is_dir():
+                raise IsADirectoryError
+            problem = "is not a regular file (a device, FIFO or socket)"
+            raise ConfigError(f"{path}: {problem}; pass the path of a .toml file")
+        with path.open("rb") as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         fix = "write one with `labscope init`, try `labscope demo`, or pass --config PATH"
         raise ConfigError(f"{path}: no such file; {fix}") from None
@@ -547,6 +589,9 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: is a directory; pass the path of a .toml file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        problem = f"larger than {MAX_CONFIG_BYTES} bytes, too big for a config file"
+        raise ConfigError(f"{path}: {problem}; pass the path of a .toml file")
     data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM, as some Windows editors write
     try:
         text = data.decode("utf-8")

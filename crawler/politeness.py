@@ -70,6 +70,9 @@ class PoliteThrottle(AutoThrottle):
 
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+# RFC 9309 section 2.5: a crawler must parse at least 500 KiB and may ignore the rest. Parsing a
+# 9 MB robots.txt whole took the crawl to 595 MB of memory.
+ROBOTS_MAX_BYTES = 500 * 1024
 
 
 class StrictRobotsTxt(RobotsTxtMiddleware):
@@ -92,6 +95,9 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
         if response.status >= 500:
             self.unavailable[netloc] = f"HTTP {response.status}"
             response = response.replace(body=DISALLOW_ALL)
+        elif len(response.body) > ROBOTS_MAX_BYTES:  # cut after the last whole line within it
+            head = response.body[:ROBOTS_MAX_BYTES]
+            response = response.replace(body=head[: head.rfind(b"\n") + 1])
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:

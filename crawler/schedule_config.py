@@ -228,9 +228,12 @@ def _email(entry: Mapping[str, Any], where: Where, base_dir: Path) -> EmailTarge
         raise where.error(problem, "security")
     password = read_secret(entry, "password", where, base_dir)
     default_port = 465 if security == "ssl" else 587
+    port = get(entry, "port", int, where, default_port)
+    if not 1 <= port <= 65535:
+        raise where.error(f"port must be between 1 and 65535 (got {port})", "port")
     return EmailTarget(
         host=host,
-        port=get(entry, "port", int, where, default_port),
+        port=port,
         security=cast(Security, security),
         username=opt(entry, "username", str, where),
         password=password.value if password else None,

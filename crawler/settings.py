@@ -82,6 +82,7 @@ def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, A
             "crawler.politeness.StrictRobotsTxt": 100,
             "crawler.politeness.RetryAfter": 560,  # sees a 429 before RetryMiddleware (550)
             "crawler.refresh.StubRefresh": 580,  # where Scrapy's MetaRefreshMiddleware was
+            "crawler.redirect_schemes.OnlyHttpRedirects": 610,  # before RedirectMiddleware (600)
         },
         # A development check that parses a callback's source with `ast`; our callbacks are
         # bound methods, which its cache never keeps, so it re-parsed on every response.

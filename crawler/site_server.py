@@ -6,8 +6,8 @@ placeholder `{{BASE}}`, replaced by `127.0.0.1:PORT`, since the port is only kno
 
 It can also misbehave as hostile sites do (tests/test_hostile_web.py): a page set by hand may
 answer late (`delay`), trickle its body (`trickle`), reset the connection mid-body (`cut`),
-carry any headers (a redirect's Location, Retry-After), or answer differently the first times
-it is asked (`queue_page`).
+leave out Content-Length (`length`), carry any headers (a redirect's Location, Retry-After),
+or answer differently the first times it is asked (`queue_page`).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class Page:
     validators: bool = True  # False: no ETag/Last-Modified and never 304, like many real sites
     trickle: float = 0.0  # seconds between 100-byte chunks of the body: a stalling site
     cut: int | None = None  # send this many bytes of the body, then reset the connection
+    length: bool = True  # False: no Content-Length, the body ends when the connection closes
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ class SiteServer:
                     return
                 self.send_response(page.status)
                 self.send_header("Content-Type", page.content_type)
-                self.send_header("Content-Length", str(len(page.body)))
+                if page.length:
+                    self.send_header("Content-Length", str(len(page.body)))
                 if page.validators and page.status == 200:
                     self.send_header("ETag", etag)
                     self.send_header("Last-Modified", LAST_MODIFIED)

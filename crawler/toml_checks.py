@@ -24,6 +24,7 @@ TYPE_WORDS = {str: "a string", bool: "true or false", int: "an integer", float: 
 TOML_TYPES = ((bool, "boolean"), (str, "string"), (int, "integer"), (float, "float"))
 _INTERVAL_RE = re.compile(r"([0-9]{1,6})([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_INTERVAL_DAYS = 3650
 T = TypeVar("T")
 
 
@@ -124,7 +125,11 @@ def parse_interval(text: str) -> timedelta:
             f"{q(text)} is not a valid interval; use a positive whole number followed by"
             ' s, m, h or d, like "30s", "15m", "2h" or "1d"'
         )
-    return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+    seconds = int(match[1]) * _UNIT_SECONDS[match[2]]
+    # Timers and waits overflow past ~292 years (threading.TIMEOUT_MAX): refuse long before that.
+    if seconds > MAX_INTERVAL_DAYS * 86400:
+        raise ValueError(f"{q(text)} is too long; use at most {MAX_INTERVAL_DAYS}d")
+    return timedelta(seconds=seconds)
 
 
 def cron(table: Mapping[str, Any], where: Where, key: str = "schedule") -> str | None:
@@ -136,6 +141,10 @@ def cron(table: Mapping[str, Any], where: Where, key: str = "schedule") -> str |
             # A weekday number would silently shift by one day, so only names are accepted.
             if any(c.isdigit() for c in re.sub(r"/\d+", "", text.split()[4])):
                 raise ValueError("cron counts weekdays from Sunday = 0, APScheduler 3 from Monday")
+            for field_text in text.split():
+                entries = field_text.split(",")
+                if len(entries) != len(set(entries)):
+                    raise ValueError(f"{q(field_text)} lists a value more than once")
             if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
                 raise ValueError("it never fires: no date has that day, month and weekday")
     except ValueError as exc:

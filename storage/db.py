@@ -21,6 +21,15 @@ from storage.errors import DatabaseError, Unwritable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
+# The pip package that provides each DBAPI module SQLAlchemy may ask for, where the names differ
+# (a user who reads "No module named 'MySQLdb'" cannot guess "mysqlclient").
+_DRIVER_PACKAGES = {
+    "MySQLdb": "mysqlclient",
+    "pymysql": "PyMySQL",
+    "psycopg2": "psycopg2-binary",
+    "psycopg": "'psycopg[binary]'",
+    "cx_Oracle": "cx-Oracle",
+}
 WRITE_OPTION = "labscope_write"
 
 
@@ -144,6 +153,12 @@ def _create_engine(url: str) -> Engine:
         return engine
     try:
         return create_engine(url, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        package = _DRIVER_PACKAGES.get(exc.name or "", exc.name)
+        raise DatabaseError(
+            f"cannot use database {_display(url)}: its driver ({exc.name}) is not installed; "
+            f"install it with `pip install {package}`, or use a sqlite:/// or postgresql:// URL"
+        ) from exc
     except (ArgumentError, ImportError) as exc:
         raise DatabaseError(f"cannot use database {_display(url)}: {exc}") from exc
 

@@ -23,6 +23,11 @@ _CJK_CHAR = re.compile(f"([{CJK}])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TOKEN = re.compile(r'\s*(?:(")((?:[^"])*)("?)|(\()|(\))|([^\s()"]+))')
 OPERATORS = ("AND", "OR", "NOT")
+# Caps on one query: the parser recurses once per parenthesis, and each term is one more FTS5
+# clause or LIKE scan, so a 100 kB query or 3,000 ORed terms cost seconds a request.
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_TERMS = 64
+MAX_QUERY_DEPTH = 16
 
 
 class QueryError(StorageError):
@@ -64,13 +69,35 @@ def parse(query: str) -> Node:
         raise QueryError(
             f"the search query is not valid text at character {position}; retype it"
         ) from None
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the search query is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}"
+        )
     tokens = _tokens(_CONTROL.sub(" ", query))
     if not tokens:
         raise QueryError('empty search query; give words, "a phrase", prefix* or AND/OR/NOT')
+    _check_size(tokens)
     node, rest = _or(tokens)
     if rest:
         raise QueryError(f"unexpected {rest[0]!r} in the search query; check the parentheses")
     return node
+
+
+def _check_size(tokens: list[str | Term]) -> None:
+    """Refuse a query over the term or nesting caps before the recursive parser sees it."""
+    words = sum(1 for token in tokens if token not in ("(", ")", *OPERATORS))
+    if words > MAX_QUERY_TERMS:
+        raise QueryError(
+            f"the search query has {words} terms; the limit is {MAX_QUERY_TERMS}: search for fewer"
+        )
+    depth = deepest = 0
+    for token in tokens:
+        depth += 1 if token == "(" else -1 if token == ")" else 0
+        deepest = max(deepest, depth)
+    if deepest > MAX_QUERY_DEPTH:
+        raise QueryError(
+            f"the search query nests parentheses {deepest} deep; the limit is {MAX_QUERY_DEPTH}"
+        )
 
 
 def to_fts(node: Node) -> str:

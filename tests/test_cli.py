@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import socket
 from pathlib import Path
 
@@ -147,3 +148,65 @@ def test_a_dependency_that_does_not_import_is_named_with_the_fix(labscope: Labsc
         "pip install -r requirements.lock && "
         "pip install --no-deps --no-build-isolation -e ."
     )
+
+
+@pytest.mark.parametrize("kind", ["zero", "urandom", "fifo", "directory", "huge"])
+def test_a_config_that_is_not_a_small_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
+    """/dev/zero ended in MemoryError and a FIFO nobody writes to hung forever."""
+    path = {"zero": Path("/dev/zero"), "urandom": Path("/dev/urandom")}.get(kind, tmp_path / "c")
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "huge":
+        path.write_text("#" * 2_000_000)
+    result = Labscope(path, tmp_path / "x.db")("runs", timeout=60)
+    assert result.code == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert {
+        "zero": "is not a regular file",
+        "urandom": "is not a regular file",
+        "fifo": "is not a regular file",
+        "directory": "is a directory",
+        "huge": "larger than 1048576 bytes",
+    }[kind] in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", os.fsdecode(b"\xff\xfe")],
+        ["diff", os.fsdecode(b"1\xff")],
+        ["articles", "--entity", os.fsdecode(b"\xff")],
+        ["articles", "--source", os.fsdecode(b"\xc3")],
+        ["articles", "--language", os.fsdecode(b"\xff")],
+    ],
+    ids=["show", "diff", "entity", "source", "language"],
+)
+def test_arguments_that_are_not_utf8_are_one_line(labscope: Labscope, args: list[str]) -> None:
+    """They reached the database as lone surrogates: an internal UnicodeEncodeError, exit 1."""
+    labscope.write_config("")
+    result = labscope(*args)
+    assert result.code == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"labscope: error: argument {os.fsencode(args[-1]).decode('utf-8', 'backslashreplace')} "
+        "is not valid UTF-8; type it again in a UTF-8 terminal (or set LANG=C.UTF-8)"
+    ]
+
+
+def test_digest_hours_beyond_the_calendar_is_a_usage_error(labscope: Labscope) -> None:
+    """`--hours 1000000000` overflowed the date arithmetic (internal error, exit 1)."""
+    labscope.write_config("")
+    result = labscope("digest", "--hours", "1000000000")
+    assert result.code == 2 and "1<=x<=1000000" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "package"),
+    [("mysql://u@127.0.0.1/x", "mysqlclient"), ("postgresql+pg8000://u@127.0.0.1/x", "pg8000")],
+)
+def test_a_missing_storage_driver_names_the_package(
+    labscope: Labscope, url: str, package: str
+) -> None:
+    result = labscope("--db", url, "articles")
+    assert result.code == 2
+    assert f"pip install {package}" in one_line_error(result.stderr)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, Labscope, source
+from conftest import FIXTURES, Labscope, many_articles, source
 
 from crawler.site_server import Page, SiteServer
 
@@ -265,7 +265,7 @@ def test_pages_over_max_page_bytes_are_refused(site: SiteServer, labscope: Labsc
     )
     summary = labscope("crawl", "--json").json()
     assert summary["failed"] == 1 and summary["new_articles"] == 0
-    assert summary["errors"][0]["reason"] == "page larger than max_page_bytes"
+    assert summary["errors"][0]["reason"] == "larger than max_page_bytes (4096 bytes)"
 
 
 def test_worker_processes_store_what_in_process_extraction_stores(
@@ -353,7 +353,7 @@ def test_a_redirect_to_another_scheme_is_refused(
     result = labscope("-v", "crawl", "--json")
     summary = json.loads(result.stdout)
     assert (summary["new_articles"], summary["skipped"]) == (0, 1)
-    assert f"redirect to {local.as_uri()} refused: only http(s) URLs are fetched" in result.stderr
+    assert f"redirect to a non-http(s) URL refused: {local.as_uri()}" in result.stderr
 
 
 def test_a_redirected_article_is_rechecked_with_a_conditional_request(
@@ -369,3 +369,61 @@ def test_a_redirected_article_is_rechecked_with_a_conditional_request(
     assert (again["new_versions"], again["not_modified"], again["failed"]) == (0, 1, 0)
     [stored] = labscope("articles", "--json").json()
     assert stored["url"] == site.url(DEEPSEEK)  # the article is the page, not the link
+
+
+def test_a_sitemap_index_diamond_fetches_each_sitemap_once(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """20 indexes that each list all 20 cost 7,241 requests for 21 distinct URLs."""
+    indexes = [f"/diamond/index-{i}.xml" for i in range(20)]
+    entries = "".join(f"<sitemap><loc>{site.url(path)}</loc></sitemap>" for path in indexes)
+    entries += f"<sitemap><loc>{site.url('/diamond/urls.xml')}</loc></sitemap>"
+    index = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}'
+    for path in ["/diamond/root.xml", *indexes]:
+        site.set_page(path, (index + "</sitemapindex>").encode(), "application/xml")
+    urlset = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    urlset += f"<url><loc>{site.url(DEEPSEEK)}</loc></url></urlset>"
+    site.set_page("/diamond/urls.xml", urlset.encode(), "application/xml")
+    labscope.write_config(source("diamond", "sitemap", site.url("/diamond/root.xml")))
+    run = labscope("crawl", "--json")
+    assert run.code == 0 and run.json()["new_articles"] == 1, run.stderr
+    sitemap_hits = [hit.path for hit in site.requests if hit.path.startswith("/diamond/")]
+    assert sorted(sitemap_hits) == sorted({*sitemap_hits}) and len(sitemap_hits) == 22
+
+
+def test_only_the_first_500_kib_of_robots_txt_are_read(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """RFC 9309 lets a crawler stop at 500 KiB; a 9 MB robots.txt took the crawl to 595 MB. A rule
+    after the first 500 KiB is not read: the article it would disallow is fetched."""
+    padding = b"# padding to push the next rule past 500 KiB\n" * 12_000
+    site.set_page("/robots.txt", b"User-agent: *\n" + padding + b"Disallow: /news/\n", "text/plain")
+    labscope.write_config(source("one", "page", site.url(DEEPSEEK)))
+    run = labscope("crawl", "--json")
+    assert run.code == 0 and run.json()["new_articles"] == 1, run.stdout
+
+
+def test_max_articles_leaves_the_rest_for_the_next_run(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """A listing of 8 links, a cap of 5 (the source's own, over [crawl]'s): 5 now, 3 next run."""
+    listing = many_articles(site, 8)
+    capped = source("many", "listing", listing, r"/many/story-") + "max_articles = 5\n"
+    labscope.write_config(capped, "delay = 0\ntimeout = 5\nworkers = 0\nmax_articles = 100")
+    note = "3 article URLs left for the next run (max_articles = 5)"
+    left = {"url": listing, "note": note, "source": "many"}
+
+    first = labscope("crawl", "--json").json()
+    assert first["new_articles"] == 5
+    assert [note for note in first["notes"] if note["url"] == listing] == [left]
+    fetched = {hit.path for hit in site.requests if hit.path.startswith("/many/story-")}
+    assert len(fetched) == 5
+
+    second = labscope("crawl", "--json").json()
+    assert second["new_articles"] == 3  # the 3 left over come first, then 2 of the known
+    stories = [hit.path for hit in site.requests if hit.path.startswith("/many/story-")]
+    assert set(stories) == {f"/many/story-{i}.html" for i in range(8)}
+    assert len(stories) == 10
+    assert "3 article URLs left for the next run" in second["notes"][0]["note"]
+    listed = labscope("articles", "--json").json()
+    assert len(listed) == 8

@@ -268,7 +268,7 @@ def serve_pages(site: SiteServer, variant: bytes = b"") -> dict[str, str]:
         "paywall.html": paywalled,
         "paywall-markup.html": paywalled,
         "image.html": "not HTML (binary content: 62% control or replacement characters)",
-        "huge.html": "page larger than max_page_bytes",
+        "huge.html": "larger than max_page_bytes (4000000 bytes)",
         "trickle.html": f"no complete answer within the timeout (1 s) {gone}",
         "reset.html": f"connection lost before the whole body arrived {gone}",
         "loop-a.html": loop,
@@ -315,3 +315,50 @@ def test_hostile_pages(site: SiteServer, labscope: Labscope) -> None:
     again = crawl(labscope)
     assert (again["new_articles"], again["new_versions"]) == (0, 0)
     assert reasons(site, again) == reasons(site, summary)
+
+
+def test_reasons_say_what_the_server_did(site: SiteServer, labscope: Labscope) -> None:
+    """Over-long bodies and headers and refused redirects are named, not Twisted's exceptions."""
+    deepseek = (site.root / DEEPSEEK.lstrip("/")).read_bytes()
+    huge = deepseek + b"<!--" + b"x" * 300_000 + b"-->"
+    site.overrides["/hostile/r/streamed.html"] = Page(huge, "text/html", length=False)
+    site.overrides["/hostile/r/etag-100k.html"] = Page(
+        deepseek, "text/html", headers={"ETag": '"' + "e" * 100_000 + '"'}, validators=False
+    )
+    for name, where in [("javascript", "javascript:alert(1)"), ("ftp", "ftp://127.0.0.1/a")]:
+        redirect = Page(b"", "text/html", 302, {"Location": where})
+        site.overrides[f"/hostile/r/{name}.html"] = redirect
+    serve_article(site, "/hostile/r/etag-2k.html")
+    long_etag = '"' + "e" * 2000 + '"'
+    site.overrides["/hostile/r/etag-2k.html"].headers["ETag"] = long_etag
+    links = ["streamed", "etag-100k", "javascript", "ftp", "etag-2k"]
+    anchors = "".join(
+        f'<li><a href="/hostile/r/{name}.html">Story {name}</a></li>' for name in links
+    )
+    site.set_page("/hostile/index.html", f"<ul>{anchors}</ul>".encode())
+    labscope.write_config(
+        source("hostile", "listing", site.url("/hostile/index.html"), r"/hostile/r/"),
+        IN_PROCESS + "\nmax_page_bytes = 200000",
+    )
+
+    run = labscope("-v", "crawl", "--json")
+    assert run.code == 0 and "Traceback" not in run.stderr, run.stderr
+    summary = run.json()
+    ended = "connection closed before the response headers ended"
+    headers = f"{ended} (a header line over 16384 bytes, or no answer at all) (after 3 attempts)"
+    assert reasons(site, summary) == {
+        "/hostile/r/streamed.html": "larger than max_page_bytes (200000 bytes)",
+        "/hostile/r/etag-100k.html": headers,
+    }
+    # Refused redirects are skipped by choice (like robots.txt), their reason in the -v log.
+    assert summary["skipped"] == 2
+    refused = "redirect to a non-http(s) URL refused"
+    assert f"{refused}: javascript:alert(1)" in run.stderr
+    assert f"{refused}: ftp://127.0.0.1/a" in run.stderr
+    assert "ValueError" not in run.stderr
+    with sqlite3.connect(labscope.db) as db:
+        etags = db.execute("SELECT url, etag FROM fetch_states").fetchall()
+    assert [etag for url, etag in etags if url.endswith("etag-2k.html")] == [None]
+    crawl(labscope)
+    asked = [hit for hit in site.requests if hit.path == "/hostile/r/etag-2k.html"]
+    assert len(asked) == 2 and "if-none-match" not in asked[1].headers

@@ -209,3 +209,20 @@ def test_rebuilding_the_index_of_a_filled_archive(archive: Labscope) -> None:
         ]
         assert search(session, f'"{REMOVED}"') == []
         assert search(session, f'"{REMOVED}"', all_versions=True)[0].versions == [1]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("(" * 400 + "a" + ")" * 400, "nests parentheses 400 deep; the limit is 16"),
+        (" OR ".join(f"w{i}" for i in range(3000)), "25886 characters long; the limit is 1000"),
+        (" OR ".join(f"w{i}" for i in range(100)), "has 100 terms; the limit is 64"),
+    ],
+    ids=["parentheses", "long", "terms"],
+)
+def test_oversized_queries_are_one_line(labscope: Labscope, query: str, message: str) -> None:
+    """A RecursionError (internal error) and multi-second queries before the caps."""
+    labscope.write_config("")
+    result = labscope("search", query)
+    assert result.code == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

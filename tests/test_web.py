@@ -382,3 +382,22 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+def test_the_api_refuses_oversized_searches_with_the_limit(served: Served) -> None:
+    """Thousands of parentheses were a RecursionError (HTTP 500); a 100 kB query and a 3,000-term
+    OR query were accepted and cost seconds a request."""
+    for query, message in [
+        (
+            "(" * 400 + "a" + ")" * 400,
+            "the search query nests parentheses 400 deep; the limit is 16",
+        ),
+        ("a" * 100_000, "the search query is 100000 characters long; the limit is 1000"),
+        (" OR ".join(f"w{i}" for i in range(3000)), "the search query is 25886 characters long"),
+        (
+            " OR ".join(f"w{i}" for i in range(100)),
+            "the search query has 100 terms; the limit is 64",
+        ),
+    ]:
+        code, _, body = served.get("/api/search?q=" + quote(query))
+        assert (code, json.loads(body)["detail"][: len(message)]) == (400, message)

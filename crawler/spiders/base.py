@@ -7,10 +7,13 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import scrapy
 from lxml import etree
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
@@ -29,6 +32,8 @@ from storage.runs import RunCounts
 HANDLED_STATUSES = [304, *range(400, 600)]
 # The articles.url column's size: longer URLs are session junk, not articles.
 MAX_URL_LENGTH = 2048
+# The fetch_states.etag and .last_modified columns' size (storage/models.py).
+MAX_VALIDATOR_LENGTH = 512
 
 # URLs -> what the archive knows of each (absent: never fetched); called for a batch of URLs.
 ValidatorLookup = Callable[[list[str]], dict[str, Validators]]
@@ -53,7 +58,15 @@ class Sink(Protocol):
 
 
 class SourceSpider(scrapy.Spider):
-    """A spider for one configured source; subclasses only discover article URLs."""
+    """A spider for one configured source; subclasses only discover article URLs.
+
+    At most `max_articles` article URLs are fetched per run (a listing of 100,000 links is
+    otherwise 100,000 fetches). URLs never fetched go first; URLs already in the archive are
+    held until discovery is over (the spider goes idle) and take what is left of the cap. The
+    rest are left for the next run, where they are new URLs, ahead of those fetched now.
+    """
+
+    capped = True  # RecheckSpider: its URLs are already chosen by the recheck schedule
 
     def __init__(
         self,
@@ -71,6 +84,33 @@ class SourceSpider(scrapy.Spider):
         self.tracking = sink.config.crawl.tracking
         # The request meta that sends this source's pages through the browser, or nothing.
         self.render = render_meta(source, sink.config.crawl.timeout)
+        self.cap = source.max_articles or sink.config.crawl.max_articles
+        self.budget = self.cap  # article requests this run may still make
+        self.held: list[scrapy.Request] = []  # archived URLs, requested once discovery is over
+        self.left = 0  # article URLs beyond the cap, left for the next run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.release_held, signal=signals.spider_idle)
+        return spider
+
+    def release_held(self) -> None:
+        """Discovery is over: request the held archived URLs the cap has room for."""
+        held, self.held = self.held, []
+        room, self.left = held[: self.budget], self.left + max(0, len(held) - self.budget)
+        self.budget -= len(room)
+        if self.left:
+            self.sink.counts.note(
+                self.source.name,
+                self.source.url,
+                f"{self.left} article URLs left for the next run (max_articles = {self.cap})",
+            )
+            self.left = 0
+        if room:
+            for request in room:
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
 
     def discovery_request(self, url: str, callback: Callable[..., Any]) -> scrapy.Request:
         """A request for a feed, sitemap or listing page: never conditional, always parsed.
@@ -109,29 +149,42 @@ class SourceSpider(scrapy.Spider):
         known = self.validators([url for url, _ in batch]) if batch else {}
         for url, hints in batch:
             state = known.get(url)
-            headers = {}
-            # A rendered page is asked for whole: its validators describe the HTML shell, not
-            # what its scripts fetch (and Chromium aborts a navigation answered 304). Whether
-            # it changed is decided on the DOM the browser built: its hash, then its text.
-            if state and state.etag and not self.render:
-                headers["If-None-Match"] = state.etag
-            if state and state.last_modified and not self.render:
-                headers["If-Modified-Since"] = state.last_modified
-            yield scrapy.Request(
-                url,
-                headers=headers,
-                callback=self.parse_article,
-                errback=self.on_error,
-                # claim() already fetches each URL once; Scrapy's duplicate filter would also
-                # drop, unrecorded, a redirect to a URL already fetched (and hide loops).
-                dont_filter=True,
-                meta={
-                    "handle_httpstatus_list": HANDLED_STATUSES,
-                    "hints": hints,
-                    "known_sha256": state.html_sha256 if state else None,
-                    **self.render,
-                },
-            )
+            request = self._request(url, hints, state)
+            if not self.capped:
+                yield request
+            elif state is not None:
+                self.held.append(request)
+            elif self.budget > 0:
+                self.budget -= 1
+                yield request
+            else:
+                self.left += 1
+
+    def _request(self, url: str, hints: dict[str, Any], state: Validators | None) -> scrapy.Request:
+        """The conditional request for an article URL, with what the archive knows of it."""
+        headers = {}
+        # A rendered page is asked for whole: its validators describe the HTML shell, not
+        # what its scripts fetch (and Chromium aborts a navigation answered 304). Whether
+        # it changed is decided on the DOM the browser built: its hash, then its text.
+        if state and state.etag and not self.render:
+            headers["If-None-Match"] = state.etag
+        if state and state.last_modified and not self.render:
+            headers["If-Modified-Since"] = state.last_modified
+        return scrapy.Request(
+            url,
+            headers=headers,
+            callback=self.parse_article,
+            errback=self.on_error,
+            # claim() already fetches each URL once; Scrapy's duplicate filter would also
+            # drop, unrecorded, a redirect to a URL already fetched (and hide loops).
+            dont_filter=True,
+            meta={
+                "handle_httpstatus_list": HANDLED_STATUSES,
+                "hints": hints,
+                "known_sha256": state.html_sha256 if state else None,
+                **self.render,
+            },
+        )
 
     def parse_article(self, response: Response) -> Iterator[Item]:
         now = datetime.now(UTC)
@@ -248,5 +301,11 @@ def _may_be_html(content_type: str) -> bool:
 
 
 def _header(response: Response, name: bytes) -> str | None:
+    """A validator header (ETag, Last-Modified), or None when it is too long to be one.
+
+    It was cut to 500 characters, then sent back cut: an If-None-Match that can never match.
+    """
     value = response.headers.get(name)
-    return value.decode("latin-1")[:500] if value else None
+    if not value or len(value) > MAX_VALIDATOR_LENGTH:
+        return None
+    return value.decode("latin-1")

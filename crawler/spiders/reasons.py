@@ -11,14 +11,19 @@ from typing import Any
 
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
+    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
     ResponseDataLossError,
 )
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionDone, ConnectionLost
+from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed
 
 from crawler.addresses import PrivateAddressRefused
 from crawler.browser import render_failure
@@ -48,6 +53,10 @@ def failure_reason(failure: Failure, max_bytes: int) -> tuple[str, bool]:
     exc = failure.value
     if "during decompression" in str(exc):  # Content-Encoding: gzip past DOWNLOAD_MAXSIZE
         return f"larger than max_page_bytes ({max_bytes} bytes) when decompressed", False
+    # Scrapy cancels a download past DOWNLOAD_MAXSIZE, announced (Content-Length) or streamed;
+    # the streamed case carries no message at all.
+    if isinstance(exc, DownloadCancelledError):
+        return f"larger than max_page_bytes ({max_bytes} bytes)", False
     reason = _reason(failure)
     chosen = (
         isinstance(exc, IgnoreRequest)
@@ -63,9 +72,10 @@ def _reason(failure: Failure) -> str:
     meta: dict[str, Any] = request.meta if request is not None else {}
     response = getattr(exc, "response", None)
     if isinstance(exc, HttpError) and response is not None and 300 <= response.status < 400:
-        # Scrapy follows redirects to http(s) only and hands back the others unfollowed.
+        # Redirects to http(s) only are followed; the others are handed back unfollowed
+        # (crawler.redirect_schemes).
         location = (response.headers.get(b"Location") or b"nowhere").decode("latin-1")
-        return f"redirect to {location[:200]} refused: only http(s) URLs are fetched"
+        return f"redirect to a non-http(s) URL refused: {location[:200]}"
     if isinstance(exc, PrivateAddressRefused):
         return str(exc)
     if isinstance(exc, IgnoreRequest) and str(exc) == "max redirections reached":
@@ -78,10 +88,29 @@ def _reason(failure: Failure) -> str:
     plain = next((text for kind, text in _PLAIN.items() if isinstance(exc, kind)), None)
     if plain:
         return plain + attempts(meta)
+    if isinstance(exc, DownloadFailedError) and isinstance(exc.__cause__, ResponseFailed):
+        return _response_failed(exc.__cause__) + attempts(meta)
     message = " ".join(str(exc).split()) or type(exc).__name__
-    if "maxsize" in message.lower() or "max size" in message.lower():
-        return "page larger than max_page_bytes"
     return f"{type(exc).__name__}: {message}"[:300]
+
+
+def _response_failed(exc: ResponseFailed) -> str:
+    """Twisted's list of failures behind a broken answer, as what happened.
+
+    Twisted's HTTP client drops the connection itself, cleanly, on a header line over 16 KiB
+    (a 100 kB ETag, a cookie bomb): that ConnectionDone, before any response, is the only trace
+    it leaves, so the reason names both things it can be.
+    """
+    causes = [reason.value for reason in exc.reasons if isinstance(reason, Failure)]
+    if causes and all(isinstance(cause, ConnectionDone) for cause in causes):
+        return (
+            "connection closed before the response headers ended "
+            f"(a header line over {LineReceiver.MAX_LENGTH} bytes, or no answer at all)"
+        )
+    if any(isinstance(cause, ConnectionLost) for cause in causes):
+        return "connection lost before the response headers ended"
+    names = sorted({type(cause).__name__ for cause in causes}) or ["no reason given"]
+    return "the response broke off: " + ", ".join(names)
 
 
 def attempts(meta: dict[str, Any]) -> str:

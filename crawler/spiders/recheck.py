@@ -17,6 +17,7 @@ from crawler.spiders.base import SourceSpider
 
 class RecheckSpider(SourceSpider):
     name = "recheck"
+    capped = False
 
     def __init__(self, urls: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)

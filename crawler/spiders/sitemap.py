@@ -22,6 +22,9 @@ class SitemapSpider(SourceSpider):
     name = "sitemap"
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # Every sitemap asked for in this run: indexes that list each other (a diamond) would
+        # otherwise fetch the same sitemap once per path to it, thousands of times for 21 URLs.
+        self.requested: set[str] = {canonicalize(self.source.url)}
         yield self.discovery_request(self.source.url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Item | scrapy.Request]:
@@ -45,8 +48,9 @@ class SitemapSpider(SourceSpider):
             depth = response.meta.get("sitemap_depth", 0) + 1
             for entry in sitemap.entries:
                 child = canonicalize(entry.url) if is_http_url(entry.url) else None
-                if child is None or child in seen or depth > MAX_DEPTH:
+                if child is None or child in seen or child in self.requested or depth > MAX_DEPTH:
                     continue
+                self.requested.add(child)
                 request = self.discovery_request(child, self.parse_sitemap)
                 request.meta.update(sitemap_depth=depth, sitemap_seen=seen)
                 yield request
