@@ -223,6 +223,7 @@ def test_rebuilding_the_index_of_a_filled_archive(archive: Labscope) -> None:
 def test_oversized_queries_are_one_line(labscope: Labscope, query: str, message: str) -> None:
     """A RecursionError (internal error) and multi-second queries before the caps."""
     labscope.write_config("")
+    open_database(f"sqlite:///{labscope.db}").close()  # an empty archive: the query is refused
     result = labscope("search", query)
     assert result.code == 2 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
