@@ -28,24 +28,11 @@ from crawler.items import PageFailed, PageFetched, PageSkipped
 from crawler.kind_guess import Guess
 from crawler.settings import scrapy_settings
 from crawler.spiders.base import SourceSpider
-from crawler.spiders.feed import FeedSpider
+from crawler.spiders.by_kind import SPIDERS
 from crawler.spiders.guess import GuessSpider
-from crawler.spiders.json import JsonSpider
-from crawler.spiders.listing import ListingSpider
-from crawler.spiders.page import PageSpider
-from crawler.spiders.sitemap import SitemapSpider
 from crawler.workers import Extractor
 from storage.records import FetchedPage
 from storage.runs import RunCounts
-
-# crawler.run's table, repeated: importing crawler.run would import the database layer.
-SPIDERS: dict[str, type[SourceSpider]] = {
-    "feed": FeedSpider,
-    "sitemap": SitemapSpider,
-    "listing": ListingSpider,
-    "page": PageSpider,
-    "json": JsonSpider,
-}
 
 
 class PreviewError(CrawlRunError):

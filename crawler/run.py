@@ -19,13 +19,8 @@ from crawler.config import Config, SourceConfig
 from crawler.errors import CrawlRunError
 from crawler.pipelines import PageSink
 from crawler.settings import scrapy_settings
-from crawler.spiders.base import SourceSpider
-from crawler.spiders.feed import FeedSpider
-from crawler.spiders.json import JsonSpider
-from crawler.spiders.listing import ListingSpider
-from crawler.spiders.page import PageSpider
+from crawler.spiders.by_kind import SPIDERS
 from crawler.spiders.recheck import RecheckSpider
-from crawler.spiders.sitemap import SitemapSpider
 from crawler.workers import IN_PROCESS_PAGES, Extractor, extraction_workers
 from storage.db import Database
 from storage.fetch_states import Validators, validators_for
@@ -34,14 +29,6 @@ from storage.runs import RunCounts, claim_run, close_abandoned_runs, finish_run,
 from storage.versions import ensure_source
 
 logger = logging.getLogger(__name__)
-
-SPIDERS: dict[str, type[SourceSpider]] = {
-    "feed": FeedSpider,
-    "sitemap": SitemapSpider,
-    "listing": ListingSpider,
-    "page": PageSpider,
-    "json": JsonSpider,
-}
 
 
 @dataclass(frozen=True)

@@ -230,9 +230,12 @@ class SourceSpider(scrapy.Spider):
 
     def discovery_body(self, response: Response) -> bytes | PageFailed:
         """A feed's or sitemap's body, gunzipped when a .gz file arrives without
-        Content-Encoding (never past max_page_bytes: a gzip bomb stops there), or why not.
+        Content-Encoding (never past max_page_bytes: a gzip bomb stops there), or why not
+        (an error status among the reasons).
         XML that declares entities is refused whole: feeds and sitemaps never need them, and
         they are how billion-laughs bombs and external-entity (XXE) reads work."""
+        if failed := self.failed_response(response):
+            return failed
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:

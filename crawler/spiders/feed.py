@@ -31,9 +31,6 @@ class FeedSpider(SourceSpider):
         yield self.discovery_request(self.source.url, self.parse_feed)
 
     def parse_feed(self, response: Response) -> Iterator[Item | scrapy.Request]:
-        if failed := self.failed_response(response):
-            yield _as_page(response.meta, failed)
-            return
         body = self.discovery_body(response)
         if isinstance(body, PageFailed):
             yield _as_page(response.meta, body)

@@ -30,9 +30,6 @@ class GuessSpider(FeedSpider, SitemapSpider, ListingSpider):
         yield request
 
     def parse_guess(self, response: Response) -> Iterator[Item | scrapy.Request]:
-        if failed := self.failed_response(response):
-            yield failed
-            return
         body = self.discovery_body(response)
         if isinstance(body, PageFailed):
             yield body

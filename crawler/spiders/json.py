@@ -21,9 +21,6 @@ class JsonSpider(SourceSpider):
         yield self.discovery_request(self.source.url, self.parse_json)
 
     def parse_json(self, response: Response) -> Iterator[Item | scrapy.Request]:
-        if failed := self.failed_response(response):
-            yield failed
-            return
         assert self.source.links is not None  # config validation requires it for json sources
         body = self.discovery_body(response)  # gunzipped within max_page_bytes, as feeds are
         if isinstance(body, PageFailed):

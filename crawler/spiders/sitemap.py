@@ -28,9 +28,6 @@ class SitemapSpider(SourceSpider):
         yield self.discovery_request(self.source.url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Item | scrapy.Request]:
-        if failed := self.failed_response(response):
-            yield failed
-            return
         body = self.discovery_body(response)
         if isinstance(body, PageFailed):
             yield body
