@@ -572,6 +572,11 @@ def _parse_entities(data: Mapping[str, Any], top: Where) -> tuple[Entity, ...]:
 
 def load_config(path: Path) -> Config:
     """Read and parse the file; I/O problems become ConfigError like any other config mistake."""
+    return parse_config(read_config_text(path), path)
+
+
+def read_config_text(path: Path) -> str:
+    """The file's text, read safely (every reader of a config file goes through here)."""
     try:
         # A FIFO nobody writes to would block open() itself, and /dev/zero never ends: only a
         # regular file is opened, and no more than MAX_CONFIG_BYTES of it is read.
@@ -599,4 +604,4 @@ def load_config(path: Path) -> Config:
         line = data.count(b"\n", 0, exc.start) + 1
         problem = f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"
         raise ConfigError(f"{path}:{line}: {problem}; save the file as UTF-8") from None
-    return parse_config(text, path)
+    return text

@@ -24,6 +24,7 @@ from crawler.config import (
     _parse_source,
     _parse_storage,
     load_config,
+    read_config_text,
 )
 from crawler.errors import ConfigError
 from crawler.schedule_config import parse_digest, parse_recheck
@@ -44,9 +45,9 @@ def check_config(path: Path) -> tuple[Config | None, list[ConfigError]]:
 def _every_error(path: Path) -> list[ConfigError]:
     """Each section's and each source's first mistake; [] when the file cannot be parsed."""
     try:
-        text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        text = read_config_text(path)
         data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (ConfigError, tomllib.TOMLDecodeError, RecursionError):
         return []  # load_config's own message says it best
     file = str(path)
     top = Where(file, Locator(text))

@@ -150,9 +150,13 @@ def test_a_dependency_that_does_not_import_is_named_with_the_fix(labscope: Labsc
     )
 
 
-@pytest.mark.parametrize("kind", ["zero", "urandom", "fifo", "directory", "huge"])
-def test_a_config_that_is_not_a_small_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
-    """/dev/zero ended in MemoryError and a FIFO nobody writes to hung forever."""
+@pytest.mark.parametrize("command", ["runs", "check"])
+@pytest.mark.parametrize("kind", ["zero", "urandom", "fifo", "directory", "huge", "nested"])
+def test_a_config_that_is_not_a_small_regular_file_is_refused(
+    tmp_path: Path, kind: str, command: str
+) -> None:
+    """/dev/zero ended in MemoryError and a FIFO nobody writes to hung forever; `check`, which
+    reads the file again for every error, must read it the same safe way."""
     path = {"zero": Path("/dev/zero"), "urandom": Path("/dev/urandom")}.get(kind, tmp_path / "c")
     if kind == "fifo":
         os.mkfifo(path)
@@ -160,7 +164,9 @@ def test_a_config_that_is_not_a_small_regular_file_is_refused(tmp_path: Path, ki
         path.mkdir()
     elif kind == "huge":
         path.write_text("#" * 2_000_000)
-    result = Labscope(path, tmp_path / "x.db")("runs", timeout=60)
+    elif kind == "nested":
+        path.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    result = Labscope(path, tmp_path / "x.db")(command, timeout=60)
     assert result.code == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert {
         "zero": "is not a regular file",
@@ -168,6 +174,7 @@ def test_a_config_that_is_not_a_small_regular_file_is_refused(tmp_path: Path, ki
         "fifo": "is not a regular file",
         "directory": "is a directory",
         "huge": "larger than 1048576 bytes",
+        "nested": "arrays or tables nested too deeply",
     }[kind] in result.stderr
 
 
