@@ -9,25 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
+from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.browser import render_failure
-from crawler.politeness import MAX_CRAWL_DELAY, retry_after
-
-_PLAIN: dict[type[Exception], str] = {
-    ResponseDataLossError: "connection lost before the whole body arrived",
-    DownloadConnectionRefusedError: "connection refused",
-    CannotResolveHostError: "host name not found",
-}
+from crawler.politeness import MAX_CRAWL_DELAY, PLAIN_ERRORS, RobotsUnavailable, retry_after
 
 
 def status_reason(response: Response) -> str:
@@ -43,12 +31,17 @@ def status_reason(response: Response) -> str:
 
 def failure_reason(failure: Failure, max_bytes: int) -> tuple[str, bool]:
     """A failed download in one line, and whether the URL was skipped by choice (robots.txt, a
-    middleware's refusal) rather than failed by the site."""
+    middleware's refusal) rather than failed by the site. A robots.txt that gave no answer is
+    the site failing: an unreachable site must not look like a healthy one."""
     exc = failure.value
     if "during decompression" in str(exc):  # Content-Encoding: gzip past DOWNLOAD_MAXSIZE
         return f"larger than max_page_bytes ({max_bytes} bytes) when decompressed", False
     reason = _reason(failure)
-    chosen = isinstance(exc, IgnoreRequest) and str(exc) != "max redirections reached"
+    chosen = (
+        isinstance(exc, IgnoreRequest)
+        and not isinstance(exc, RobotsUnavailable)
+        and str(exc) != "max redirections reached"
+    )
     return reason, chosen
 
 
@@ -68,7 +61,7 @@ def _reason(failure: Failure) -> str:
         return f"no complete answer within the timeout ({timeout:g} s){attempts(meta)}"
     if rendered := render_failure(exc, meta):
         return rendered
-    plain = next((text for kind, text in _PLAIN.items() if isinstance(exc, kind)), None)
+    plain = next((text for kind, text in PLAIN_ERRORS.items() if isinstance(exc, kind)), None)
     if plain:
         return plain + attempts(meta)
     message = " ".join(str(exc).split()) or type(exc).__name__
