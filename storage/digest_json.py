@@ -39,16 +39,14 @@ def digest_json(digest: Digest) -> dict[str, Any]:
 
 
 def diff_json(change: EditedArticle) -> dict[str, Any]:
-    """One edit in full; each edited sentence also carries its redline as [op, text] pairs."""
-    data = {"title": _title_change(change.title_change), **_change(change)}
-    data["edited"] = [
-        {**_sentence(s), "redline": [[op, text] for op, text in s.redline]} for s in change.edited
-    ]
-    return data
+    """One edit in full, as the digest holds it, with the title change under "title"."""
+    return {"title": _title_change(change.title_change), **_change(change)}
 
 
 def _change(change: EditedArticle) -> dict[str, Any]:
-    """What an edit changed: the part a diff and a digest's edited article share."""
+    """What an edit changed: the part a diff and a digest's edited article share. Each edited
+    sentence carries its word-level redline as [op, text] pairs (the README promises it in
+    both, and a reader of the JSON should not have to diff the sentences again)."""
     return {
         "id": change.article_id,
         "url": change.url,
@@ -60,7 +58,10 @@ def _change(change: EditedArticle) -> dict[str, Any]:
         "fields": _fields(change),
         "added": list(change.added),
         "removed": list(change.removed),
-        "edited": [_sentence(s) for s in change.edited],
+        "edited": [
+            {**_sentence(s), "redline": [[op, text] for op, text in s.redline]}
+            for s in change.edited
+        ],
         "moved": list(change.moved),
         "entities_added": list(change.entities_added),
         "entities_removed": list(change.entities_removed),

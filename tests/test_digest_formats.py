@@ -251,7 +251,8 @@ def test_digest_json_keys_are_the_contract() -> None:
     )
     assert all(set(a) == NEW_ARTICLE_KEYS for a in data["new_articles"])
     assert all(set(c) == EDITED_KEYS for c in data["edited_articles"])
-    assert all(set(e) == {"old", "new"} for c in data["edited_articles"] for e in c["edited"])
+    edits = [e for c in data["edited_articles"] for e in c["edited"]]
+    assert all(set(e) == {"old", "new", "redline"} for e in edits)  # README: with its redline
     assert all(set(e) == ENTITY_KEYS for e in data["new_entities"])
     assert all(set(r) == REMOVED_KEYS for r in data["removed_articles"])
     assert [r["restored"] for r in data["removed_articles"]] == [False, True]
@@ -267,6 +268,12 @@ def test_minor_edits_are_in_full_in_json() -> None:
     minor = digest_json(sample())["edited_articles"][1]
     assert minor["kind"] == "minor"
     assert minor["edited"][0]["new"] == MINOR_SENTENCE
+
+
+def test_digest_json_edited_sentences_carry_the_redline_of_the_diff() -> None:
+    edited = digest_json(sample())["edited_articles"][0]["edited"]
+    assert edited[0]["redline"][1] == ["delete", "18 "]
+    assert edited == diff_json(sample().edited_articles[0])["edited"]
 
 
 def test_diff_json_keys_and_title_change() -> None:
