@@ -192,7 +192,18 @@ def build_digest(
                     notice=event.notice,
                 )
             )
+    entities.sort(key=entity_rank)  # stable: within a rank, in the order they were seen
     return Digest(since, until, new_articles, edited, entities, removed)
+
+
+# New models and people are the news; labs, places and companies are mostly context.
+_TYPE_RANK = {"model": 0, "person": 0, "lab": 1, "institution": 1, "place": 1, "company": 1}
+
+
+def entity_rank(entity: NewEntity) -> tuple[int, int]:
+    """Where a new entity goes in a digest: recognised models and people first, then the other
+    recognised types, and names the knowledge base does not know apart at the end."""
+    return (0 if entity.known else 1, _TYPE_RANK.get(entity.type, 1))
 
 
 def compare_versions(

@@ -36,11 +36,11 @@ def render_atom(digest: Digest, *, feed_url: str | None = None) -> str:
     _text(feed, "generator", "labscope")
     if feed_url and (href := http_url(feed_url)):
         ET.SubElement(feed, "link", {"rel": "self", "href": href})
-    items: list[Item] = [
-        *digest.new_articles,
+    items: list[Item] = [  # what matters first, as in every format
         *digest.edited_articles,
-        *digest.new_entities,
         *digest.removed_articles,
+        *digest.new_articles,
+        *digest.new_entities,
     ]
     for item in items:
         _entry(feed, item)

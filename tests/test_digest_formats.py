@@ -10,6 +10,7 @@ import html
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Literal
 
 import lxml.etree
 import lxml.html
@@ -25,6 +26,7 @@ from storage.digest import (
     RemovedArticle,
     TemplateSentence,
     TitleChange,
+    entity_rank,
 )
 from storage.digest_formats import FORMATS, diff_json, digest_json, render_diff, render_digest
 
@@ -411,7 +413,7 @@ def test_atom_has_one_entry_per_item_with_stable_ids() -> None:
     digest = sample()
     feed = parse_atom(render_digest(digest, "atom", feed_url="https://example.org/digest.atom"))
     entries = feed.findall(f"{ATOM}entry")
-    assert len(entries) == 1 + 4 + 2 + 2
+    assert len(entries) == 4 + 2 + 1 + 2  # edits, removals, new articles, entities
     ids = [e.findtext(f"{ATOM}id") for e in entries]
     assert len(set(ids)) == len(ids)
     again = parse_atom(render_digest(digest, "atom", feed_url="https://example.org/digest.atom"))
@@ -422,9 +424,9 @@ def test_atom_has_one_entry_per_item_with_stable_ids() -> None:
         assert entry.findtext(f"{ATOM}updated") == "2025-01-28T06:30:00Z"
         assert entry.findtext(f"{ATOM}title")
         assert entry.find(f"{ATOM}content").get("type") == "html"
-    edit = lxml.html.fragment_fromstring(entries[1].findtext(f"{ATOM}content"))
+    edit = lxml.html.fragment_fromstring(entries[0].findtext(f"{ATOM}content"))
     assert edit.xpath("//del[. = '18']") and edit.xpath("//ins[. = 'over 20']")
-    assert "月之暗面" in [e.findtext(f"{ATOM}title") for e in entries][6]
+    assert "月之暗面" in [e.findtext(f"{ATOM}title") for e in entries][8]
 
 
 def test_atom_escapes_hostile_text() -> None:
@@ -499,3 +501,28 @@ def test_a_diff_judged_now_says_so(fmt: str) -> None:
             "Judged now by today's rules: stored before labscope recorded its verdicts" in rendered
         )
     assert NOTE not in rendered
+
+
+@pytest.mark.parametrize(
+    ("fmt", "headings"),
+    [
+        ("text", ["Edited articles", "Removed articles", "New articles", "New entities"]),
+        ("md", ["## Edited articles", "## Removed articles", "## New articles", "## New entities"]),
+        ("html", ["Edited articles", "Removed articles", "New articles", "New entities"]),
+        ("atom", [":article/2/v1-v2<", "/removed/", "/new<", ":entity/"]),
+    ],
+)
+def test_digests_lead_with_edits_and_removals(
+    fmt: Literal["text", "md", "html", "atom"], headings: list[str]
+) -> None:
+    out = render_digest(sample(), fmt)
+    places = [out.index(heading) for heading in headings]
+    assert places == sorted(places), places
+
+
+def test_new_models_and_people_come_first_and_unknown_names_apart() -> None:
+    kimi, moonshot = sample().new_entities
+    person = replace(moonshot, name="杨植麟", type="person")
+    place = replace(moonshot, name="Beijing", type="place")
+    ordered = sorted([kimi, place, moonshot, person], key=entity_rank)
+    assert [e.name for e in ordered] == ["杨植麟", "Beijing", "月之暗面", "Kimi k1.5"]
