@@ -31,10 +31,11 @@ def digest_json(digest: Digest) -> dict[str, Any]:
     return {
         "since": _iso(digest.since),
         "until": _iso(digest.until),
-        "new_articles": [_new_article(a) for a in digest.new_articles],
+        # What matters first, as in every format (the keys are the same as ever).
         "edited_articles": [_edited_article(c) for c in digest.edited_articles],
-        "new_entities": [_new_entity(e) for e in digest.new_entities],
         "removed_articles": [_removed_article(r) for r in digest.removed_articles],
+        "new_articles": [_new_article(a) for a in digest.new_articles],
+        "new_entities": [_new_entity(e) for e in digest.new_entities],
     }
 
 

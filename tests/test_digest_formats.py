@@ -244,8 +244,8 @@ DIFF_KEYS |= {"fields"}
 
 def test_digest_json_keys_are_the_contract() -> None:
     data = digest_json(sample())
-    assert list(data) == [
-        "since", "until", "new_articles", "edited_articles", "new_entities", "removed_articles"
+    assert list(data) == [  # the same keys as ever, in the digest's order: what matters first
+        "since", "until", "edited_articles", "removed_articles", "new_articles", "new_entities"
     ]  # fmt: skip
     assert (data["since"], data["until"]) == (
         "2025-01-27T09:00:00+00:00",
@@ -510,10 +510,11 @@ def test_a_diff_judged_now_says_so(fmt: str) -> None:
         ("md", ["## Edited articles", "## Removed articles", "## New articles", "## New entities"]),
         ("html", ["Edited articles", "Removed articles", "New articles", "New entities"]),
         ("atom", [":article/2/v1-v2<", "/removed/", "/new<", ":entity/"]),
+        ("json", ['"edited_articles"', '"removed_articles"', '"new_articles"', '"new_entities"']),
     ],
 )
 def test_digests_lead_with_edits_and_removals(
-    fmt: Literal["text", "md", "html", "atom"], headings: list[str]
+    fmt: Literal["text", "md", "html", "atom", "json"], headings: list[str]
 ) -> None:
     out = render_digest(sample(), fmt)
     places = [out.index(heading) for heading in headings]
