@@ -20,7 +20,7 @@ from crawler.config import Config
 from crawler.toml_checks import parse_interval
 from storage.db import open_database
 from storage.digest_runs import WrittenDigest, write_next_digest
-from storage.runs import close_stale_run, start_run
+from storage.runs import close_stale_run, run_line, start_run
 
 logger = logging.getLogger(__name__)
 
@@ -127,8 +127,12 @@ def _run_child(context: JobContext, args: list[str], trigger: str, sources: list
     status = "interrupted" if _stopping.is_set() else "failed"
     with db.transaction() as session:
         final = close_stale_run(session, run_id, status, problem)
-    if problem:
+        line, errors = run_line(session, run_id)
+    if problem and not _stopping.is_set():
         logger.error("%s run %d of %s: %s", trigger, run_id, sources or "rechecks", problem)
+    logger.info("%s", line)  # one line per crawl, however it ended
+    for error in errors:
+        logger.warning("run %d failed: %s", run_id, error)
     db.close()
     return final
 

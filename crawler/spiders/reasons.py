@@ -56,6 +56,8 @@ def _reason(failure: Failure) -> str:
         return f"redirect to {location[:200]} refused: only http(s) URLs are fetched"
     if isinstance(exc, IgnoreRequest) and str(exc) == "max redirections reached":
         return _redirects([*meta.get("redirect_urls", []), request.url if request else "?"])
+    if isinstance(exc, RobotsUnavailable):  # already one plain line
+        return str(exc)
     if isinstance(exc, DownloadTimeoutError):
         timeout = meta.get("download_timeout", 0)
         return f"no complete answer within the timeout ({timeout:g} s){attempts(meta)}"
