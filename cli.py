@@ -17,11 +17,14 @@ from rich.table import Table
 
 from cli_format import (
     err,
+    fitted,
     out,
     print_articles,
+    print_demo_closing,
     print_json,
     print_run,
     progress,
+    run_summary,
     when,
 )
 from crawler.config import Config, load_config
@@ -36,6 +39,7 @@ from storage.queries import (
     list_articles,
     list_runs,
 )
+from storage.runs import RunCounts
 
 
 @dataclasses.dataclass
@@ -50,7 +54,15 @@ class Context:
         return load_config(self.config_path)
 
     def database(self) -> Database:
-        return open_database(self.db_url or self.config().storage.url)
+        """The archive, for commands that read it: one that does not exist is an error."""
+        return open_database(self.db_url or self.config().storage.url, create=False)
+
+    def configured_sources(self) -> list[str]:
+        """The source names config.toml lists; none when --db is used without a config."""
+        try:
+            return [source.name for source in self.config().sources]
+        except ConfigError:
+            return []
 
     def recheck_steps(self) -> list[tuple[timedelta, timedelta]]:
         """The [recheck] schedule, or the default one when --db is used without a config."""
@@ -62,13 +74,17 @@ class Context:
             steps = default_recheck().steps
         return [(step.interval, step.until) for step in steps]
 
-    def entity_name(self, name: str) -> str:
-        """The canonical name of an entity given by any alias ("月之暗面" -> "Moonshot AI")."""
+    def knowledge(self) -> KnowledgeBase:
+        """The bundled knowledge base with the config's own [[entities]], if it is readable."""
         try:
             extra = self.config().entities
         except ConfigError:
             extra = ()
-        entity = KnowledgeBase.default().with_entities(extra).lookup(name)
+        return KnowledgeBase.default().with_entities(extra)
+
+    def entity_name(self, name: str) -> str:
+        """The canonical name of an entity given by any alias ("月之暗面" -> "Moonshot AI")."""
+        entity = self.knowledge().lookup(name)
         return entity.name if entity else name
 
     def change_rules(self) -> dict[str, ChangeRules]:
@@ -96,6 +112,7 @@ class Context:
 )
 @click.option("--db", "db_url", envvar="LABSCOPE_DB", help="Database URL; overrides [storage] url.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each page as it is crawled.")
+@click.version_option(package_name="labscope", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, db_url: str | None, verbose: bool) -> None:
     """Watch the news about Chinese AI labs and track how the coverage changes."""
@@ -133,7 +150,7 @@ def demo(obj: Context, port: int, as_json: bool) -> None:
     """Serve the bundled demo news site on 127.0.0.1 and crawl it (works offline).
 
     The archive goes to ./labscope-demo.db unless --db says otherwise."""
-    from crawler.demo import DEMO_DB_URL, run_demo
+    from crawler.demo import DEMO_DB_URL, demo_edits, run_demo
 
     url = obj.db_url or DEMO_DB_URL
     db = open_database(url)
@@ -146,17 +163,24 @@ def demo(obj: Context, port: int, as_json: bool) -> None:
             if as_json
             else lambda site: err.print(f"Serving the demo site at {site}"),
         )
-    print_run(result.run_id, result.status, result.counts, as_json)
+    edits = demo_edits(db)
+    first, second = result.first, result.second
     if as_json:
+        print_json(
+            {
+                **run_summary(second.run_id, second.status, second.counts),
+                "first_run": first and run_summary(first.run_id, first.status, first.counts),
+                "edited": [dataclasses.asdict(edit) for edit in edits],
+            }
+        )
         return
+    if first is not None:
+        print_run(first.run_id, first.status, first.counts, False)
+        out.print("\nThe demo site changed (an edit, a correction); crawled again:")
+    print_run(second.run_id, second.status, second.counts, False)
     with db.reading() as session:
         print_articles(list_articles(session))
-    out.print(
-        f"\nStored in {url}. Explore it:\n"
-        f"  labscope --db {url} articles\n"
-        f"  labscope --db {url} show 1\n"
-        f"  labscope --db {url} serve      # in the browser"
-    )
+    print_demo_closing(url, edits)
 
 
 @cli.command()
@@ -183,16 +207,18 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
             str(r.new_versions),
             str(r.failed),
         )
-    out.print(table)
+    out.print(fitted(table))
 
 
 @cli.command()
 @click.option(
     "--list", "list_jobs", is_flag=True, help="Print the jobs and their next runs, then exit."
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON (implies --list).")
 @click.pass_obj
-def schedule(obj: Context, list_jobs: bool) -> None:
+def schedule(obj: Context, list_jobs: bool, as_json: bool) -> None:
     """Run the scheduler in the foreground: crawls, rechecks and digests (Ctrl-C stops it)."""
+    list_jobs = list_jobs or as_json
     from crawler.jobs import JobContext
     from crawler.schedule import plan
 
@@ -208,12 +234,19 @@ def schedule(obj: Context, list_jobs: bool) -> None:
         scheduler.run(context)
         return
     jobs, unscheduled = plan(context, datetime.now(UTC))
+    if as_json:
+        listed = [{"id": j.id, "trigger": str(j.trigger), "next_run": j.next_run} for j in jobs]
+        unplanned = [
+            {"id": f"crawl:{name}", "trigger": None, "next_run": None} for name in unscheduled
+        ]
+        print_json(listed + unplanned)
+        return
     table = Table("Job", "Trigger", "Next run", title=f"{len(jobs)} jobs", title_justify="left")
     for job in jobs:
         table.add_row(job.id, str(job.trigger), when(job.next_run))
     for name in unscheduled:
         table.add_row(f"crawl:{name}", "no schedule or every: not scheduled", "-")
-    out.print(table)
+    out.print(fitted(table))
 
 
 @cli.command()
@@ -228,8 +261,8 @@ def recheck(obj: Context, as_json: bool) -> None:
     with progress(quiet=as_json) as on_progress:
         result = run_recheck(config, db, on_progress=on_progress, log_level=_log_level(obj))
     if result is None:
-        if as_json:
-            print_json(None)
+        if as_json:  # an object like any run's, so a script reads one shape
+            print_json(run_summary(None, "nothing due", RunCounts()))
         else:
             out.print("No article is due for a recheck.")
         return
@@ -242,7 +275,7 @@ def recheck(obj: Context, as_json: bool) -> None:
 def sources(obj: Context, as_json: bool) -> None:
     """Each configured source's health: last success, last error, articles found."""
     config = obj.config()
-    db = open_database(obj.db_url or config.storage.url)
+    db = obj.database()
     with db.reading() as session:
         rows = source_health(session, [source.name for source in config.sources])
     if as_json:
@@ -259,7 +292,7 @@ def sources(obj: Context, as_json: bool) -> None:
             when(row.last_success),
             escape(row.note or row.last_error or ""),
         )
-    out.print(table)
+    out.print(fitted(table))
 
 
 def _log_level(obj: Context) -> str:
@@ -328,6 +361,8 @@ def main() -> None:
 # The archive and web commands register themselves on `cli` when imported.
 import cli_archive  # noqa: E402, F401
 import cli_serve  # noqa: E402, F401
+import cli_setup  # noqa: E402, F401
+import cli_try  # noqa: E402, F401
 
 if __name__ == "__main__":
     import cli as importable  # the module cli_archive registers its commands on

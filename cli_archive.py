@@ -16,15 +16,20 @@ from typing import Any
 import click
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from cli import Context, cli
 from cli_format import (
+    WRAP,
     err,
+    fitted,
     out,
+    paragraphs,
     print_articles,
     print_hits,
     print_json,
     print_stats,
+    print_wrapped,
     when,
     write_atomically,
     write_lines,
@@ -38,6 +43,7 @@ from storage.entities import list_entities
 from storage.errors import NotFoundError
 from storage.export import as_csv, as_jsonl, export_records
 from storage.filters import Filters
+from storage.names import check_entity, check_sources
 from storage.queries import SORTS, article_detail, find_article, list_articles, version_at
 from storage.rechecks import next_check
 from storage.rejudge import rejudge as rejudge_history
@@ -125,9 +131,10 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.pass_obj
 def articles(obj: Context, /, sort: str, limit: int | None, as_json: bool, **options: Any) -> None:
     """List stored articles, newest first."""
+    filters = _filters(obj, **options)  # a bad option is named before a missing database
     db = obj.database()
-    filters = _filters(obj, **options)
     with db.reading() as session:
+        _check_names(obj, session, options["sources"], options["entity"])
         rows = list_articles(session, filters=filters, sort=sort, limit=limit)  # type: ignore[arg-type]
     if as_json:
         print_json([dataclasses.asdict(row) for row in rows])
@@ -152,9 +159,10 @@ def search(
     **options: Any,
 ) -> None:
     """Full-text search: words, "phrases", prefix*, AND / OR / NOT, Chinese too."""
+    filters = _filters(obj, **options)  # a bad option is named before a missing database
     db = obj.database()
-    filters = _filters(obj, **options)
     with db.reading() as session:
+        _check_names(obj, session, options["sources"], options["entity"])
         hits = search_articles(
             session, query, all_versions=all_versions, filters=filters, limit=limit or 20
         )
@@ -204,12 +212,12 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
     for label, value in facts:
         out.print(f"[dim]{label:>12}[/dim]  {escape(value)}")
     out.print()
-    out.print(escape(detail.text))
+    out.print(escape(paragraphs(detail.text)), soft_wrap=not WRAP)  # wrapped between words
     table = Table("Version", "Fetched", "Title", title="Versions", title_justify="left")
     for v in detail.versions:
         table.add_row(str(v.number), when(v.fetched_at), escape(v.title))
     out.print()
-    out.print(table)
+    out.print(fitted(table))
 
 
 @cli.command()
@@ -223,9 +231,11 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
     default="text",
     show_default=True,
 )
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the same as --format json).")
 @click.pass_obj
-def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str) -> None:
+def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_json: bool) -> None:
     """Show what changed between two versions of an article, sentence by sentence."""
+    fmt = _json_format(fmt, as_json)
     db = obj.database()
     variants = [canonicalize(ref)] if is_http_url(ref) else []
     with db.reading() as session:
@@ -240,7 +250,11 @@ def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str) -> 
         rules = obj.change_rules().get(article.source.name, NO_RULES)
         change = compare_versions(session, article, old, new, rules)
     color = fmt == "text" and out.is_terminal
-    click.echo(render_diff(change, fmt, color=color), color=color)  # type: ignore[arg-type]
+    rendered = render_diff(change, fmt, color=color)  # type: ignore[arg-type]
+    if fmt == "text":
+        print_wrapped(rendered)
+    else:
+        click.echo(rendered)
 
 
 @cli.command()
@@ -256,11 +270,18 @@ def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str) -> 
 @click.option(
     "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (not stdout)."
 )
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the same as --format json).")
 @click.pass_obj
 def digest(
-    obj: Context, since: str | None, hours: int | None, fmt: str, output: Path | None
+    obj: Context,
+    since: str | None,
+    hours: int | None,
+    fmt: str,
+    output: Path | None,
+    as_json: bool,
 ) -> None:
     """What changed in a period: new and edited articles, new entities, removed articles."""
+    fmt = _json_format(fmt, as_json)
     if since and hours:
         raise click.UsageError("give --since or --hours, not both")
     until = datetime.now(UTC)
@@ -271,7 +292,7 @@ def digest(
     color = fmt == "text" and output is None and out.is_terminal
     text = render_digest(result, fmt, color=color)  # type: ignore[arg-type]
     if output is None:
-        click.echo(text, color=color)
+        print_wrapped(text) if fmt == "text" else click.echo(text)
         return
     try:
         write_atomically(output, text)
@@ -293,6 +314,7 @@ def rejudge(obj: Context, apply: bool, sources: tuple[str, ...], as_json: bool) 
     rules = obj.change_rules()
     db = obj.database()
     with db.transaction() if apply else db.reading() as session:
+        _check_names(obj, session, sources, None)
         found = rejudge_history(
             session,
             lambda name: rules.get(name, NO_RULES),
@@ -351,7 +373,21 @@ def entities(
             str(row.articles),
             escape(row.first_url),
         )
-    out.print(table)
+    out.print(fitted(table))
+
+
+def _check_names(
+    obj: Context, session: Session, sources: tuple[str, ...], entity: str | None
+) -> None:
+    """A --source or --entity that names nothing known is a typo: say so, with the closest
+    name, rather than print an empty list. An entity the knowledge base knows is never one,
+    stored yet or not."""
+    if sources:
+        check_sources(session, sources, obj.configured_sources())
+    knowledge = obj.knowledge()
+    if entity and knowledge.lookup(entity) is None:
+        aliases = [a for e in knowledge.entities for a in (e.name, *e.aliases)]
+        check_entity(session, entity, aliases)
 
 
 def _filters(
@@ -371,6 +407,13 @@ def _filters(
         language=language,
         edited=edited,
     )
+
+
+def _json_format(fmt: str, as_json: bool) -> str:
+    """--json is --format json, as on every other command that prints data."""
+    if as_json and fmt not in ("text", "json"):
+        raise click.UsageError(f"give --json or --format {fmt}, not both")
+    return "json" if as_json else fmt
 
 
 def _parse_since(text: str, option: str = "--since") -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,26 +12,61 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from storage.digest_json import dumps
 from storage.runs import RunCounts
 
-# Piped output is read by people too: wider than rich's 80-column default for non-terminals.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+# Piped output is read by people too: wider than rich's 80-column default for non-terminals,
+# unless $COLUMNS says how wide (rich reads it when no width is given).
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+# Long text (articles, digests) is wrapped between words only for a known width; piped without
+# $COLUMNS it stays one line a paragraph, for grep and for scripts.
+WRAP = _WIDTH is None
+# Columns whose values are names a user types back (ids, sources, versions): never cut or folded.
+WHOLE = ("ID", "Run", "Source", "Version", "V", "Job")
 err = Console(stderr=True, highlight=False)
 
 
-def print_run(run_id: int, status: str, counts: RunCounts, as_json: bool) -> None:
-    summary = {
+def run_summary(run_id: int | None, status: str, counts: RunCounts) -> dict[str, Any]:
+    """A crawl run as `crawl --json` prints it."""
+    return {
         "run_id": run_id,
         "status": status,
         **{k: v for k, v in dataclasses.asdict(counts).items() if k != "errors"},
         "errors": counts.errors,
     }
+
+
+EDIT_NAMES = {"substantive": "the edit", "correction": "the correction", "minor": "a minor edit"}
+
+
+def print_demo_closing(url: str, edits: list[Any]) -> None:
+    """The demo's last lines: where the archive is, and the commands that show its changes."""
+    db = f"labscope --db {url}"
+    lines = [
+        f"\nStored in {url}. Review what changed between the two crawls:",
+        f"  {db} digest",
+        *(
+            f"  {db} diff {edit.article_id}   # {EDIT_NAMES.get(edit.kind, edit.kind)}"
+            for edit in edits
+        ),
+        f"  {db} entities --unrecognised   # new names",
+        f"  {db} serve   # in the browser",
+    ]
+    for line in lines:
+        out.print(escape(line))
+
+
+def print_run(run_id: int, status: str, counts: RunCounts, as_json: bool) -> None:
+    summary = run_summary(run_id, status, counts)
     if as_json:
         print_json(summary)
         return
@@ -48,7 +84,7 @@ def print_run(run_id: int, status: str, counts: RunCounts, as_json: bool) -> Non
     table.add_column("Pages", justify="right")
     for key, label in labels.items():
         table.add_row(label, str(summary[key]))
-    out.print(table)
+    out.print(fitted(table))
     for note in counts.notes[:10]:
         out.print(f"  [yellow]note[/yellow] {escape(note['url'])}: {escape(note['note'])}")
     if len(counts.notes) > 10:
@@ -77,7 +113,7 @@ def print_articles(rows: list[Any]) -> None:
             escape(row.title),
             str(row.versions),
         )
-    out.print(table)
+    out.print(fitted(table))
 
 
 def print_hits(hits: list[Any], all_versions: bool) -> None:
@@ -91,10 +127,53 @@ def print_hits(hits: list[Any], all_versions: bool) -> None:
             f" · matches in versions {', '.join(map(str, hit.versions))}" if all_versions else ""
         )
         where = f"#{hit.id} · {escape(hit.source)} · {published}{found_in}"
-        out.print(f"[bold]{escape(hit.title)}[/bold]  [dim]{where}[/dim]")
+        out.print(f"[bold]{escape(hit.title)}[/bold]  [dim]{where}[/dim]", soft_wrap=not WRAP)
         out.print(f"  [dim]{escape(hit.url)}[/dim]")
         marked = escape(hit.snippet).replace("«", "[reverse]").replace("»", "[/reverse]")
-        out.print(f"  {marked}\n")
+        if WRAP:  # under its indentation, between words
+            out.print(
+                Padding(Text.from_markup(marked), (0, 0, 1, 2), expand=False), soft_wrap=False
+            )
+        else:
+            out.print(f"  {marked}\n")
+
+
+def fitted(table: Table) -> Table:
+    """`table` made to fit the console without losing a character: every column wraps (rich
+    would cut a long value to "…"), and the WHOLE columns keep their longest value on one line,
+    so the title or URL columns give way instead."""
+    for column in table.columns:
+        column.overflow = "fold"
+        if str(column.header) in WHOLE:
+            column.no_wrap = True
+            widths = [cell_len(str(c)) for c in (column.header, *column.cells)]
+            column.min_width = max(widths)
+    return table
+
+
+def paragraphs(text: str) -> str:
+    """Stored text has one paragraph a line; on a terminal a wrapped paragraph would run into
+    the next, so a blank line separates them."""
+    return "\n\n".join(line for line in text.splitlines() if line.strip())
+
+
+def print_wrapped(text: str) -> None:
+    """Print a rendered text (a digest, a diff; ANSI colours kept) within the console's width:
+    each long line wrapped between words under its own indentation, so a bullet's lines stay
+    together. A word wider than the line (a long URL) goes on over lines of its own."""
+    if not WRAP:
+        click.echo(text)
+        return
+    width = out.width
+    for line in text.split("\n"):
+        styled = Text.from_ansi(line)
+        if cell_len(styled.plain) <= width:
+            out.print(styled, soft_wrap=True)
+            continue
+        indent = len(styled.plain) - len(styled.plain.lstrip(" "))
+        for part in styled[indent:].wrap(out, max(width - indent, 20), overflow="fold"):
+            part.rstrip()
+            out.print(Text(" " * indent) + part, soft_wrap=True)
 
 
 def print_json(value: Any) -> None:
@@ -102,7 +181,9 @@ def print_json(value: Any) -> None:
 
 
 def when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else "-"
+    """A time as the CLI shows it: in UTC, and saying so, since stored times are UTC whatever
+    the reader's zone."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
 
 @contextmanager
@@ -151,7 +232,7 @@ def print_stats(stats: Any) -> None:
         *((f"Entities: {kind}", n) for kind, n in stats.entities.items()),
     ):
         table.add_row(label, str(value))
-    out.print(table)
+    out.print(fitted(table))
     busiest = Table(
         "Entity",
         "Type",
@@ -161,7 +242,7 @@ def print_stats(stats: Any) -> None:
     )
     for entity in stats.busiest:
         busiest.add_row(escape(entity.name), entity.type, str(entity.articles))
-    out.print(busiest)
+    out.print(fitted(busiest))
 
 
 def write_lines(path: Path | None, lines: Iterator[str]) -> None:

@@ -7,6 +7,13 @@ body; from there the page goes through the same extraction, aliases and change r
 fetched page. Only the crawlers of such sources get the handler, so a crawl without one starts
 no browser (nor Playwright's driver). robots.txt, the delay and the conditional headers are
 Scrapy's, as for plain fetches: the navigation request carries Scrapy's headers.
+
+What a page's scripts ask for (XHR, fetch, scripts, styles, frames) goes from Chromium itself,
+not through Scrapy. Every such request passes `skip_resource` first: images, media and fonts
+are never loaded, and a URL that a robots.txt the crawl has read disallows (the page's own
+host's, always read before the page) is aborted. What does not hold for them: robots.txt of
+other hosts (a CDN, an API elsewhere) is not fetched to judge them, and they keep no delay nor
+per-host concurrency; they are the page's own load, once per rendered page.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import scrapy
 
 from crawler.config import BrowserConfig, CrawlConfig, SourceConfig
 from crawler.errors import CrawlRunError
+from crawler.politeness import robots_disallow
 
 # What this machine's chromium needs to run headless in a container, without a sandbox or GPU,
 # and without the background traffic (updates, sync, field trials) a crawler must not make.
@@ -35,7 +43,7 @@ CHROMIUM_FLAGS = (
 # Resources the article text never depends on: not downloaded, so a page renders sooner.
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 S = TypeVar("S", bound=scrapy.Spider)
-_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+_HANDLER = "crawler.browser_pages.CappedHandler"
 
 
 class BrowserMissingError(CrawlRunError):
@@ -61,6 +69,7 @@ def browser_settings(crawl: CrawlConfig, browser: BrowserConfig) -> dict[str, An
     timeout_ms = crawl.timeout * 1000
     return {
         "DOWNLOAD_HANDLERS": {"http": _HANDLER, "https": _HANDLER},
+        "LABSCOPE_BROWSER_PAGES": browser.pages,
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {
             "executable_path": browser.executable,
@@ -68,7 +77,7 @@ def browser_settings(crawl: CrawlConfig, browser: BrowserConfig) -> dict[str, An
             "args": list(CHROMIUM_FLAGS),
             "timeout": timeout_ms,
         },
-        # One context, so `pages` caps what is rendered at once across the source.
+        # One context per source; `pages` across all of them is CappedHandler's.
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": browser.pages,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,
@@ -109,8 +118,9 @@ def render_meta(source: SourceConfig, timeout: float) -> dict[str, Any]:
 
 
 def skip_resource(request: Any) -> bool:
-    """PLAYWRIGHT_ABORT_REQUEST: images, media and fonts are not downloaded."""
-    return str(request.resource_type) in SKIPPED_RESOURCES
+    """PLAYWRIGHT_ABORT_REQUEST, asked of every request a page makes: images, media and fonts
+    are not downloaded, and neither is what a robots.txt the crawl read disallows."""
+    return str(request.resource_type) in SKIPPED_RESOURCES or robots_disallow(str(request.url))
 
 
 def render_failure(exc: BaseException | None, meta: dict[str, Any]) -> str | None:

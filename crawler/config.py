@@ -311,6 +311,12 @@ def _parse_source(table: Mapping[str, Any], where: Where) -> SourceConfig:
     )
 
 
+def parse_source(table: Mapping[str, Any], origin: str) -> SourceConfig:
+    """One source given outside a file (`labscope try`'s options), checked as a [[sources]]
+    table is, so a bad value is the same one-line error; `origin` starts the message."""
+    return _parse_source(table, Where(origin, Locator("")))
+
+
 def _patterns(table: Mapping[str, Any], key: str, where: Where) -> tuple[re.Pattern[str], ...]:
     """A list of regexes, each compiled now so a typo fails at load time."""
     raw = table.get(key, [])
@@ -533,7 +539,7 @@ def load_config(path: Path) -> Config:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        fix = "pass --config PATH or set LABSCOPE_CONFIG"
+        fix = "write one with `labscope init`, try `labscope demo`, or pass --config PATH"
         raise ConfigError(f"{path}: no such file; {fix}") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory; pass the path of a .toml file") from None

@@ -18,9 +18,11 @@ asking for more than MAX_CRAWL_DELAY is not retried in this run, and the reason 
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.core.downloader import Slot
@@ -96,6 +98,15 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.unavailable: dict[str, str] = {}  # netloc -> why its robots.txt gave no rules
+        _READERS.add(self)
+
+    def disallows(self, url: str) -> bool:
+        """True when the robots.txt already read for `url`'s host disallows it."""
+        parser = self._parsers.get(urlsplit(url).netloc)
+        if parser is None or isinstance(parser, Deferred):
+            return False
+        agent = self._robotstxt_useragent or self._default_useragent
+        return not parser.allowed(url, agent)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
@@ -125,6 +136,16 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
             raise RobotsUnavailable(
                 f"robots.txt unavailable ({why}): disallowed until it answers (RFC 9309)"
             ) from None
+
+
+_READERS: weakref.WeakSet[StrictRobotsTxt] = weakref.WeakSet()
+
+
+def robots_disallow(url: str) -> bool:
+    """True when a robots.txt this process's crawl has read disallows `url`: what a rendered
+    page's own requests are checked against (crawler.browser.skip_resource). A host whose
+    robots.txt was never read is not fetched for it, so its requests are not judged here."""
+    return any(reader.disallows(url) for reader in list(_READERS))
 
 
 def retry_after(response: Response) -> float | None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from scrapy.crawler import CrawlerProcess
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.browser import check_browser, needs_browser, rendering
+from crawler.browser import BrowserMissingError, check_browser, needs_browser, rendering
 from crawler.config import Config, SourceConfig
 from crawler.errors import CrawlRunError
 from crawler.pipelines import PageSink
@@ -63,6 +63,25 @@ def select_sources(config: Config, names: list[str] | None = None) -> list[Sourc
     return sources
 
 
+def _unrenderable(config: Config, sources: list[SourceConfig]) -> dict[str, str]:
+    """The sources this crawl cannot render, each with its reason, when chromium is missing.
+
+    A crawl of browser sources only is refused before it starts; in a mixed crawl (the default
+    config) the other sources are still crawled and each browser source's run fails with the
+    reason, so `labscope sources` shows it failing rather than the whole crawl refused.
+    """
+    if not needs_browser(sources):
+        return {}
+    try:
+        check_browser(config.browser)
+    except BrowserMissingError as exc:
+        if all(source.render == "browser" for source in sources):
+            raise
+        logger.warning("%s", exc)
+        return {source.name: str(exc) for source in sources if source.render == "browser"}
+    return {}
+
+
 def run_crawl(
     config: Config,
     db: Database,
@@ -80,8 +99,7 @@ def run_crawl(
     sources = (
         [config.source(name) for name in recheck] if recheck else select_sources(config, names)
     )
-    if needs_browser(sources):
-        check_browser(config.browser)
+    unrenderable = _unrenderable(config, sources)
     with db.transaction() as session:
         for source in sources:
             ensure_source(session, source.name, source.kind, source.url)
@@ -103,6 +121,9 @@ def run_crawl(
         sink.on_halt = process.stop
         crawlers = []
         for source in sources:
+            if source.name in unrenderable:
+                sink.counts.fail(source.name, source.url, unrenderable[source.name])
+                continue
             spider = RecheckSpider if recheck else SPIDERS[source.kind]
             if source.render == "browser":  # only this source's crawler starts a browser
                 spider = rendering(spider, config.crawl, config.browser)

@@ -106,3 +106,13 @@ def _first_run(trigger: BaseTrigger, last: datetime | None, now: datetime) -> da
         return now
     upcoming: datetime | None = trigger.get_next_fire_time(None, now)
     return upcoming
+
+
+def next_scheduled(cron: str | None, every: str | None, now: datetime) -> datetime | None:
+    """When a source with this schedule would next run, judged without the run history (so
+    `labscope check` reads no database); None when it has no schedule."""
+    trigger = _trigger(cron, every)
+    if trigger is None:
+        return None
+    upcoming: datetime | None = trigger.get_next_fire_time(None, now)
+    return upcoming

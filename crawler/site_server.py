@@ -66,6 +66,12 @@ class SiteServer:
     overrides: dict[str, Page] = field(default_factory=dict)
     queued: dict[str, list[Page]] = field(default_factory=dict)  # answers served once, first
     requests: list[Hit] = field(default_factory=list)
+    # Requests being answered at once, and the most seen, of paths that do not start with
+    # `peak_ignores` (a test of how many pages a crawl renders at once leaves out their API).
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    peak_ignores: tuple[str, ...] = ()
+    _lock: threading.Lock = field(default_factory=threading.Lock)
     _httpd: ThreadingHTTPServer | None = None
 
     @property
@@ -81,6 +87,17 @@ class SiteServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                counted = not self.path.startswith(server.peak_ignores)
+                with server._lock:
+                    server.in_flight += counted
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with server._lock:
+                        server.in_flight -= counted
+
+            def _answer(self) -> None:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 server.requests.append(Hit(self.path, headers, time.monotonic()))
                 path = urlsplit(self.path).path

@@ -91,9 +91,19 @@ _HAS_STATISTICS = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"  # o
 _ANALYZED_VERSIONS = "SELECT stat FROM sqlite_stat1 WHERE tbl = 'versions' LIMIT 1"  # "rows ..."
 
 
-def open_database(url: str) -> Database:
-    """Open (and create or upgrade) the database at `url`, or raise DatabaseError saying why."""
+def open_database(url: str, create: bool = True) -> Database:
+    """Open (and create or upgrade) the database at `url`, or raise DatabaseError saying why.
+
+    create=False is for the commands that only read: a SQLite file that does not exist is then
+    an error (a mistyped --db), and no empty archive is left behind to mislead the next run."""
     db = Database(url)
+    file = _sqlite_file(url)
+    if not create and file is not None and not file.exists():
+        db.close()
+        raise DatabaseError(
+            f"no database at {file}: nothing is stored there yet; check --db, or fill it "
+            "with `labscope crawl` (or `labscope demo`)"
+        )
     try:
         _upgrade(db.engine)
     except SQLAlchemyError as exc:
@@ -134,6 +144,15 @@ def _create_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, ImportError) as exc:
         raise DatabaseError(f"cannot use database {_display(url)}: {exc}") from exc
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another database or an in-memory one."""
+    parsed = make_url(url)  # valid: Database() parsed it already
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

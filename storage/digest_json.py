@@ -40,8 +40,11 @@ def digest_json(digest: Digest) -> dict[str, Any]:
 
 
 def diff_json(change: EditedArticle) -> dict[str, Any]:
-    """One edit in full, as the digest holds it, with the title change under "title"."""
-    return {"title": _title_change(change.title_change), **_change(change)}
+    """One edit in full, as the digest holds it (each edited sentence with its redline)."""
+    # "title" was the title change before digests had a "title"; "title_change" is the name
+    # the digest uses, given too so one reader handles both.
+    title = _title_change(change.title_change)
+    return {"title": title, "title_change": title, **_change(change)}
 
 
 def _change(change: EditedArticle) -> dict[str, Any]:
@@ -51,6 +54,7 @@ def _change(change: EditedArticle) -> dict[str, Any]:
     return {
         "id": change.article_id,
         "url": change.url,
+        "source": change.source,
         "from": change.from_version,
         "to": change.to_version,
         "kind": change.kind,

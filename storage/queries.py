@@ -30,6 +30,7 @@ class ArticleSummary:
     first_seen: datetime
     last_checked: datetime
     versions: int
+    language: str | None = None  # the latest version's; the same key as show's and search's
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ def list_articles(
             first_seen=article.first_seen,
             last_checked=article.last_checked,
             versions=versions,
+            language=version.language,
         )
         for article, version, source, versions in session.execute(query)
     ]

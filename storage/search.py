@@ -54,6 +54,7 @@ class SearchHit:
     published: datetime | None
     snippet: str  # text around the first match in the best version, matches «marked»
     versions: list[int] = field(default_factory=list)  # version numbers that match
+    language: str | None = None  # the latest version's, as in articles and show
 
 
 def index_version(session: Session, version: NewVersion, previous: Version | None) -> None:
@@ -226,6 +227,7 @@ def _hit(
         published=latest.published,
         snippet=snippet(best.text or best.title, words),
         versions=numbers,
+        language=latest.language,
     )
 
 

@@ -54,10 +54,14 @@ class Labscope:
     config: Path
     db: Path
 
-    def __call__(self, *args: str, timeout: float = 120) -> Result:
+    def __call__(self, *args: str, timeout: float = 120, columns: int | None = None) -> Result:
         env = {**os.environ, "PYTHONWARNINGS": "ignore"}
         env.pop("LABSCOPE_CONFIG", None)
         env.pop("LABSCOPE_DB", None)
+        # xdist's workers export COLUMNS=80; a user's piped output has none unless they set it.
+        env.pop("COLUMNS", None)
+        if columns is not None:
+            env["COLUMNS"] = str(columns)
         proc = subprocess.run(
             [sys.executable, "-m", "cli", "--config", str(self.config), *args],
             capture_output=True,

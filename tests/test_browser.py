@@ -139,6 +139,28 @@ def test_a_missing_browser_is_one_line_naming_the_path_and_the_fix(
     assert app.requests == []
 
 
+def test_without_chromium_the_other_sources_are_still_crawled(
+    app: SiteServer, labscope: Labscope, site: SiteServer
+) -> None:
+    """The default config mixes rendered and plain sources: a missing chromium fails the rendered
+    ones with the reason, in the run and in `sources`, and the plain ones are crawled."""
+    missing = labscope.config.parent / "no-chromium"
+    plain = source("plain", "feed", site.url("/feed.xml"))
+    labscope.write_config(f'[browser]\nexecutable = "{missing}"\n\n' + app_source(app) + plain)
+    run = labscope("crawl", "--json")
+    assert run.code == 0, run.stderr
+    summary = run.json()
+    assert summary["new_articles"] > 0
+    reasons = [
+        error["reason"] for error in summary["errors"] if error["url"] == app.url("/index.html")
+    ]
+    assert reasons == [
+        f'render = "browser" needs Chromium, but {missing} is not an executable file; '
+        "install it (apt-get install chromium) or set [browser] executable"
+    ]
+    assert app.requests == []
+
+
 @needs_chromium
 def test_robots_txt_keeps_the_browser_off_disallowed_pages(
     app: SiteServer, labscope: Labscope
@@ -226,3 +248,62 @@ def test_verbose_logs_a_failed_render_in_one_line_without_a_traceback(
     closing = [line for line in run.stderr.splitlines() if "Closing page due to failed" in line]
     assert len(closing) == 1 and "Timeout 2000ms exceeded" in closing[0]
     assert "did not finish loading in the browser within the timeout (2 s)" in run.stdout
+
+
+@needs_chromium
+def test_a_page_scripts_requests_obey_robots_txt(app: SiteServer, labscope: Labscope) -> None:
+    """The app's list comes from /api/posts.json, which robots.txt disallows: the browser
+    aborts the script's fetch, so the listing shows no link, and the server never sees it."""
+    app.set_page("/robots.txt", b"User-agent: *\nDisallow: /api/\n", "text/plain")
+    labscope.write_config(app_source(app))
+    summary = labscope("crawl", "--json").json()
+    assert summary["new_articles"] == 0 and summary["failed"] == 1
+    assert "no link matches follow" in summary["errors"][0]["reason"]
+    assert [hit.path for hit in app.requests if hit.path.startswith("/api/")] == []
+    assert "/index.html" in [hit.path for hit in app.requests]
+
+
+@needs_chromium
+def test_a_rendered_page_loads_no_images_media_or_fonts(
+    app: SiteServer, labscope: Labscope
+) -> None:
+    page = (
+        (APP / "post.html")
+        .read_text(encoding="utf-8")
+        .replace(
+            "</body>",
+            '<img src="/heavy/pic.png"><video src="/heavy/clip.mp4" autoplay></video>'
+            "<style>@font-face{font-family:F;src:url(/heavy/f.woff2)} body{font-family:F}</style>"
+            '<link rel="stylesheet" href="/light/style.css"></body>',
+        )
+    )
+    app.set_page("/heavy.html", page.encode())
+    app.set_page("/light/style.css", b"h1 { color: black }", "text/css")
+    labscope.write_config("")
+    run = labscope("try", app.url("/heavy.html?id=1"), "--kind", "page", "--render", "browser")
+    assert run.code == 0, run.stderr
+    assert POSTS[1]["title"] in run.stdout
+    paths = [hit.path for hit in app.requests]
+    assert "/light/style.css" in paths  # the page's own requests are made...
+    assert not [path for path in paths if path.startswith("/heavy/")]  # ...but not the heavy ones
+
+
+@needs_chromium
+def test_browser_pages_caps_the_pages_rendered_at_once_across_sources(
+    app: SiteServer, labscope: Labscope
+) -> None:
+    """Two rendered sources and pages = 1: the server never answers two pages at once (each
+    page answers after 1 s, so two renders at once would overlap there)."""
+    for path in ("/index.html", "/post.html"):
+        app.set_page(path, (APP / path.lstrip("/")).read_bytes(), delay=1.0)
+    app.peak_ignores = ("/api/", "/robots.txt", "/app.js")
+    second = app_source(app).replace('name = "seed"', 'name = "seed-again"')
+    second = second.replace("/index.html", "/index.html?again")
+    labscope.write_config(
+        app_source(app) + second, crawl="delay = 0\ntimeout = 20\n\n[browser]\npages = 1"
+    )
+    summary = labscope("crawl", "--json").json()
+    assert (summary["new_articles"], summary["failed"]) == (2, 0)
+    pages = [hit.path for hit in app.requests if not hit.path.startswith(app.peak_ignores)]
+    assert len(pages) == 4  # both listings, and each post once
+    assert app.peak_in_flight == 1

@@ -10,6 +10,7 @@ import pytest
 from conftest import Labscope, source
 
 from crawler.site_server import SiteServer
+from storage.db import open_database
 
 
 def one_line_error(result_stderr: str) -> str:
@@ -23,8 +24,8 @@ def test_missing_config_file(labscope: Labscope) -> None:
     result = labscope("crawl")
     assert result.code == 2
     assert one_line_error(result.stderr) == (
-        f"labscope: error: {labscope.config}: no such file; "
-        "pass --config PATH or set LABSCOPE_CONFIG"
+        f"labscope: error: {labscope.config}: no such file; write one with `labscope init`, "
+        "try `labscope demo`, or pass --config PATH"
     )
 
 
@@ -69,6 +70,7 @@ def test_unknown_source_name(labscope: Labscope, site: SiteServer) -> None:
 )
 def test_user_errors_exit_2_with_one_line(labscope: Labscope, args: list[str], needle: str) -> None:
     labscope.write_config("")
+    open_database(f"sqlite:///{labscope.db}").close()
     result = labscope(*args)
     assert result.code == 2, result
     assert needle in one_line_error(result.stderr)
@@ -97,6 +99,7 @@ def test_bad_database_url(labscope: Labscope) -> None:
 
 def test_empty_archive_lists_nothing(labscope: Labscope) -> None:
     labscope.write_config("")
+    open_database(f"sqlite:///{labscope.db}").close()  # an archive with nothing stored yet
     result = labscope("articles", "--json")
     assert result.code == 0 and result.json() == []
 

@@ -474,7 +474,8 @@ def test_missing_file(in_tmp: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(Path("config.toml"))
     assert str(caught.value) == (
-        "config.toml: no such file; pass --config PATH or set LABSCOPE_CONFIG"
+        "config.toml: no such file; write one with `labscope init`, try `labscope demo`, "
+        "or pass --config PATH"
     )
 
 

@@ -52,6 +52,7 @@ def test_first_crawl_stores_every_article_once_without_boilerplate(
         "first_seen",
         "last_checked",
         "versions",
+        "language",
     }
 
     shown = labscope("show", site.url(DEEPSEEK), "--json").json()

@@ -175,7 +175,7 @@ def test_two_crawls_of_one_source_at_once_with_readers_lose_nothing(
         source("many", "listing", listing, r"/many/story-\d+\.html"),
         crawl="delay = 0\ntimeout = 5\nworkers = 1",
     )
-    assert labscope("stats").code == 0  # creates the archive, so readers can start at once
+    open_database(f"sqlite:///{labscope.db}").close()  # the archive, so readers start at once
     reads: list[int] = []
     problems: list[BaseException] = []
     stop = threading.Event()

@@ -97,7 +97,8 @@ def test_a_month_of_crawls_gives_one_event_per_change_and_stays_bounded(
         if off_listing:
             assert (rechecked["fetched"], rechecked["failed"]) == (off_listing, 0)
         else:
-            assert rechecked is None  # nothing due: `recheck --json` prints null
+            # nothing due: `recheck --json` prints a run summary without a run
+            assert (rechecked["run_id"], rechecked["status"]) == (None, "nothing due")
         peaks += [peak, recheck_peak]
         sizes.append(labscope.db.stat().st_size + _wal(labscope.db))
 

@@ -197,3 +197,16 @@ def test_refresh_values_of_real_pages_read_as_a_browser_reads_them(
 ) -> None:
     tree = document_fromstring(recorded(name))
     assert find_refresh(tree, "http://127.0.0.1:8000/page.html") == MetaRefresh(delay, target)
+
+
+def test_a_headline_that_holds_a_separator_is_not_cut_at_it() -> None:
+    """trafilatura cuts a <title> at " | " as if a site name followed. WechatSogou's real 2018
+    capture of a WeChat voice post reads "语音 | 早安武汉〔2018.3.19 周一〕" in both its <title>
+    and its heading: it was stored as "语音". Read from tests/fixtures/real/titles/."""
+    titles = FIXTURES / "real" / "titles"
+    expected = json.loads((titles / "wechatsogou-voice-post.expected.json").read_text("utf-8"))
+    html = gzip.decompress((titles / "wechatsogou-voice-post.html.gz").read_bytes())
+    found = extract(html.decode("utf-8"), expected["url"])
+    assert isinstance(found, Extraction), found
+    assert found.title == expected["title"]
+    assert [s for s in expected["must_not_contain"] if s in found.text] == []

@@ -54,7 +54,16 @@ def test_search_finds_words_phrases_prefixes_and_chinese(archive: Labscope) -> N
     assert "deepseek-emerges.html" not in found("DeepSeek NOT Feldgoise")
     assert set(found("Feldgoise OR Tsinghua")) >= {"deepseek-emerges.html"}
     hit = archive("search", "Feldgoise", "--json").json()[0]
-    assert set(hit) == {"id", "url", "title", "source", "published", "snippet", "versions"}
+    assert set(hit) == {
+        "id",
+        "url",
+        "title",
+        "source",
+        "published",
+        "snippet",
+        "versions",
+        "language",
+    }
     assert "«Feldgoise»" in hit["snippet"]
 
 
@@ -76,7 +85,7 @@ def test_filters_combine(archive: Labscope) -> None:
     assert "deepseek-emerges.html" in listed("--entity", "Moonshot AI")
     assert listed("--edited") == ["deepseek-emerges.html"]
     assert listed("--since", "2025-03-01", "--until", "2025-04-01") == ["baidu-ernie.gbk.html"]
-    assert listed("--source", "nope") == []
+    assert archive("articles", "--source", "nope").code == 2  # a typo: tests/test_first_steps.py
     assert listed("--sort", "edits")[0] == "deepseek-emerges.html"
     assert len(listed("--sort", "first_seen", "--limit", "2")) == 2
     assert (

@@ -6,7 +6,8 @@ author's contact line. They change from one visit to the next (another story is 
 tomorrow), so each visit would otherwise be a false edit and a false new entity. A line goes
 when the page itself shows it is chrome: its text is a link to another page of the same site,
 it opens with a "more stories" label, it is a prompt to subscribe, share or comment, or it is
-the author's bio at the foot. Article sentences that merely contain a link stay. The list-page
+the author's bio at the foot, or it lies outside a body container that holds all of its
+platform's article (OWN_BODY). Article sentences that merely contain a link stay. The list-page
 checks read the text from before this, so a list whose teasers all go is still a list.
 """
 
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extraction.text import norm
+from crawler.extraction.text import norm, visible_text
 
 # A box of links to other stories: its heading alone, or the label before one story's link.
 _LABEL = re.compile(
@@ -58,6 +60,12 @@ BIO_LINES = 3
 """An author's bio or contact line is among the last lines of the text."""
 LINK_SHARE = 0.85
 """A line is a link's when the link's text is this much of it."""
+OWN_BODY = etree.XPath('//*[@id="js_content"]')
+"""A platform's body container that holds the whole of its article (WeChat's, mp.weixin.qq.com):
+a line found outside it is the platform's chrome, the account card ("微信号 ...", "功能介绍 ..."),
+the tip jar ("赞赏") and the follow prompt ("微信扫一扫 关注该公众号"). A long article's body
+outweighs trafilatura's text and is read alone (crawler.extract); a short one's does not, and
+trafilatura's text kept that chrome (WechatSogou's real capture of a video post, 2018)."""
 
 
 def strip_chrome(text: str, tree: HtmlElement, links: set[str], authors: tuple[str, ...]) -> str:
@@ -65,10 +73,14 @@ def strip_chrome(text: str, tree: HtmlElement, links: set[str], authors: tuple[s
     ``links`` are the page's story links (crawler.extraction.listing.story_links)."""
     lines = text.split("\n")
     keep = [True] * len(lines)
+    own = _own_body_text(tree)
     in_box = False  # after a box's heading, its teasers follow
     for i, line in enumerate(lines):
         bare = _LIST_MARKER.sub("", norm(line))
         if not bare:
+            continue
+        if own is not None and "".join(bare.split()) not in own:
+            keep[i] = False
             continue
         label = _LABEL.match(bare)
         rest = bare[label.end() :] if label else bare
@@ -88,6 +100,13 @@ def strip_chrome(text: str, tree: HtmlElement, links: set[str], authors: tuple[s
     for i in _bio_lines(lines, authors):
         keep[i] = False
     return "\n".join(line for line, wanted in zip(lines, keep, strict=True) if wanted).strip()
+
+
+def _own_body_text(tree: HtmlElement) -> str | None:
+    """The visible text of the page's OWN_BODY without any whitespace (trafilatura breaks and
+    joins lines its own way), or None when the page has no single such container."""
+    found = [e for e in OWN_BODY(tree) if isinstance(e, HtmlElement)]
+    return "".join(visible_text(found[0]).split()) if len(found) == 1 else None
 
 
 def _is_link_line(line: str, links: set[str]) -> bool:

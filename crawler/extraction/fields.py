@@ -24,12 +24,20 @@ _TITLE_SEPARATORS = "|:·•»-\u2013\u2014"  # also en and em dashes
 
 
 def title(tree: HtmlElement, page_title: str | None, site_name: str | None) -> str:
-    """trafilatura's title without a " | Site" suffix; the page's <h1> when it starts the title."""
+    """trafilatura's title without a " | Site" suffix; the page's <h1> when it starts the title.
+
+    trafilatura cuts a <title> at its separator; when a heading of the page reads the whole
+    <title>, separator included, the separator is the headline's own: WeChat's "语音 | 早安武汉
+    〔2018.3.19 周一〕" was stored as "语音"."""
     title = norm(page_title)
     if site_name and title.lower().endswith(site_name.lower()):
         head = title[: -len(site_name)].rstrip()
         if head and head[-1] in _TITLE_SEPARATORS:
             title = head[:-1].rstrip()
+    whole = norm(tree.findtext(".//title"))
+    shown = (norm(h.text_content()) for h in tree.iter("h1", "h2"))
+    if title and whole != title and whole.startswith(title) and whole in shown:
+        return whole
     headings = [h for h in (norm(h1.text_content()) for h1 in tree.iter("h1")) if h]
     for heading in headings:
         rest = title[len(heading) :].lstrip()
