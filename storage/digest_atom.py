@@ -42,6 +42,12 @@ def render_atom(digest: Digest, *, feed_url: str | None = None) -> str:
         *digest.new_articles,
         *digest.new_entities,
     ]
+    for notice in digest.health:  # a source that went dark matters before what it missed
+        entry = ET.SubElement(feed, "entry")
+        _text(entry, "id", f"{TAG}source/{quote(notice.source, safe='')}/{notice.state}/"
+              f"{utc(notice.at):%Y%m%dT%H%M%SZ}")  # fmt: skip
+        _text(entry, "title", clean(notice.line()))
+        _text(entry, "updated", _stamp(notice.at))
     for item in items:
         _entry(feed, item)
     ET.indent(feed)

@@ -31,7 +31,9 @@ def digest_json(digest: Digest) -> dict[str, Any]:
     return {
         "since": _iso(digest.since),
         "until": _iso(digest.until),
-        # What matters first, as in every format (the keys are the same as ever).
+        # What matters first, as in every format (the keys are the same as ever); a source
+        # that turned failing or empty, or recovered, before anything else.
+        "health_changes": [n.payload()["health_change"] for n in digest.health],
         "edited_articles": [_edited_article(c) for c in digest.edited_articles],
         "removed_articles": [_removed_article(r) for r in digest.removed_articles],
         "new_articles": [_new_article(a) for a in digest.new_articles],

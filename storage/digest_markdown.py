@@ -63,6 +63,9 @@ def render_markdown(digest: Digest) -> str:
     if digest.is_empty:
         return "\n".join([*lines, nothing_new(digest), ""])
     lines += [f"**{period(digest)}** · {counts(digest)}"]
+    if digest.health:  # a source that went dark matters before anything it did not report
+        lines += ["", f"## Source health ({len(digest.health)})", ""]
+        lines += [f"- {md(notice.line())}" for notice in digest.health]
     # The same order as the text digest: edits and removals, new articles, then entities.
     if digest.edited_articles:
         lines += ["", f"## Edited articles ({len(digest.edited_articles)})"]

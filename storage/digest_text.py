@@ -52,6 +52,9 @@ def render_text(digest: Digest, *, color: bool = False) -> str:
     if digest.is_empty:
         return nothing_new(digest) + "\n"
     lines = [paint(f"labscope digest: {period(digest)}", BOLD), counts(digest)]
+    if digest.health:  # a source that went dark matters before anything it did not report
+        _section(lines, paint, "Source health", len(digest.health))
+        lines += ["", *(f"* {clean(notice.line())}" for notice in digest.health)]
     # What matters first (issue 19): edits and removals, then new articles, then entities.
     if digest.edited_articles:
         _section(lines, paint, "Edited articles", len(digest.edited_articles))
