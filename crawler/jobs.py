@@ -18,9 +18,10 @@ from pathlib import Path
 
 from crawler.config import Config
 from crawler.toml_checks import parse_interval
-from storage.db import open_database
+from storage.db import Database, open_database
 from storage.digest_runs import WrittenDigest, write_next_digest
-from storage.runs import close_stale_run, start_run
+from storage.health_notices import record_changes, send_notice
+from storage.runs import close_stale_run, run_line, start_run
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +128,28 @@ def _run_child(context: JobContext, args: list[str], trigger: str, sources: list
     status = "interrupted" if _stopping.is_set() else "failed"
     with db.transaction() as session:
         final = close_stale_run(session, run_id, status, problem)
-    if problem:
+        line, errors = run_line(session, run_id)
+    if problem and not _stopping.is_set():
         logger.error("%s run %d of %s: %s", trigger, run_id, sources or "rechecks", problem)
+    logger.info("%s", line)  # one line per crawl, however it ended
+    for error in errors:
+        logger.warning("run %d failed: %s", run_id, error)
+    if sources and not _stopping.is_set():
+        _notify_health(context, db, sources, run_id)
     db.close()
     return final
+
+
+def _notify_health(context: JobContext, db: Database, sources: list[str], run_id: int) -> None:
+    """Announce each source that turned failing or empty, or recovered, in this run: recorded
+    first (so never announced twice), then sent through the digest's channels."""
+    with db.transaction() as session:
+        notices = record_changes(session, sources, datetime.now(UTC), run_id)
+    digest = context.config.digest
+    for notice in notices:
+        deliveries = send_notice(notice, digest.webhooks, digest.emails)
+        sent = sum(d.ok for d in deliveries)
+        logger.warning("%s (notified %d of %d channels)", notice.line(), sent, len(deliveries))
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:

@@ -5,7 +5,8 @@ and takes a 304 Not Modified for the healthy answer it is.
 
 StrictRobotsTxt: robots.txt read as RFC 9309 says. Scrapy parses whatever body comes back, so a
 503 error page, or no answer at all, allowed everything; a server error or an unreachable
-robots.txt now means "disallow all" until it answers (4xx still means no rules).
+robots.txt now means "disallow all" until it answers (4xx still means no rules). The URLs
+it then refuses raise RobotsUnavailable: the site is down, so the run failed (not "skipped").
 
 AutoThrottle lowers a slot's delay towards its latency target; a host's Crawl-delay is a floor
 it must never go under, so the floor is applied after each adjustment.
@@ -27,7 +28,13 @@ from scrapy import signals
 from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
@@ -36,6 +43,19 @@ from twisted.internet.defer import Deferred
 
 # A site asking for more than this is treated as asking for this: one page a minute.
 MAX_CRAWL_DELAY = 60.0
+
+# Download errors in the words the run summary uses (crawler/spiders/reasons.py shares them).
+PLAIN_ERRORS: dict[type[Exception], str] = {
+    ResponseDataLossError: "connection lost before the whole body arrived",
+    DownloadConnectionRefusedError: "connection refused",
+    CannotResolveHostError: "host name not found",
+    DownloadTimeoutError: "no answer within the timeout",
+}
+
+
+class RobotsUnavailable(IgnoreRequest):
+    """A URL refused because its site's robots.txt gave no rules (5xx, or no answer): unlike
+    a robots.txt Disallow, a failure of the site, counted as such."""
 
 
 class PoliteThrottle(AutoThrottle):
@@ -104,7 +124,8 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
         if isinstance(exc, IgnoreRequest):  # robots.txt itself not ours to fetch: no rules
             super()._robots_error(exc, netloc)
             return
-        self.unavailable[netloc] = f"no answer: {type(exc).__name__}"
+        plain = next((text for kind, text in PLAIN_ERRORS.items() if isinstance(exc, kind)), None)
+        self.unavailable[netloc] = f"no answer: {plain or type(exc).__name__}"
         parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
         waiting = self._parsers[netloc]
         self._parsers[netloc] = parser
@@ -118,7 +139,7 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
             why = self.unavailable.get(urlparse_cached(request).netloc)
             if why is None:
                 raise
-            raise IgnoreRequest(
+            raise RobotsUnavailable(
                 f"robots.txt unavailable ({why}): disallowed until it answers (RFC 9309)"
             ) from None
 

@@ -20,6 +20,7 @@ from storage.changes import ChangeRules, NewState, compare
 from storage.diffs import ChangeKind, RedlineOp, SentenceChange, TextDiff, diff_texts
 from storage.entities import entity_names
 from storage.errors import NotFoundError
+from storage.health_notices import HealthNotice, changes_between
 from storage.models import Article, Entity, Event, Version
 from storage.sentences import split_sentences
 from storage.verdicts import RecordedSentence, RecordedVerdict, verdict_of
@@ -123,11 +124,17 @@ class Digest:
     edited_articles: list[EditedArticle]  # minor ones included, kind == "minor"
     new_entities: list[NewEntity]
     removed_articles: list[RemovedArticle]  # removed and restored
+    # Sources that turned failing or empty, or recovered, in the period: listed first.
+    health: list[HealthNotice] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         return not (
-            self.new_articles or self.edited_articles or self.new_entities or self.removed_articles
+            self.new_articles
+            or self.edited_articles
+            or self.new_entities
+            or self.removed_articles
+            or self.health
         )
 
 
@@ -192,7 +199,19 @@ def build_digest(
                     notice=event.notice,
                 )
             )
-    return Digest(since, until, new_articles, edited, entities, removed)
+    entities.sort(key=entity_rank)  # stable: within a rank, in the order they were seen
+    health = changes_between(session, since, until)
+    return Digest(since, until, new_articles, edited, entities, removed, health)
+
+
+# New models and people are the news; labs, places and companies are mostly context.
+_TYPE_RANK = {"model": 0, "person": 0, "lab": 1, "institution": 1, "place": 1, "company": 1}
+
+
+def entity_rank(entity: NewEntity) -> tuple[int, int]:
+    """Where a new entity goes in a digest: recognised models and people first, then the other
+    recognised types, and names the knowledge base does not know apart at the end."""
+    return (0 if entity.known else 1, _TYPE_RANK.get(entity.type, 1))
 
 
 def compare_versions(

@@ -36,12 +36,18 @@ def render_atom(digest: Digest, *, feed_url: str | None = None) -> str:
     _text(feed, "generator", "labscope")
     if feed_url and (href := http_url(feed_url)):
         ET.SubElement(feed, "link", {"rel": "self", "href": href})
-    items: list[Item] = [
-        *digest.new_articles,
+    items: list[Item] = [  # what matters first, as in every format
         *digest.edited_articles,
-        *digest.new_entities,
         *digest.removed_articles,
+        *digest.new_articles,
+        *digest.new_entities,
     ]
+    for notice in digest.health:  # a source that went dark matters before what it missed
+        entry = ET.SubElement(feed, "entry")
+        _text(entry, "id", f"{TAG}source/{quote(notice.source, safe='')}/{notice.state}/"
+              f"{utc(notice.at):%Y%m%dT%H%M%SZ}")  # fmt: skip
+        _text(entry, "title", clean(notice.line()))
+        _text(entry, "updated", _stamp(notice.at))
     for item in items:
         _entry(feed, item)
     ET.indent(feed)

@@ -31,27 +31,28 @@ def digest_json(digest: Digest) -> dict[str, Any]:
     return {
         "since": _iso(digest.since),
         "until": _iso(digest.until),
-        "new_articles": [_new_article(a) for a in digest.new_articles],
+        # What matters first, as in every format (the keys are the same as ever); a source
+        # that turned failing or empty, or recovered, before anything else.
+        "health_changes": [n.payload()["health_change"] for n in digest.health],
         "edited_articles": [_edited_article(c) for c in digest.edited_articles],
-        "new_entities": [_new_entity(e) for e in digest.new_entities],
         "removed_articles": [_removed_article(r) for r in digest.removed_articles],
+        "new_articles": [_new_article(a) for a in digest.new_articles],
+        "new_entities": [_new_entity(e) for e in digest.new_entities],
     }
 
 
 def diff_json(change: EditedArticle) -> dict[str, Any]:
-    """One edit in full; each edited sentence also carries its redline as [op, text] pairs."""
+    """One edit in full, as the digest holds it (each edited sentence with its redline)."""
     # "title" was the title change before digests had a "title"; "title_change" is the name
     # the digest uses, given too so one reader handles both.
     title = _title_change(change.title_change)
-    data = {"title": title, "title_change": title, **_change(change)}
-    data["edited"] = [
-        {**_sentence(s), "redline": [[op, text] for op, text in s.redline]} for s in change.edited
-    ]
-    return data
+    return {"title": title, "title_change": title, **_change(change)}
 
 
 def _change(change: EditedArticle) -> dict[str, Any]:
-    """What an edit changed: the part a diff and a digest's edited article share."""
+    """What an edit changed: the part a diff and a digest's edited article share. Each edited
+    sentence carries its word-level redline as [op, text] pairs (the README promises it in
+    both, and a reader of the JSON should not have to diff the sentences again)."""
     return {
         "id": change.article_id,
         "url": change.url,
@@ -64,7 +65,10 @@ def _change(change: EditedArticle) -> dict[str, Any]:
         "fields": _fields(change),
         "added": list(change.added),
         "removed": list(change.removed),
-        "edited": [_sentence(s) for s in change.edited],
+        "edited": [
+            {**_sentence(s), "redline": [[op, text] for op, text in s.redline]}
+            for s in change.edited
+        ],
         "moved": list(change.moved),
         "entities_added": list(change.entities_added),
         "entities_removed": list(change.entities_removed),

@@ -63,6 +63,24 @@ def render_markdown(digest: Digest) -> str:
     if digest.is_empty:
         return "\n".join([*lines, nothing_new(digest), ""])
     lines += [f"**{period(digest)}** · {counts(digest)}"]
+    if digest.health:  # a source that went dark matters before anything it did not report
+        lines += ["", f"## Source health ({len(digest.health)})", ""]
+        lines += [f"- {md(notice.line())}" for notice in digest.health]
+    # The same order as the text digest: edits and removals, new articles, then entities.
+    if digest.edited_articles:
+        lines += ["", f"## Edited articles ({len(digest.edited_articles)})"]
+        for change in major_edits(digest):
+            lines += ["", *edited_markdown(change)]
+        if minor := minor_edits(digest):
+            listed = ", ".join(f"{link(c.title, c.url)} ({versions(c)})" for c in minor)
+            lines += ["", f"*{minor_heading(len(minor))}:* {listed}"]
+    if digest.removed_articles:
+        lines += ["", f"## Removed articles ({len(digest.removed_articles)})", ""]
+        for removed in digest.removed_articles:
+            label = "Restored" if removed.restored else "Removed"
+            lines.append(f"- {label}: {link(removed.title, removed.url)}")
+            if note := notice_line(removed):
+                lines.append(f"  {md(note)}")
     if digest.new_articles:
         lines += ["", f"## New articles ({len(digest.new_articles)})", ""]
         for article in digest.new_articles:
@@ -72,13 +90,6 @@ def render_markdown(digest: Digest) -> str:
             if article.entities:
                 meta += f" · entities: {_names(article.entities)}"
             lines.append(f"- **{link(article.title, article.url)}** — {meta}")
-    if digest.edited_articles:
-        lines += ["", f"## Edited articles ({len(digest.edited_articles)})"]
-        for change in major_edits(digest):
-            lines += ["", *edited_markdown(change)]
-        if minor := minor_edits(digest):
-            listed = ", ".join(f"{link(c.title, c.url)} ({versions(c)})" for c in minor)
-            lines += ["", f"*{minor_heading(len(minor))}:* {listed}"]
     if digest.new_entities:
         lines += ["", f"## New entities ({len(digest.new_entities)})", ""]
         for entity in digest.new_entities:
@@ -87,13 +98,6 @@ def render_markdown(digest: Digest) -> str:
             if clean(entity.context):
                 line += f": “{md(entity.context)}”"
             lines.append(line)
-    if digest.removed_articles:
-        lines += ["", f"## Removed articles ({len(digest.removed_articles)})", ""]
-        for removed in digest.removed_articles:
-            label = "Restored" if removed.restored else "Removed"
-            lines.append(f"- {label}: {link(removed.title, removed.url)}")
-            if note := notice_line(removed):
-                lines.append(f"  {md(note)}")
     return "\n".join([*lines, ""])
 
 

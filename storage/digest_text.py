@@ -52,20 +52,16 @@ def render_text(digest: Digest, *, color: bool = False) -> str:
     if digest.is_empty:
         return nothing_new(digest) + "\n"
     lines = [paint(f"labscope digest: {period(digest)}", BOLD), counts(digest)]
-    if digest.new_articles:
-        _section(lines, paint, "New articles", len(digest.new_articles))
-        for article in digest.new_articles:
-            lines += _new_article(article, paint)
+    if digest.health:  # a source that went dark matters before anything it did not report
+        _section(lines, paint, "Source health", len(digest.health))
+        lines += ["", *(f"* {clean(notice.line())}" for notice in digest.health)]
+    # What matters first (issue 19): edits and removals, then new articles, then entities.
     if digest.edited_articles:
         _section(lines, paint, "Edited articles", len(digest.edited_articles))
         for change in major_edits(digest):
             lines += edited_lines(change, paint)
         if minor := minor_edits(digest):
             lines += ["", _minor_line(minor)]
-    if digest.new_entities:
-        _section(lines, paint, "New entities", len(digest.new_entities))
-        for entity in digest.new_entities:
-            lines += _new_entity(entity, paint)
     if digest.removed_articles:
         _section(lines, paint, "Removed articles", len(digest.removed_articles))
         for removed in digest.removed_articles:
@@ -77,6 +73,14 @@ def render_text(digest: Digest, *, color: bool = False) -> str:
             ]
             if note := notice_line(removed):
                 lines.append(f"  {note}")
+    if digest.new_articles:
+        _section(lines, paint, "New articles", len(digest.new_articles))
+        for article in digest.new_articles:
+            lines += _new_article(article, paint)
+    if digest.new_entities:
+        _section(lines, paint, "New entities", len(digest.new_entities))
+        for entity in digest.new_entities:
+            lines += _new_entity(entity, paint)
     return "\n".join(lines) + "\n"
 
 

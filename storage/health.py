@@ -60,7 +60,8 @@ def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
     failed_in_a_row = next((i for i, (ok, _, _) in enumerate(outcomes) if ok), len(outcomes))
     pairs = zip(runs, outcomes, strict=True)
     last_success = next((run.started for run, (ok, _, _) in pairs if ok), None)
-    last_error = next((error for _, _, error in outcomes if error), None)
+    # The newest run's error only: one a later run cleared is history, not a problem.
+    last_error = outcomes[0][2]
     found_last = outcomes[0][1]
     health: Health = "ok"
     note = ""
@@ -81,9 +82,15 @@ def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
 
 
 def _outcome(run: CrawlRun, name: str) -> tuple[bool, int, str | None]:
-    """(succeeded, article URLs found, its last error) for one source in one run."""
+    """(succeeded, article URLs found, its last error) for one source in one run.
+
+    A source fails a run when something failed and it found nothing, or fetched nothing: a
+    site that does not answer (robots.txt or the start URL unreachable) is down, not healthy.
+    """
     tallies = run.source_counts.get(name, {})
     found = int(tallies.get("found", 0))
+    fetched = int(tallies.get("fetched", 0))
     errors = [e.get("reason") for e in run.errors if e.get("source") in (name, "")]
-    failed = run.status == "failed" or (found == 0 and int(tallies.get("failed", 0)) > 0)
+    nothing = found == 0 or fetched == 0
+    failed = run.status == "failed" or (nothing and int(tallies.get("failed", 0)) > 0)
     return (not failed, found, errors[-1] if errors else None)

@@ -300,3 +300,18 @@ class DigestRecord(Base):
     last_event_id: Mapped[int]  # the digest covers events after the previous one's, up to this
     files: Mapped[list[str]] = mapped_column(JSON)
     deliveries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class HealthChange(Base):
+    """A source's health changed (turned failing or empty, or recovered): recorded once, before
+    anyone is told, so a notification is never sent twice and the next digest can list it."""
+
+    __tablename__ = "health_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(255), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # ok | failing | empty
+    previous: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))

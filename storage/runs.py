@@ -158,6 +158,23 @@ def close_stale_run(session: Session, run_id: int, status: str, problem: str | N
     return run.status
 
 
+def run_line(session: Session, run_id: int) -> tuple[str, list[str]]:
+    """One line for a finished run (what the scheduler logs per crawl), and its errors' lines:
+    a monitor's log must say what each crawl did without opening the database."""
+    run = session.get_one(CrawlRun, run_id)
+    finished = run.finished or datetime.now(UTC)
+    seconds = (finished - run.started).total_seconds()
+    line = (
+        f"{run.trigger} run {run.id} of {', '.join(run.sources) or 'rechecks'}: {run.status}, "
+        # new_versions counts each new article's first version too: edits are the rest.
+        f"fetched {run.fetched}, new {run.new_articles}, "
+        f"edited {run.new_versions - run.new_articles}, "
+        f"failed {run.failed}, {seconds:.1f} s"
+    )
+    errors = [f"{e.get('url') or '-'}: {e.get('reason')}" for e in run.errors]
+    return line, errors
+
+
 def last_started(session: Session, recent: int = 2000) -> dict[str, datetime]:
     """When each source was last crawled (any trigger), from the most recent runs."""
     latest: dict[str, datetime] = {}

@@ -90,6 +90,10 @@ def test_the_edited_article_is_described_exactly(site: SiteServer, deepseek: Lab
     }
     assert change["added"] == EXPECTED["added"] and change["removed"] == EXPECTED["removed"]
     assert change["kind"] == "correction"
+    assert [e["redline"] for e in change["edited"]] == [e["redline"] for e in diff["edited"]]
+    (reworded,) = change["edited"]
+    assert {op for op, _ in reworded["redline"]} == {"equal", "delete", "insert"}  # word level
+    assert "".join(t for op, t in reworded["redline"] if op != "insert") == reworded["old"]
     new_entities = {e["name"]: e for e in digest["new_entities"]}
     for name in EXPECTED["new_entities"]:
         assert name in new_entities

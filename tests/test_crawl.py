@@ -324,7 +324,7 @@ def test_a_robots_txt_that_errs_disallows_everything_until_it_answers(
     labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)))
     result = labscope("-v", "crawl", "--json")
     summary = json.loads(result.stdout)
-    assert (summary["skipped"], summary["new_articles"]) == (1, 0)
+    assert (summary["failed"], summary["skipped"], summary["new_articles"]) == (1, 0, 0)
     assert "robots.txt unavailable (HTTP 503): disallowed until it answers" in result.stderr
     assert DEEPSEEK not in [hit.path for hit in site.requests]
     site.set_page("/robots.txt", b"User-agent: *\nAllow: /\n", "text/plain")
@@ -337,8 +337,8 @@ def test_a_robots_txt_that_never_answers_disallows_everything(
     site.set_page("/robots.txt", b"User-agent: *\nAllow: /\n", "text/plain", delay=3)
     labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)), "delay = 0\ntimeout = 1")
     result = labscope("-v", "crawl", "--json")
-    assert json.loads(result.stdout)["skipped"] == 1
-    assert "robots.txt unavailable (no answer: DownloadTimeoutError)" in result.stderr
+    assert json.loads(result.stdout)["failed"] == 1  # the site is down: a failure, not a skip
+    assert "robots.txt unavailable (no answer: no answer within the timeout)" in result.stderr
     assert DEEPSEEK not in [hit.path for hit in site.requests]
 
 

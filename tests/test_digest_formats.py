@@ -10,6 +10,7 @@ import html
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Literal
 
 import lxml.etree
 import lxml.html
@@ -25,6 +26,7 @@ from storage.digest import (
     RemovedArticle,
     TemplateSentence,
     TitleChange,
+    entity_rank,
 )
 from storage.digest_formats import FORMATS, diff_json, digest_json, render_diff, render_digest
 
@@ -242,8 +244,9 @@ DIFF_KEYS |= {"fields", "source", "title_change"}
 
 def test_digest_json_keys_are_the_contract() -> None:
     data = digest_json(sample())
-    assert list(data) == [
-        "since", "until", "new_articles", "edited_articles", "new_entities", "removed_articles"
+    assert list(data) == [  # the same keys as ever, in the digest's order: what matters first
+        "since", "until", "health_changes",
+        "edited_articles", "removed_articles", "new_articles", "new_entities",
     ]  # fmt: skip
     assert (data["since"], data["until"]) == (
         "2025-01-27T09:00:00+00:00",
@@ -251,7 +254,8 @@ def test_digest_json_keys_are_the_contract() -> None:
     )
     assert all(set(a) == NEW_ARTICLE_KEYS for a in data["new_articles"])
     assert all(set(c) == EDITED_KEYS for c in data["edited_articles"])
-    assert all(set(e) == {"old", "new"} for c in data["edited_articles"] for e in c["edited"])
+    edits = [e for c in data["edited_articles"] for e in c["edited"]]
+    assert all(set(e) == {"old", "new", "redline"} for e in edits)  # README: with its redline
     assert all(set(e) == ENTITY_KEYS for e in data["new_entities"])
     assert all(set(r) == REMOVED_KEYS for r in data["removed_articles"])
     assert [r["restored"] for r in data["removed_articles"]] == [False, True]
@@ -267,6 +271,12 @@ def test_minor_edits_are_in_full_in_json() -> None:
     minor = digest_json(sample())["edited_articles"][1]
     assert minor["kind"] == "minor"
     assert minor["edited"][0]["new"] == MINOR_SENTENCE
+
+
+def test_digest_json_edited_sentences_carry_the_redline_of_the_diff() -> None:
+    edited = digest_json(sample())["edited_articles"][0]["edited"]
+    assert edited[0]["redline"][1] == ["delete", "18 "]
+    assert edited == diff_json(sample().edited_articles[0])["edited"]
 
 
 def test_diff_json_keys_and_title_change() -> None:
@@ -404,7 +414,7 @@ def test_atom_has_one_entry_per_item_with_stable_ids() -> None:
     digest = sample()
     feed = parse_atom(render_digest(digest, "atom", feed_url="https://example.org/digest.atom"))
     entries = feed.findall(f"{ATOM}entry")
-    assert len(entries) == 1 + 4 + 2 + 2
+    assert len(entries) == 4 + 2 + 1 + 2  # edits, removals, new articles, entities
     ids = [e.findtext(f"{ATOM}id") for e in entries]
     assert len(set(ids)) == len(ids)
     again = parse_atom(render_digest(digest, "atom", feed_url="https://example.org/digest.atom"))
@@ -415,9 +425,9 @@ def test_atom_has_one_entry_per_item_with_stable_ids() -> None:
         assert entry.findtext(f"{ATOM}updated") == "2025-01-28T06:30:00Z"
         assert entry.findtext(f"{ATOM}title")
         assert entry.find(f"{ATOM}content").get("type") == "html"
-    edit = lxml.html.fragment_fromstring(entries[1].findtext(f"{ATOM}content"))
+    edit = lxml.html.fragment_fromstring(entries[0].findtext(f"{ATOM}content"))
     assert edit.xpath("//del[. = '18']") and edit.xpath("//ins[. = 'over 20']")
-    assert "月之暗面" in [e.findtext(f"{ATOM}title") for e in entries][6]
+    assert "月之暗面" in [e.findtext(f"{ATOM}title") for e in entries][8]
 
 
 def test_atom_escapes_hostile_text() -> None:
@@ -492,3 +502,29 @@ def test_a_diff_judged_now_says_so(fmt: str) -> None:
             "Judged now by today's rules: stored before labscope recorded its verdicts" in rendered
         )
     assert NOTE not in rendered
+
+
+@pytest.mark.parametrize(
+    ("fmt", "headings"),
+    [
+        ("text", ["Edited articles", "Removed articles", "New articles", "New entities"]),
+        ("md", ["## Edited articles", "## Removed articles", "## New articles", "## New entities"]),
+        ("html", ["Edited articles", "Removed articles", "New articles", "New entities"]),
+        ("atom", [":article/2/v1-v2<", "/removed/", "/new<", ":entity/"]),
+        ("json", ['"edited_articles"', '"removed_articles"', '"new_articles"', '"new_entities"']),
+    ],
+)
+def test_digests_lead_with_edits_and_removals(
+    fmt: Literal["text", "md", "html", "atom", "json"], headings: list[str]
+) -> None:
+    out = render_digest(sample(), fmt)
+    places = [out.index(heading) for heading in headings]
+    assert places == sorted(places), places
+
+
+def test_new_models_and_people_come_first_and_unknown_names_apart() -> None:
+    kimi, moonshot = sample().new_entities
+    person = replace(moonshot, name="杨植麟", type="person")
+    place = replace(moonshot, name="Beijing", type="place")
+    ordered = sorted([kimi, place, moonshot, person], key=entity_rank)
+    assert [e.name for e in ordered] == ["杨植麟", "Beijing", "月之暗面", "Kimi k1.5"]

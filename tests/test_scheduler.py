@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,8 +33,9 @@ NO_RECHECK = "[recheck]\nenabled = false\n\n"
 
 
 @contextmanager
-def scheduler(labscope: Labscope) -> Iterator[subprocess.Popen[str]]:
-    """`labscope schedule` running; stopped with SIGTERM at the end (and must exit quietly)."""
+def scheduler(labscope: Labscope, logs: list[str] | None = None) -> Iterator[subprocess.Popen[str]]:
+    """`labscope schedule` running; stopped with SIGTERM at the end (and must exit quietly).
+    Its log (stderr) is appended to `logs` when given."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     process = subprocess.Popen(
         [sys.executable, "-m", "cli", "--config", str(labscope.config), "schedule"],
@@ -48,6 +51,8 @@ def scheduler(labscope: Labscope) -> Iterator[subprocess.Popen[str]]:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
+        if logs is not None:
+            logs.append(stderr)
         assert process.returncode == 0, stderr
         assert "Traceback" not in stderr, stderr
 
@@ -337,3 +342,32 @@ def test_sighup_reloads_the_config(site: SiteServer, labscope: Labscope) -> None
         process.send_signal(signal.SIGHUP)
         time.sleep(1)
         assert process.poll() is None
+
+
+def test_the_scheduler_logs_one_line_per_crawl_and_each_failure(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    labscope.write_config(
+        NO_RECHECK
+        + source("deepseek", "page", site.url(DEEPSEEK))
+        + 'every = "1h"\n'
+        + source("gone", "page", f"http://127.0.0.1:{dead}{DEEPSEEK}")
+        + 'every = "1h"\n'
+    )
+    logs: list[str] = []
+    with scheduler(labscope, logs) as process:
+        wait_for(lambda: len(runs_of(labscope, "deepseek")) + len(runs_of(labscope, "gone")) >= 2)
+        process.send_signal(signal.SIGINT)  # a clean Ctrl-C
+        process.wait(timeout=40)
+    (log,) = logs
+    assert re.search(
+        r"INFO schedule run \d+ of deepseek: finished, fetched 1, new 1, edited 0, failed 0, "
+        r"[\d.]+ s",
+        log,
+    ), log
+    assert re.search(r"INFO schedule run \d+ of gone: finished, fetched 0, .* failed 1", log), log
+    assert re.search(r"WARNING run \d+ failed: http://127.0.0.1:\d+/.*connection refused", log)
+    assert " ERROR " not in log, log

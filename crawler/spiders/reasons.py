@@ -10,13 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy.exceptions import (
-    CannotResolveHostError,
     DownloadCancelledError,
-    DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
-    ResponseDataLossError,
 )
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -27,13 +24,7 @@ from twisted.web.client import ResponseFailed
 
 from crawler.addresses import PrivateAddressRefused
 from crawler.browser import render_failure
-from crawler.politeness import MAX_CRAWL_DELAY, retry_after
-
-_PLAIN: dict[type[Exception], str] = {
-    ResponseDataLossError: "connection lost before the whole body arrived",
-    DownloadConnectionRefusedError: "connection refused",
-    CannotResolveHostError: "host name not found",
-}
+from crawler.politeness import MAX_CRAWL_DELAY, PLAIN_ERRORS, RobotsUnavailable, retry_after
 
 
 def status_reason(response: Response) -> str:
@@ -49,7 +40,8 @@ def status_reason(response: Response) -> str:
 
 def failure_reason(failure: Failure, max_bytes: int) -> tuple[str, bool]:
     """A failed download in one line, and whether the URL was skipped by choice (robots.txt, a
-    middleware's refusal) rather than failed by the site."""
+    middleware's refusal) rather than failed by the site. A robots.txt that gave no answer is
+    the site failing: an unreachable site must not look like a healthy one."""
     exc = failure.value
     if "during decompression" in str(exc):  # Content-Encoding: gzip past DOWNLOAD_MAXSIZE
         return f"larger than max_page_bytes ({max_bytes} bytes) when decompressed", False
@@ -60,7 +52,7 @@ def failure_reason(failure: Failure, max_bytes: int) -> tuple[str, bool]:
     reason = _reason(failure)
     chosen = (
         isinstance(exc, IgnoreRequest)
-        and not isinstance(exc, PrivateAddressRefused)
+        and not isinstance(exc, PrivateAddressRefused | RobotsUnavailable)
         and str(exc) != "max redirections reached"
     )
     return reason, chosen
@@ -80,12 +72,14 @@ def _reason(failure: Failure) -> str:
         return str(exc)
     if isinstance(exc, IgnoreRequest) and str(exc) == "max redirections reached":
         return _redirects([*meta.get("redirect_urls", []), request.url if request else "?"])
+    if isinstance(exc, RobotsUnavailable):  # already one plain line
+        return str(exc)
     if isinstance(exc, DownloadTimeoutError):
         timeout = meta.get("download_timeout", 0)
         return f"no complete answer within the timeout ({timeout:g} s){attempts(meta)}"
     if rendered := render_failure(exc, meta):
         return rendered
-    plain = next((text for kind, text in _PLAIN.items() if isinstance(exc, kind)), None)
+    plain = next((text for kind, text in PLAIN_ERRORS.items() if isinstance(exc, kind)), None)
     if plain:
         return plain + attempts(meta)
     if isinstance(exc, DownloadFailedError) and isinstance(exc.__cause__, ResponseFailed):
