@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import socket
 
+from conftest import Labscope, source
+
 from crawler.site_server import SiteServer
-from tests.conftest import Labscope, source
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import Labscope, source
-from tests.test_dead_sites import unused_port
-from tests.test_scheduler import NO_RECHECK, query, runs_of, scheduler, wait_for, webhook_receiver
+from conftest import Labscope, source
+from test_dead_sites import unused_port
+from test_scheduler import NO_RECHECK, query, runs_of, scheduler, wait_for, webhook_receiver
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 

@@ -243,7 +243,7 @@ def test_bad_options_are_config_errors(
         ),
         (
             "http://127.0.0.1:1/feed.xml",
-            "http://127.0.0.1:1/feed.xml: IgnoreRequest: robots.txt unavailable",
+            "http://127.0.0.1:1/feed.xml: robots.txt unavailable (no answer: connection refused)",
         ),
     ],
 )
