@@ -106,6 +106,8 @@ class PageSink:
             case PageFailed():
                 if item.status is not None and not item.discovery:
                     self.counts.add(item.source, "fetched")
+                if item.status is None:  # no answer at all: a site down, not a changed layout
+                    self.counts.add(item.source, "unanswered")
                 self._fail(item.source, item.url, item.fetched_at, item.status, item.reason)
             case PageSkipped():
                 self.counts.add(item.source, "skipped")

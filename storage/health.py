@@ -57,9 +57,9 @@ def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
     if not runs:
         return SourceHealth(name, "never crawled", "", articles, None, None, None, 0, None)
     outcomes = [_outcome(run, name) for run in runs]  # newest first
-    failed_in_a_row = next((i for i, (ok, _, _) in enumerate(outcomes) if ok), len(outcomes))
+    failed_in_a_row = next((i for i, (ok, *_) in enumerate(outcomes) if ok), len(outcomes))
     pairs = zip(runs, outcomes, strict=True)
-    last_success = next((run.started for run, (ok, _, _) in pairs if ok), None)
+    last_success = next((run.started for run, (ok, *_) in pairs if ok), None)
     # The newest run's error only: one a later run cleared is history, not a problem.
     last_error = outcomes[0][2]
     found_last = outcomes[0][1]
@@ -68,9 +68,11 @@ def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
     if failed_in_a_row >= FAILING_RUNS:
         health = "failing"
         note = f"failed the last {failed_in_a_row} runs: {last_error}"
-    elif found_last == 0 and any(found for _, found, _ in outcomes[1:]):
+    elif found_last == 0 and outcomes[0][3] and any(found for _, found, *_ in outcomes[1:]):
+        # Empty only if the site answered: one that stopped answering is going down (failing
+        # after FAILING_RUNS runs), not a layout change, and must not be announced as one.
         health = "empty"
-        earlier = next(found for _, found, _ in outcomes[1:] if found)
+        earlier = next(found for _, found, *_ in outcomes[1:] if found)
         note = (
             f"found no articles in its last run (it found {earlier} before): "
             "the site may have changed its layout or be blocking us"
@@ -81,8 +83,9 @@ def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
     )  # fmt: skip
 
 
-def _outcome(run: CrawlRun, name: str) -> tuple[bool, int, str | None]:
-    """(succeeded, article URLs found, its last error) for one source in one run.
+def _outcome(run: CrawlRun, name: str) -> tuple[bool, int, str | None, bool]:
+    """(succeeded, article URLs found, its last error, the site answered) for one source in
+    one run.
 
     A source fails a run when something failed and it found nothing, or fetched nothing: a
     site that does not answer (robots.txt or the start URL unreachable) is down, not healthy.
@@ -93,4 +96,5 @@ def _outcome(run: CrawlRun, name: str) -> tuple[bool, int, str | None]:
     errors = [e.get("reason") for e in run.errors if e.get("source") in (name, "")]
     nothing = found == 0 or fetched == 0
     failed = run.status == "failed" or (nothing and int(tallies.get("failed", 0)) > 0)
-    return (not failed, found, errors[-1] if errors else None)
+    answered = int(tallies.get("unanswered", 0)) == 0
+    return (not failed, found, errors[-1] if errors else None, answered)
