@@ -30,6 +30,7 @@ from cli_format import (
     print_json,
     print_stats,
     print_wrapped,
+    removal_line,
     when,
     write_atomically,
     write_lines,
@@ -127,10 +128,14 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
     show_default=True,
     help="Newest first by publication, first seen, last change; or most edited first.",
 )
+@click.option("--removed", is_flag=True, help="Only articles flagged removed (notice, 404/410).")
 @click.pass_obj
-def articles(obj: Context, /, sort: str, limit: int | None, as_json: bool, **options: Any) -> None:
+def articles(
+    obj: Context, /, sort: str, limit: int | None, as_json: bool, removed: bool, **options: Any
+) -> None:
     """List stored articles, newest first."""
     filters = _filters(obj, **options)  # a bad option is named before a missing database
+    filters = dataclasses.replace(filters, removed=removed)
     db = obj.database()
     with db.reading() as session:
         _check_names(obj, session, options["sources"], options["entity"])
@@ -206,6 +211,7 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
         ("Last checked", when(detail.last_checked)),
         ("Next check", when(due) if due else "none (too old to recheck)"),
         ("Version", f"{detail.version} of {len(detail.versions)}"),
+        *((("Removed", removal_line(detail.removed)),) if detail.removed else ()),
         *(("Also at" if i == 0 else "", alias) for i, alias in enumerate(detail.aliases)),
     ]
     for label, value in facts:

@@ -1,4 +1,5 @@
-"""Filters shared by search and the article list: source, entity, period, language, edited."""
+"""Filters shared by search and the article list: source, entity, period, language, edited,
+removed."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Filters:
     until: datetime | None = None  # ... and before
     language: str | None = None  # "zh" also matches "zh-CN"
     edited: bool = False  # at least one substantive edit (or correction)
+    removed: bool = False  # only articles flagged removed now (a notice, or 404/410)
 
     def conditions(self, version: Any) -> list[ColumnElement[bool]]:
         """Conditions on Article and `version` (the version row the query reads)."""
@@ -54,6 +56,8 @@ class Filters:
                 other.article_id == Article.id, other.change_kind.in_(EDIT_KINDS)
             )
             found.append(exists(edits))
+        if self.removed:
+            found.append(Article.removed_at.is_not(None))
         return found
 
 

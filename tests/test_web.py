@@ -14,6 +14,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -100,9 +101,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert labscope("crawl").code == 0
     site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes())
     assert labscope("crawl", "--source", "site", "--json").json()["new_versions"] == 1
+    with serving(labscope) as url:
+        yield Served(url, labscope, site)
+    site.stop()
+
+
+@contextmanager
+def serving(labscope: Labscope) -> Iterator[str]:
+    """`labscope serve --port 0` on `labscope`'s archive, in a child process; yields its URL."""
     server = subprocess.Popen(
         [sys.executable, "-m", "cli", "--config", str(labscope.config), "serve", "--port", "0"],
-        cwd=folder,
+        cwd=labscope.config.parent,
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -110,11 +119,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     line = server.stderr.readline()
     found = re.search(r"http://127\.0\.0\.1:\d+", line)
     assert found, line + server.stderr.read()
-    yield Served(found.group(0), labscope, site)
-    server.terminate()
-    server.wait(timeout=20)
-    server.stderr.close()
-    site.stop()
+    try:
+        yield found.group(0)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        server.stderr.close()
 
 
 def deepseek_id(served: Served) -> int:
