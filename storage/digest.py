@@ -16,6 +16,7 @@ from typing import cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.baseline import Baseline, first_crawls
 from storage.changes import ChangeRules, NewState, compare
 from storage.diffs import ChangeKind, RedlineOp, SentenceChange, TextDiff, diff_texts
 from storage.entities import entity_names
@@ -126,6 +127,8 @@ class Digest:
     removed_articles: list[RemovedArticle]  # removed and restored
     # Sources that turned failing or empty, or recovered, in the period: listed first.
     health: list[HealthNotice] = field(default_factory=list)
+    # Entities of sources' first crawls, counted per source instead of listed (storage.baseline).
+    baseline: list[Baseline] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -135,6 +138,7 @@ class Digest:
             or self.new_entities
             or self.removed_articles
             or self.health
+            or self.baseline
         )
 
 
@@ -160,6 +164,8 @@ def build_digest(
     edited: list[EditedArticle] = []
     entities: list[NewEntity] = []
     removed: list[RemovedArticle] = []
+    first = first_crawls(session)
+    baseline: dict[str, int] = {}
     for event in events:
         article = session.get(Article, event.article_id) if event.article_id else None
         version = session.get(Version, event.version_id) if event.version_id else None
@@ -174,6 +180,8 @@ def build_digest(
             )
             if change.kind != "unchanged":  # rejudged: today's rules find no edit there
                 edited.append(change)
+        elif event.kind == "new_entity" and event.run_id == first.get(article.source_id, -1):
+            baseline[article.source.name] = baseline.get(article.source.name, 0) + 1
         elif event.kind == "new_entity" and event.entity_id and version is not None:
             entity = session.get_one(Entity, event.entity_id)
             entities.append(
@@ -201,7 +209,8 @@ def build_digest(
             )
     entities.sort(key=entity_rank)  # stable: within a rank, in the order they were seen
     health = changes_between(session, since, until)
-    return Digest(since, until, new_articles, edited, entities, removed, health)
+    counted = [Baseline(name, n) for name, n in sorted(baseline.items())]
+    return Digest(since, until, new_articles, edited, entities, removed, health, counted)
 
 
 # New models and people are the news; labs, places and companies are mostly context.

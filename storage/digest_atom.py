@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from urllib.parse import quote
 
+from storage.baseline import baseline_line
 from storage.digest import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
 from storage.digest_html import item_html
 from storage.digest_view import clean, http_url, kind_label, period, utc, versions, xml_safe
@@ -50,6 +51,12 @@ def render_atom(digest: Digest, *, feed_url: str | None = None) -> str:
         _text(entry, "updated", _stamp(notice.at))
     for item in items:
         _entry(feed, item)
+    if line := baseline_line(digest.baseline):  # one entry for a first crawl's names
+        entry = ET.SubElement(feed, "entry")
+        sources = ",".join(quote(b.source, safe="") for b in digest.baseline)
+        _text(entry, "id", f"{TAG}baseline/{sources}")  # a source has one first crawl
+        _text(entry, "title", clean(line))
+        _text(entry, "updated", _stamp(digest.until))
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
 

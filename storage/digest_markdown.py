@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from storage.baseline import baseline_line
 from storage.digest import Digest, EditedArticle, EditedSentence
 from storage.digest_view import (
     clean,
@@ -90,6 +91,8 @@ def render_markdown(digest: Digest) -> str:
             if article.entities:
                 meta += f" · entities: {_names(article.entities)}"
             lines.append(f"- **{link(article.title, article.url)}** — {meta}")
+    if line := baseline_line(digest.baseline):  # a first crawl's names: counted, not listed
+        lines += ["", md(line)]
     if digest.new_entities:
         lines += ["", f"## New entities ({len(digest.new_entities)})", ""]
         for entity in digest.new_entities:

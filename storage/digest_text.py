@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.baseline import baseline_line
 from storage.digest import Digest, EditedArticle, EditedSentence, NewArticle, NewEntity
 from storage.digest_view import (
     clean,
@@ -77,6 +78,8 @@ def render_text(digest: Digest, *, color: bool = False) -> str:
         _section(lines, paint, "New articles", len(digest.new_articles))
         for article in digest.new_articles:
             lines += _new_article(article, paint)
+    if line := baseline_line(digest.baseline):  # a first crawl's names: counted, not listed
+        lines += ["", line]
     if digest.new_entities:
         _section(lines, paint, "New entities", len(digest.new_entities))
         for entity in digest.new_entities:

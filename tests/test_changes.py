@@ -260,6 +260,32 @@ def test_revert_and_alternating_headlines(site: SiteServer, deepseek: Labscope) 
     ]
 
 
+def test_a_first_crawl_is_a_baseline_counted_in_one_line(
+    site: SiteServer, deepseek: Labscope
+) -> None:
+    """The first crawl's entities are one "Baseline" line in every format, not new-entity
+    items; the entities a later crawl brings are listed as ever."""
+    with sqlite3.connect(deepseek.db) as conn:
+        (known,) = conn.execute("select count(*) from entities").fetchone()
+    assert known > 10
+    line = f"Baseline: {known} entities first seen in the first crawl of deepseek"
+    first = deepseek("digest", "--json").json()
+    assert first["new_entities"] == []
+    assert first["baseline"] == [{"source": "deepseek", "entities": known}]
+    for fmt in ("text", "md", "html", "atom"):
+        shown = deepseek("digest", "--format", fmt).stdout
+        assert line in shown, fmt
+        assert "New entities" not in shown and "Liang Wenfeng" not in shown.split(line)[1], fmt
+    site.set_page(DEEPSEEK, edited())
+    crawl(deepseek)
+    later = deepseek("digest", "--json").json()
+    assert later["baseline"] == first["baseline"]  # the same period: still counted once
+    assert set(EXPECTED["new_entities"]) <= {e["name"] for e in later["new_entities"]}
+    assert len(later["new_entities"]) < known
+    text = deepseek("digest").stdout
+    assert "New entities" in text and text.index(line) < text.index("New entities")
+
+
 def test_removed_then_restored(site: SiteServer, deepseek: Labscope) -> None:
     body = original(site)
     site.set_page(DEEPSEEK, b"<h1>Gone</h1>", status=404)

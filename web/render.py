@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from storage.baseline import baseline_line
 from storage.digest_summary import DigestSummary
 from storage.digest_view import (
     finalize,
@@ -49,6 +50,7 @@ def summary_counts(digest: DigestSummary) -> str:
         (digest.edited_total, "edited", "edited"),
         (digest.minor_total, "minor edit", "minor edits"),
         (digest.entities_total, "new entity", "new entities"),
+        (sum(b.entities for b in digest.baseline), "baseline entity", "baseline entities"),
         (digest.removed_total, "removed or restored", "removed or restored"),
     ]
     return " · ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
@@ -80,6 +82,7 @@ ENV = Environment(
 )
 ENV.globals.update(
     summary_counts=summary_counts,
+    baseline_line=baseline_line,
     kind_label=kind_label,
     minor_heading=minor_heading,
     trailing_space=trailing_space,
