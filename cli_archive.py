@@ -41,6 +41,7 @@ from crawler.entity_kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
 from storage.digest import NO_RULES, build_digest, compare_versions
 from storage.digest_formats import FORMATS, render_diff, render_digest
+from storage.digest_links import feed_url, with_links
 from storage.entities import list_entities
 from storage.errors import NotFoundError
 from storage.export import as_csv, as_jsonl, export_records
@@ -298,8 +299,10 @@ def digest(
     db = obj.database()
     with db.reading() as session:
         result = build_digest(session, start, until, obj.change_rules())
+    result = with_links(result, obj.base_url())
     color = fmt == "text" and output is None and out.is_terminal
-    text = render_digest(result, fmt, color=color)  # type: ignore[arg-type]
+    feed = feed_url(obj.base_url())
+    text = render_digest(result, fmt, color=color, feed_url=feed)  # type: ignore[arg-type]
     if output is None:
         print_wrapped(text) if fmt == "text" else click.echo(text)
         return

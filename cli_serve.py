@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from datetime import timedelta
 
 import click
 from rich.markup import escape
@@ -12,6 +13,8 @@ from cli import Context, cli
 from cli_format import err
 from crawler.entity_kb import KnowledgeBase
 from crawler.errors import ConfigError
+from crawler.schedule_config import DigestConfig
+from crawler.toml_checks import parse_interval
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -36,16 +39,21 @@ def serve(obj: Context, host: str, port: int, root_path: str) -> None:
     try:
         extra = obj.config().entities
         names: list[str] | None = [source.name for source in obj.config().sources]
+        digest = obj.config().digest
     except ConfigError:
         if not obj.db_url:
             raise
         extra, names = (), None  # --db without a readable config: every stored source
+        digest = DigestConfig()
     archive = Archive(
         db=obj.database(),
         knowledge=KnowledgeBase.default().with_entities(extra),
         rules=obj.change_rules(),
         recheck_steps=obj.recheck_steps(),
         source_names=names,
+        base_url=digest.base_url,
+        # The feed's default period: the scheduled digest's interval, else a day like `digest`.
+        digest_period=parse_interval(digest.every) if digest.every else timedelta(hours=24),
     )
     listener = _bind(host, port)
     bound = listener.getsockname()[1]

@@ -63,6 +63,7 @@ def digest_job(context: JobContext, now: datetime | None = None) -> WrittenDiges
         context.config.change_rules(),
         digest.webhooks,
         digest.emails,
+        digest.base_url,
     )
     for delivery in written.deliveries:
         if not delivery.ok:

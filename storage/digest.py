@@ -94,6 +94,8 @@ class EditedArticle:
     # How the change was judged: when the version was stored (stored_text, reextracted), or now
     # by today's rules (read_time: stored before verdicts were recorded; now: not neighbours).
     judged: str = "stored_text"
+    # labscope's own diff page of this edit, when [digest] base_url is set (storage.digest_links).
+    diff_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,8 @@ def _entry(feed: ET.Element, item: Item) -> None:
     url = item.first_url if isinstance(item, NewEntity) else item.url
     if href := http_url(url):
         ET.SubElement(entry, "link", {"rel": "alternate", "href": href})
+    if isinstance(item, EditedArticle) and item.diff_url and (diff := http_url(item.diff_url)):
+        ET.SubElement(entry, "link", {"rel": "related", "href": diff, "title": "diff"})
     _text(entry, "content", xml_safe(item_html(item)), type="html")
 
 

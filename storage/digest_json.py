@@ -97,6 +97,7 @@ def _edited_article(change: EditedArticle) -> dict[str, Any]:
         "title": change.title,
         "title_change": _title_change(change.title_change),
         **_change(change),
+        "diff_url": change.diff_url,  # labscope's diff page; null without [digest] base_url
     }
 
 

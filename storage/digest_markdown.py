@@ -111,6 +111,8 @@ def edited_markdown(change: EditedArticle) -> list[str]:
         label = f"**{label.upper() if change.kind == 'correction' else label}**"
     lines = [f"### {link(change.title, change.url)}", ""]
     lines.append(f"{label} · {versions(change)} · {md(change.source)}")
+    if change.diff_url:
+        lines[-1] += f" · {link('diff', change.diff_url)}"
     if change.title_change:
         old, new = md(change.title_change.old), md(change.title_change.new)
         lines += ["", f"Title: <del>{old}</del> → <ins>{new}</ins>"]

@@ -103,6 +103,8 @@ def edited_lines(change: EditedArticle, paint: Paint) -> list[str]:
         label = f"{label} ({versions(change)})"
     lines = ["", f"* {paint(clean(change.title), BOLD)}", f"  {label} · {clean(change.source)}"]
     lines.append(f"  {paint(clean(change.url), DIM)}")
+    if change.diff_url:
+        lines.append(f"  Diff: {paint(clean(change.diff_url), DIM)}")
     if change.title_change:
         old, new = clean(change.title_change.old), clean(change.title_change.new)
         lines.append(f"  Title: {paint(f'“{old}”', RED)} → {paint(f'“{new}”', GREEN)}")

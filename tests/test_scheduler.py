@@ -114,7 +114,8 @@ def test_two_ticks_an_edit_and_the_digest_that_reports_it(
     with webhook_receiver() as (hook, posted):
         labscope.write_config(
             NO_RECHECK
-            + '[digest]\nevery = "2s"\nformats = ["json", "html"]\noutput = "digests"\n\n'
+            + '[digest]\nevery = "2s"\nformats = ["json", "html"]\noutput = "digests"\n'
+            + 'base_url = "https://labscope.example.org"\n\n'
             + f'[[digest.webhooks]]\nurl = "{hook}"\n\n'
             + source("deepseek", "page", site.url(DEEPSEEK))
             + 'every = "3s"\n'
@@ -135,6 +136,10 @@ def test_two_ticks_an_edit_and_the_digest_that_reports_it(
             )
     posted_edits = [edit for body in posted for edit in body["edited_articles"]]  # type: ignore[attr-defined]
     assert len(posted_edits) == 1  # the webhook got the edit once, in the JSON digest
+    (posted_edit,) = posted_edits  # with labscope's diff page beside the live article
+    assert posted_edit["diff_url"] == (
+        f"https://labscope.example.org/articles/{posted_edit['id']}?from=1&to=2#changes"
+    )
     assert query(labscope, "select trigger from crawl_runs where sources = '[\"deepseek\"]'")[
         0
     ] == ("schedule",)
