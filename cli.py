@@ -232,7 +232,7 @@ def schedule(obj: Context, list_jobs: bool, as_json: bool) -> None:
     from crawler.schedule import plan
 
     config = obj.config()
-    context = JobContext(config, obj.config_path, obj.db_url or config.storage.url)
+    context = JobContext(config, obj.config_path, obj.db_url or config.storage.url, obj.verbose)
     open_database(context.db_url).close()  # a bad database is a one-line error now, not later
     if not list_jobs:
         import scheduler

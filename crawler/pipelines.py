@@ -33,6 +33,10 @@ from storage.runs import RunCounts
 from storage.versions import Outcome, Recorded, record_page
 
 logger = logging.getLogger(__name__)
+# One INFO line per page and its outcome (new, edited, unchanged, removed, failed): what
+# `labscope schedule -v` adds to the scheduler's log (crawler.child relays it).
+PAGE_LOG = "labscope.pages"
+pages = logging.getLogger(PAGE_LOG)
 CHECK_BATCH = 200
 HELD_ALIASES = 1_000
 """Alias pages (AMP, mobile, print copies) held back until the run's other pages are stored,
@@ -96,6 +100,7 @@ class PageSink:
             case PageFetched():
                 self._store(item, page or self.extractor.build(item))
             case PageUnchanged():
+                pages.info("page of %s: %s unchanged", item.source, item.url)
                 self.counts.add(item.source, "fetched")
                 self.counts.add(item.source, "unchanged")
                 if item.status == 304:
@@ -172,6 +177,7 @@ class PageSink:
         ):
             return
         recorded = results[0]
+        pages.info("page of %s: %s %s", item.source, item.url, _OUTCOMES[recorded.outcome])
         match recorded.outcome:
             case Outcome.NEW_ARTICLE:
                 self.counts.add(item.source, "new_articles")
@@ -199,11 +205,13 @@ class PageSink:
         if not self._write(item.source, item.url, work) or not done[0]:
             return False
         self.counts.add(item.source, "removed")
+        pages.info("page of %s: %s removed", item.source, item.url)
         logger.info("removed %s: the page says: %s", item.url, notice)
         return True
 
     def _fail(self, source: str, url: str, when: datetime, status: int | None, reason: str) -> None:
         self.counts.fail(source, url, reason)
+        pages.info("page of %s: %s failed", source, url)
         logger.warning("failed %s: %s", url, reason)
         self._write(
             source, url, lambda s: record_failure(s, url, when, status, reason, self.run_id)
@@ -255,3 +263,13 @@ class StorePipeline:
         assert isinstance(spider, SourceSpider)
         await spider.sink.handle_async(item)
         return item
+
+
+# The words of the page log for what storing a page came to.
+_OUTCOMES = {
+    Outcome.NEW_ARTICLE: "new",
+    Outcome.NEW_VERSION: "edited",
+    Outcome.UNCHANGED: "unchanged",
+    Outcome.REFUSED: "failed",
+    Outcome.REMOVED: "removed",
+}
