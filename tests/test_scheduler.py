@@ -36,11 +36,11 @@ NO_RECHECK = "[recheck]\nenabled = false\n\n"
 def scheduler(
     labscope: Labscope, logs: list[str] | None = None, *options: str
 ) -> Iterator[subprocess.Popen[str]]:
-    """`labscope [options] schedule` running; stopped with SIGTERM at the end (and must exit
+    """`labscope schedule [options]` running; stopped with SIGTERM at the end (and must exit
     quietly). Its log (stderr) is appended to `logs` when given."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "--config", str(labscope.config), *options, "schedule"],
+        [sys.executable, "-m", "cli", "--config", str(labscope.config), "schedule", *options],
         cwd=labscope.config.parent,
         env=env,
         stdout=subprocess.PIPE,
