@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from storage.baseline import Baseline, in_baseline
 from storage.digest import NewArticle, NewEntity, RemovedArticle
 from storage.entities import entity_names
+from storage.health_notices import HealthNotice, changes_between
 from storage.models import Article, Entity, Event, Source, Version
 
 
@@ -61,11 +62,13 @@ class DigestSummary:
     removed_total: int
     # Entities of sources' first crawls, counted per source, not listed (storage.baseline).
     baseline: list[Baseline] = field(default_factory=list)
+    # Sources that turned failing or empty, or recovered: shown first, as the digest does.
+    health: list[HealthNotice] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         totals = (self.edited_total, self.minor_total, self.new_total, self.entities_total)
-        return not (any(totals) or self.removed_total or self.baseline)
+        return not (any(totals) or self.removed_total or self.baseline or self.health)
 
 
 def summarize_digest(
@@ -113,6 +116,7 @@ def summarize_digest(
         removed=[_removed(session, e) for e in newest(removed)],
         removed_total=total(removed),
         baseline=[Baseline(name, n) for name, n in first_crawls],
+        health=changes_between(session, since, until)[::-1],  # newest first, as the page reads
     )
 
 

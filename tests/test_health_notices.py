@@ -9,6 +9,7 @@ from pathlib import Path
 from conftest import Labscope, source
 from test_dead_sites import unused_port
 from test_scheduler import NO_RECHECK, query, runs_of, scheduler, wait_for, webhook_receiver
+from test_web import Served, serving
 
 from crawler.site_server import SiteServer
 
@@ -106,3 +107,11 @@ def test_a_source_that_goes_down_and_comes_back_is_announced_twice(
     tops = "\n".join(line for t in texts for line in t.splitlines()[:6])
     assert tops.count("source flaky is failing: failed the last 3 runs") == 1, tops
     assert tops.count("source flaky recovered (was failing)") == 1, tops
+    with serving(labscope) as url:  # the web home page leads with them too
+        home = Served(url, labscope, site).page("/")
+    first = home.xpath("//section")[0]  # before the edits and everything else
+    assert first.get("id") == "health"
+    listed = [li.text_content() for li in first.xpath(".//li")]
+    assert len(listed) == 2, listed
+    assert listed[0].startswith("source flaky recovered (was failing)")  # newest first
+    assert listed[1].startswith("source flaky is failing: failed the last 3 runs")

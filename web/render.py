@@ -46,6 +46,7 @@ def marked(snippet: str) -> Markup:
 def summary_counts(digest: DigestSummary) -> str:
     """One line that says how big the period is before anyone scrolls."""
     parts = [
+        (len(digest.health), "health change", "health changes"),
         (digest.new_total, "new article", "new articles"),
         (digest.edited_total, "edited", "edited"),
         (digest.minor_total, "minor edit", "minor edits"),
