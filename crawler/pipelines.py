@@ -55,6 +55,7 @@ class PageSink:
     counts: RunCounts = field(default_factory=RunCounts)
     on_progress: Callable[[RunCounts], None] | None = None
     claimed: set[str] = field(default_factory=set)
+    found: dict[str, set[str]] = field(default_factory=dict)  # article URLs each source listed
     checks: list[PageUnchanged] = field(default_factory=list)  # written CHECK_BATCH at a time
     on_halt: Callable[[], object] | None = None  # stops the crawl: nothing more can be stored
     halted: Unwritable | None = None
@@ -64,6 +65,7 @@ class PageSink:
     def claim(self, url: str, source: str) -> bool:
         """True the first time `url` is claimed in this run: one fetch per URL across spiders."""
         self.counts.add(source, "found")
+        self.found.setdefault(source, set()).add(url)  # credited to the source at the end
         if url in self.claimed:
             return False
         self.claimed.add(url)

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import aliased
 
-from storage.models import Article, Entity, Mention, Source, Version
+from storage.article_sources import found_by
+from storage.models import Article, Entity, Mention, Version
 
 EDIT_KINDS = ("substantive", "correction")  # what --edited counts as an edit
 
@@ -30,9 +31,8 @@ class Filters:
     def conditions(self, version: Any) -> list[ColumnElement[bool]]:
         """Conditions on Article and `version` (the version row the query reads)."""
         found: list[ColumnElement[bool]] = []
-        if self.sources:
-            ids = select(Source.id).where(Source.name.in_(self.sources)).correlate(None)
-            found.append(Article.source_id.in_(ids))
+        if self.sources:  # found by the source, first or credited later (storage.article_sources)
+            found.append(found_by(self.sources))
         if self.entity:
             # Correlated, so SQLite walks the article's versions into the mentions primary key
             # instead of first collecting every version that ever named the entity.

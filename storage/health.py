@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, CrawlRun, Source
+from storage.article_sources import article_counts
+from storage.models import CrawlRun
 
 FAILING_RUNS = 3
 Health = Literal["ok", "failing", "empty", "never crawled"]
@@ -25,7 +26,7 @@ class SourceHealth:
     name: str
     health: Health
     note: str
-    articles: int  # articles this source found first
+    articles: int  # articles this source found (first, or after another source did)
     last_run: datetime | None
     last_success: datetime | None
     last_error: str | None
@@ -41,13 +42,7 @@ def source_health(session: Session, names: Sequence[str], recent: int = 500) -> 
         .order_by(CrawlRun.id.desc())
         .limit(recent)
     ).all()
-    counts = dict(
-        session.execute(
-            select(Source.name, func.count(Article.id))
-            .join(Article, Article.source_id == Source.id)
-            .group_by(Source.name)
-        ).all()
-    )
+    counts = article_counts(session)
     return [
         _judge(name, [r for r in runs if name in r.sources], counts.get(name, 0)) for name in names
     ]
