@@ -145,6 +145,22 @@ def test_articles_are_stored_without_their_chrome(crawl: Crawl, name: str) -> No
         assert version["hints"][key] == value
 
 
+@pytest.mark.parametrize("name", [n for n, e in EXPECTED.items() if "hidden_body" in e])
+def test_a_body_hidden_until_scripts_run_is_stored(crawl: Crawl, name: str) -> None:
+    """WeChat's server sends `#js_content` hidden by an inline style that its scripts lift, and
+    trafilatura prunes hidden elements (unless that would cut the page to a seventh), so the
+    capture tested must be the server's own bytes: the GNE capture was saved after the scripts
+    ran. Its paragraphs are held by test_articles_are_stored_without_their_chrome; here, that
+    the page is such a capture and that its body is what was stored."""
+    expected = EXPECTED[name]
+    page = recorded(name)
+    assert b"var biz = " in page and b"var msg_link = " in page  # WeChat's own page scripts
+    body = document_fromstring(page).get_element_by_id("js_content")
+    assert body.get("style") == expected["hidden_body"]
+    stored = crawl.versions[expected["served_at"]]["text"]
+    assert squash(expected["paragraphs"][-1]) in squash(stored)
+
+
 def test_a_delayed_refresh_is_recorded_not_followed(crawl: Crawl) -> None:
     """Qwen's `5; url=&#34;https://qwen.ai/research&#34;` was read as the page itself and
     re-fetched until the crawl reported a redirect loop, listing and articles lost."""
