@@ -15,6 +15,7 @@ import gzip
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -93,15 +94,18 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Any:
     run = labscope("crawl", "--json", timeout=300)
     assert run.code == 0 and "Traceback" not in run.stderr, run.stderr
     with sqlite3.connect(labscope.db) as db:
-        rows = db.execute("SELECT fetched_url, title, text, hints, language FROM versions")
+        rows = db.execute(
+            "SELECT fetched_url, title, text, hints, language, published FROM versions"
+        )
         versions = {
             url.removeprefix(site.url("")): {
                 "title": title,
                 "text": text,
                 "hints": json.loads(hints),
                 "language": language,
+                "published": published,
             }
-            for url, title, text, hints, language in rows
+            for url, title, text, hints, language, published in rows
         }
     yield Crawl(site, run.json(), versions)
     site.stop()
@@ -132,6 +136,9 @@ def test_articles_are_stored_without_their_chrome(crawl: Crawl, name: str) -> No
         assert version["title"] == expected["title"]
     if "language" in expected:
         assert version["language"] == expected["language"]
+    if "published" in expected:  # stored in UTC, without its offset
+        stored = datetime.fromisoformat(version["published"]).replace(tzinfo=UTC)
+        assert stored == datetime.fromisoformat(expected["published"])
     paragraphs = [squash(p) for p in expected["paragraphs"]]
     missing = [p for p in paragraphs if p not in text]
     assert len(missing) <= (1 - PARAGRAPHS_STORED) * len(paragraphs), missing
