@@ -14,8 +14,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from cli import Context, cli
-from cli_format import err, fitted, out, print_json, when
+from cli.context import Context
+from cli.group import cli
+from cli.output import err, fitted, out, print_json, when
 from crawler.config import Config, SourceConfig
 from crawler.config_errors import check_config
 from crawler.errors import ConfigError

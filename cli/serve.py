@@ -8,8 +8,9 @@ import socket
 import click
 from rich.markup import escape
 
-from cli import Context, cli
-from cli_format import err
+from cli.context import Context
+from cli.group import cli
+from cli.output import err
 from crawler.entity_kb import KnowledgeBase
 from crawler.errors import ConfigError
 

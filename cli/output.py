@@ -20,7 +20,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from cli_output import write_output
+from cli.writing import write_output
 from storage.digest_json import dumps
 from storage.runs import RunCounts
 
@@ -216,7 +216,7 @@ def progress(quiet: bool) -> Iterator[Callable[[RunCounts], None] | None]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write whole or not at all, so a reader never sees half a digest (see cli_output)."""
+    """Write whole or not at all, so a reader never sees half a digest (see cli.writing)."""
     write_output(path, [text])
 
 
@@ -245,7 +245,7 @@ def print_stats(stats: Any) -> None:
 
 
 def write_lines(path: Path | None, lines: Iterator[str], *, bom: bool = False) -> None:
-    """Stream `lines` to stdout, or to `path` whole or not at all (see cli_output)."""
+    """Stream `lines` to stdout, or to `path` whole or not at all (see cli.writing)."""
     if path is None:
         if bom:
             sys.stdout.write("\ufeff")

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 import click
 from rich.markup import escape
 
-from cli import Context, _log_level, cli
-from cli_format import out, print_json
+from cli.context import Context, log_level
+from cli.group import cli
+from cli.output import out, print_json
 from crawler.config import Config, SourceConfig, parse_config, parse_source
 
 if TYPE_CHECKING:  # imported when run: the crawl stack, whose broken install main() reports
@@ -54,7 +55,7 @@ def try_source(
     table = {"name": source_name(url), "kind": kind or implied or "page", "url": url, **options}
     source = parse_source(table, "labscope try")
     preview = run_preview(
-        _config(obj), source, guess=kind is None and implied is None, log_level=_log_level(obj)
+        _config(obj), source, guess=kind is None and implied is None, log_level=log_level(obj)
     )
     why = (
         f"guessed: {preview.guess.reason}"

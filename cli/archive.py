@@ -18,8 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from cli import Context, cli
-from cli_format import (
+from cli.context import Context
+from cli.group import cli
+from cli.output import (
     WRAP,
     err,
     fitted,
@@ -34,7 +35,7 @@ from cli_format import (
     write_atomically,
     write_lines,
 )
-from cli_output import output_errors
+from cli.writing import output_errors
 from crawler.dates import parse_moment
 from crawler.entity_kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
