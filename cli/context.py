@@ -7,9 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from crawler.config import Config, load_config
+from crawler.config.schedule import default_recheck
 from crawler.entity_kb import KnowledgeBase
 from crawler.errors import ConfigError
-from crawler.schedule_config import default_recheck
 from storage.changes import ChangeRules
 from storage.db import Database, open_database
 

@@ -18,7 +18,7 @@ from cli.context import Context
 from cli.group import cli
 from cli.output import err, fitted, out, print_json, when
 from crawler.config import Config, SourceConfig
-from crawler.config_errors import check_config
+from crawler.config.check import check_config
 from crawler.errors import ConfigError
 from crawler.schedule import next_scheduled
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.config import Config
-from crawler.toml_checks import parse_interval
+from crawler.config.toml_checks import parse_interval
 from storage.db import Database, open_database
 from storage.digest_runs import WrittenDigest, write_next_digest
 from storage.health_notices import record_changes, send_notice

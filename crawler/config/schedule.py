@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 from urllib.parse import parse_qsl, urlsplit
 
-from crawler.secret_values import env_table, read_secret
-from crawler.toml_checks import (
+from crawler.config.secrets import env_table, read_secret
+from crawler.config.toml_checks import (
     Where,
     check_keys,
     cron,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.toml_checks import Where, local_path, opt, q
+from crawler.config.toml_checks import Where, local_path, opt, q
 
 MAX_SECRET_BYTES = 64_000  # a secret file larger than this is the wrong file
 

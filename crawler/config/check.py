@@ -14,21 +14,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crawler.config import (
-    _SECTION_KEYS,
-    Config,
+from crawler.config.load import (
     _parse_browser,
     _parse_changes,
     _parse_crawl,
     _parse_entities,
-    _parse_source,
     _parse_storage,
     load_config,
     read_config_text,
 )
+from crawler.config.models import _SECTION_KEYS, Config
+from crawler.config.schedule import parse_digest, parse_recheck
+from crawler.config.sources import _parse_source
+from crawler.config.toml_checks import Locator, Where, check_keys, q, section_table
 from crawler.errors import ConfigError
-from crawler.schedule_config import parse_digest, parse_recheck
-from crawler.toml_checks import Locator, Where, check_keys, q, section_table
 
 
 def check_config(path: Path) -> tuple[Config | None, list[ConfigError]]:
