@@ -37,7 +37,7 @@ from cli.output import (
 )
 from cli.writing import output_errors
 from crawler.dates import parse_moment
-from crawler.entity_kb import ENTITY_TYPES
+from crawler.entities.kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
 from storage.digest import NO_RULES, build_digest, compare_versions
 from storage.digest_formats import FORMATS, render_diff, render_digest

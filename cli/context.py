@@ -8,7 +8,7 @@ from pathlib import Path
 
 from crawler.config import Config, load_config
 from crawler.config.schedule import default_recheck
-from crawler.entity_kb import KnowledgeBase
+from crawler.entities.kb import KnowledgeBase
 from crawler.errors import ConfigError
 from storage.changes import ChangeRules
 from storage.db import Database, open_database

@@ -11,7 +11,7 @@ from rich.markup import escape
 from cli.context import Context
 from cli.group import cli
 from cli.output import err
-from crawler.entity_kb import KnowledgeBase
+from crawler.entities.kb import KnowledgeBase
 from crawler.errors import ConfigError
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

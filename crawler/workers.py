@@ -28,8 +28,7 @@ from dataclasses import replace
 from types import ModuleType
 
 from crawler.article import build_page
-from crawler.entities import KnowledgeBase
-from crawler.entity_kb import Entity
+from crawler.entities.kb import Entity, KnowledgeBase
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFetched
 from storage.records import FetchedPage

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from crawler.entity_kb import ENTITY_TYPES
+from crawler.entities.kb import ENTITY_TYPES
 from storage.digest import NO_RULES, build_digest, compare_versions
 from storage.digest_json import diff_json, digest_json, dumps
 from storage.entities import EntityDetail, EntitySummary, entity_detail, list_entities

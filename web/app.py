@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from crawler.entity_kb import KnowledgeBase
+from crawler.entities.kb import KnowledgeBase
 from storage.changes import ChangeRules
 from storage.db import Database
 from storage.errors import DatabaseError, NotFoundError, StorageError

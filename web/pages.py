@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from crawler.entity_kb import ENTITY_TYPES
+from crawler.entities.kb import ENTITY_TYPES
 from storage.digest import NO_RULES, compare_versions, full_diff
 from storage.digest_summary import summarize_digest
 from storage.entities import entity_detail, list_entities

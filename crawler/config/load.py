@@ -46,8 +46,8 @@ from crawler.config.toml_checks import (
     section_table,
     show,
 )
-from crawler.entity_kb import ENTITY_TYPES, Entity, EntityType
-from crawler.entity_kb import key as match_key
+from crawler.entities.kb import ENTITY_TYPES, Entity, EntityType
+from crawler.entities.kb import key as match_key
 from crawler.errors import ConfigError
 
 SourceKind = Literal["feed", "sitemap", "listing", "page", "json"]

@@ -21,7 +21,7 @@ from crawler.config.schedule import (
 from crawler.config.toml_checks import (
     q,
 )
-from crawler.entity_kb import Entity
+from crawler.entities.kb import Entity
 from crawler.errors import ConfigError
 from crawler.urls import Tracking, tracking_rules
 from storage.changes import ChangeRules
@@ -41,7 +41,6 @@ MAX_CONFIG_BYTES = 1_048_576  # a config.toml is a few kB; /dev/zero is endless
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 logger = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,18 @@
 """Model names, known or not: a family prefix plus a version, or version-style names.
 
-New models appear in the news before anyone adds them to the knowledge base, and they are
-named after their family: Qwen3-Coder, DeepSeek-V3.2, Kimi K2, GLM-4.5, 文心4.5. So each
-``families`` prefix in ``crawler/data/entities.toml`` is followed by a version grammar here; a
-name the knowledge base knows ("Qwen2.5-Max") resolves to it, any other is a new model of the
-family's lab. The separators are strict on purpose: a space is allowed only before a short
-version ("Kimi 1.5", not "DeepSeek 2025"), and "Step-" requires its hyphen ("Step 3" of a
-how-to is no model).
+New models appear in the news before anyone adds them to the knowledge base, and they are named
+after their family: Qwen3-Coder, DeepSeek-V3.2, Kimi K2, GLM-4.5, 文心4.5. So each ``families``
+prefix in ``crawler/entities/data/entities.toml`` is followed by a version grammar here; a name
+the knowledge base knows ("Qwen2.5-Max") resolves to it, any other is a new model of the family's
+lab. The separators are strict on purpose: a space is allowed only before a short version ("Kimi
+1.5", not "DeepSeek 2025"), and "Step-" requires its hyphen ("Step 3" of a how-to is no model).
 """
 
 from __future__ import annotations
 
 import re
 
-from crawler.entity_kb import Found, KnowledgeBase, is_cjk, words
+from crawler.entities.kb import Found, KnowledgeBase, is_cjk, words
 
 _QUAL = (
     "Pro|Max|Mini|Lite|Turbo|Flash|Plus|Ultra|Air|Coder|Chat|Instruct|Base|Math|Prover|"

@@ -1,24 +1,24 @@
 """Which labs, companies, models, people, institutions and places an article names.
 
-labscope must notice when a new lab, model or person enters the coverage, so
-:func:`find_entities` reports two kinds of mention. Known ones come from the knowledge base
-(``crawler/data/entities.toml`` plus the user's config), every alias resolved to one canonical
-name. Unknown ones (``known=False``) are found by rules that favour precision, because every
-false one would be announced in a digest as news:
+labscope must notice when a new lab, model or person enters the coverage, so :func:`find_entities`
+reports two kinds of mention. Known ones come from the knowledge base
+(``crawler/entities/data/entities.toml`` plus the user's config), every alias resolved to one
+canonical name. Unknown ones (``known=False``) are found by rules that favour precision, because
+every false one would be announced in a digest as news:
 
-- models of a known family with a version (``crawler/entity_models.py``: "Qwen3-Coder",
+- models of a known family with a version (``crawler/entities/models.py``: "Qwen3-Coder",
   "Kimi K2", "文心4.5" -> ERNIE 4.5),
   "<Lab>’s V3" (the lab's own model), and conservative version-style names ("MiniCPM3");
-- English people and organisations (``crawler/entity_names.py``): capitalised names beside a
+- English people and organisations (``crawler/entities/names.py``): capitalised names beside a
   cue ("said", "founder", "according to") or ending in an organisation word ("University");
-- Chinese people, organisations and places (``crawler/entity_zh.py``, jieba's tags, and
-  ``crawler/entity_zh_people.py``: names beside a title or a speech verb).
+- Chinese people, organisations and places (``crawler/entities/zh.py``, jieba's tags, and
+  ``crawler/entities/zh_people.py``: names beside a title or a speech verb).
 
-Code is blanked first (``crawler/entity_code.py``): ``from openai import OpenAI`` and
+Code is blanked first (``crawler/entities/code.py``): ``from openai import OpenAI`` and
 ``deepseek_r1`` name no lab. Known aliases are found in one pass of an Aho-Corasick automaton
 built once per knowledge base; overlapping matches keep the longest, so "Qwen2.5-Max" is one
 model, not Qwen plus a version. A place inside a language's or a species' name (巴厘岛语,
-"Shanghai dialect") is no mention of it (``crawler/entity_places.py``).
+"Shanghai dialect") is no mention of it (``crawler/entities/places.py``).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from crawler.entity_code import mask_code
-from crawler.entity_kb import (
+from crawler.entities.code import mask_code
+from crawler.entities.kb import (
     Entity,
     EntityType,
     Found,
@@ -38,10 +38,10 @@ from crawler.entity_kb import (
     key,
     lower,
 )
-from crawler.entity_models import model_hits, possessive_models
-from crawler.entity_names import WEAK_SUFFIXES, find_names
-from crawler.entity_places import names_no_place
-from crawler.entity_zh import find_chinese
+from crawler.entities.models import model_hits, possessive_models
+from crawler.entities.names import WEAK_SUFFIXES, find_names
+from crawler.entities.places import names_no_place
+from crawler.entities.zh import find_chinese
 
 __all__ = ["Entity", "EntityType", "KnowledgeBase", "Mention", "find_entities"]
 
@@ -67,7 +67,7 @@ class Mention:
 def find_entities(text: str, kb: KnowledgeBase, title: str = "") -> list[Mention]:
     """Entities named in the title and text: one mention per name, by first occurrence.
 
-    Code in the text names nothing (``crawler/entity_code.py``); it is blanked, so a mention's
+    Code in the text names nothing (``crawler/entities/code.py``); it is blanked, so a mention's
     context never quotes it."""
     full = mask_code(f"{title}\n{text}" if title else text)
     hits = [*_alias_hits(full, kb), *model_hits(full, kb)]

@@ -1,11 +1,11 @@
 """The knowledge base of known entities: :class:`Entity`, :class:`KnowledgeBase`.
 
-The entries are data (``crawler/data/entities.toml``, whose header comment gives the matching
-rules and the ambiguity decisions), so adding a lab or an alias needs no code. This module
-loads and checks them, resolves any name or alias to one canonical entity, and builds the
-matchers once per knowledge base: one Aho-Corasick automaton for every alias (a few hundred
-patterns found in one pass, however many entries there are) and one regular expression for the
-model families. ``crawler/entities.py`` does the finding.
+The entries are data (``crawler/entities/data/entities.toml``, whose header comment gives the
+matching rules and the ambiguity decisions), so adding a lab or an alias needs no code. This module
+loads and checks them, resolves any name or alias to one canonical entity, and builds the matchers
+once per knowledge base: one Aho-Corasick automaton for every alias (a few hundred patterns found in
+one pass, however many entries there are) and one regular expression for the model families.
+``crawler/entities/find.py`` does the finding.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ class KnowledgeBase:
 
     @classmethod
     def default(cls) -> KnowledgeBase:
-        """The knowledge base shipped in ``crawler/data/entities.toml``, loaded once."""
+        """The knowledge base shipped in ``crawler/entities/data/entities.toml``, loaded once."""
         return _default()
 
     @classmethod
@@ -226,8 +226,8 @@ class KnowledgeBase:
 
 @cache
 def _default() -> KnowledgeBase:
-    text = files("crawler").joinpath("data/entities.toml").read_text(encoding="utf-8")
-    return KnowledgeBase.from_toml(text, "crawler/data/entities.toml")
+    text = files("crawler.entities").joinpath("data/entities.toml").read_text(encoding="utf-8")
+    return KnowledgeBase.from_toml(text, "crawler/entities/data/entities.toml")
 
 
 _ENTITY_KEYS = {"name", "type", "aliases", "parent", "exact", "contextual", "families"}

@@ -31,7 +31,7 @@ import bisect
 import re
 from collections.abc import Callable, Mapping
 
-from crawler.entity_kb import Found, Rules, words
+from crawler.entities.kb import Found, Rules, words
 
 TITLES = words(
     "创始人 联合创始人 创办人 联合创办人 创始合伙人 管理合伙人 主管合伙人 执行合伙人 合伙人 "

@@ -12,14 +12,14 @@ a new person in a digest, a run counts only with a cue:
   Technologies", "National Engineering Laboratory for Deep Learning Technology and Application").
 
 Words that never make a name (sentence openers, nationalities, months) are data, in
-``crawler/data/entities.toml`` ``[rules]``.
+``crawler/entities/data/entities.toml`` ``[rules]``.
 """
 
 from __future__ import annotations
 
 import re
 
-from crawler.entity_kb import EntityType, Found, Rules, words
+from crawler.entities.kb import EntityType, Found, Rules, words
 
 _SP = r"[^\S\n]+"  # spaces within a line: a name never spans paragraphs
 _NAME_WORD = (

@@ -23,9 +23,9 @@ import warnings
 from functools import cache
 from typing import Any
 
-from crawler.entity_kb import EntityType, Found, KnowledgeBase, is_cjk, words
-from crawler.entity_places import names_no_place
-from crawler.entity_zh_people import person_like, titled_people
+from crawler.entities.kb import EntityType, Found, KnowledgeBase, is_cjk, words
+from crawler.entities.places import names_no_place
+from crawler.entities.zh_people import person_like, titled_people
 
 _PERSON_BEFORE = words(
     "创始人 联合创始人 创办人 首席执行官 CEO 董事长 总裁 副总裁 总经理 首席科学家 首席技术官 "
