@@ -39,8 +39,8 @@ from cli.writing import output_errors
 from crawler.dates import parse_moment
 from crawler.entities.kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
-from storage.digest import NO_RULES, build_digest, compare_versions
-from storage.digest_formats import FORMATS, render_diff, render_digest
+from storage.digest.build import NO_RULES, build_digest, compare_versions
+from storage.digest.formats import FORMATS, render_diff, render_digest
 from storage.entities import list_entities
 from storage.errors import NotFoundError
 from storage.export import as_csv, as_jsonl, export_records

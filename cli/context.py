@@ -65,7 +65,7 @@ class Context:
         With --db and no readable config, there are none: the diff is then of the exact texts.
         """
         try:
-            return self.config().change_rules()
+            return self.config().noise_rules().by_source()
         except ConfigError:
             if self.db_url:
                 return {}

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.writing import write_output
-from storage.digest_json import dumps
+from storage.digest.json import dumps
 from storage.runs import RunCounts
 
 # Piped output is read by people too: wider than rich's 80-column default for non-terminals,

@@ -161,7 +161,7 @@ class PageSink:
             self.counts.add(item.source, "skipped")
             logger.info("skipped %s: names no known entity (relevance = entities)", item.url)
             return
-        rules = self.config.rules_for(item.source)
+        rules = self.config.noise_rules().rules_for(item.source)
         results: list[Recorded] = []
         if not self._write(
             item.source,

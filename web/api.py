@@ -1,6 +1,6 @@
 """The JSON API under /api/: the CLI's `--json` shapes, from the same library calls.
 
-Each route answers with `ArchiveJSON`, the serialiser of the CLI (storage.digest_json.dumps),
+Each route answers with `ArchiveJSON`, the serialiser of the CLI (storage.digest.json.dumps),
 so times and Chinese text look the same in both; `response_model` only describes the shape in
 the OpenAPI document.
 """
@@ -16,8 +16,8 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from crawler.entities.kb import ENTITY_TYPES
-from storage.digest import NO_RULES, build_digest, compare_versions
-from storage.digest_json import diff_json, digest_json, dumps
+from storage.digest.build import NO_RULES, build_digest, compare_versions
+from storage.digest.json import diff_json, digest_json, dumps
 from storage.entities import EntityDetail, EntitySummary, entity_detail, list_entities
 from storage.health import SourceHealth, source_health
 from storage.queries import (

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from crawler.entities.kb import ENTITY_TYPES
-from storage.digest import NO_RULES, compare_versions, full_diff
-from storage.digest_summary import summarize_digest
+from storage.digest.build import NO_RULES, compare_versions, full_diff
+from storage.digest.summary import summarize_digest
 from storage.entities import entity_detail, list_entities
 from storage.health import source_health
 from storage.queries import (

@@ -24,7 +24,7 @@ from crawler.config.toml_checks import (
 from crawler.entities.kb import Entity
 from crawler.errors import ConfigError
 from crawler.urls import Tracking, tracking_rules
-from storage.changes import ChangeRules
+from storage.changes import NoiseRules
 
 SourceKind = Literal["feed", "sitemap", "listing", "page", "json"]
 SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
@@ -121,14 +121,11 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     browser: BrowserConfig = BrowserConfig()
 
-    def change_rules(self) -> dict[str, ChangeRules]:
-        """Each source's noise rules: the global ignore patterns, then its own."""
-        return {source.name: self.rules_for(source.name) for source in self.sources}
-
-    def rules_for(self, name: str) -> ChangeRules:
-        """One source's noise rules (only the global ones for a source no longer configured)."""
-        own = next((source.ignore for source in self.sources if source.name == name), ())
-        return ChangeRules(self.changes.ignore + own)
+    def noise_rules(self) -> NoiseRules:
+        """The [changes] and per-source ignore patterns, as storage applies them."""
+        return NoiseRules(
+            self.changes.ignore, {source.name: source.ignore for source in self.sources}
+        )
 
     def source(self, name: str) -> SourceConfig:
         """Look a source up by name; an unknown name lists the known ones so the user can fix it."""

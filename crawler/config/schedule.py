@@ -22,7 +22,7 @@ from crawler.config.toml_checks import (
     q,
     show,
 )
-from storage.notify import EmailTarget, WebhookTarget
+from storage.digest.notify import EmailTarget, WebhookTarget
 
 DigestFormat = Literal["text", "md", "html", "json", "atom"]
 DIGEST_FORMATS: tuple[str, ...] = get_args(DigestFormat)

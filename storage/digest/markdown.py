@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from storage.digest import Digest, EditedArticle, EditedSentence
-from storage.digest_view import (
+from storage.digest.build import Digest, EditedArticle, EditedSentence
+from storage.digest.view import (
     clean,
     counts,
     flat,

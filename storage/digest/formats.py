@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from storage.digest import Digest, EditedArticle
-from storage.digest_atom import render_atom
-from storage.digest_html import render_diff_html, render_html
-from storage.digest_json import diff_json, digest_json
-from storage.digest_markdown import render_markdown
-from storage.digest_text import render_diff_text, render_text
+from storage.digest.atom import render_atom
+from storage.digest.build import Digest, EditedArticle
+from storage.digest.html import render_diff_html, render_html
+from storage.digest.json import diff_json, digest_json
+from storage.digest.markdown import render_markdown
+from storage.digest.text import render_diff_text, render_text
 
 __all__ = ["FORMATS", "Format", "diff_json", "digest_json", "render_diff", "render_digest"]
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from storage.diffs import RedlineOp
-from storage.digest import Digest, EditedArticle, EditedSentence, RemovedArticle
+from storage.digest.build import Digest, EditedArticle, EditedSentence, RemovedArticle
 
 # C0/C1 controls (ESC among them), bidi embeddings/overrides/isolates, lone surrogates, and the
 # two noncharacters XML forbids. Tabs and line breaks are handled separately: they become spaces.

@@ -15,8 +15,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from storage.digest import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
-from storage.digest_view import (
+from storage.digest.build import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
+from storage.digest.view import (
     counts,
     finalize,
     http_url,
@@ -119,7 +119,7 @@ STYLES: dict[str, Markup] = {
 
 
 _ENV = Environment(
-    loader=PackageLoader("storage", "templates"),
+    loader=PackageLoader("storage.digest", "templates"),
     autoescape=True,
     undefined=StrictUndefined,
     finalize=finalize,

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from storage.changes import ChangeRules
 from storage.db import Database
-from storage.digest import Digest, build_digest
-from storage.digest_formats import Format, digest_json, render_digest
+from storage.digest.build import Digest, build_digest
+from storage.digest.formats import Format, digest_json, render_digest
+from storage.digest.notify import Delivery, EmailTarget, WebhookTarget, deliver
 from storage.models import DigestRecord, Event
-from storage.notify import Delivery, EmailTarget, WebhookTarget, deliver
 
 logger = logging.getLogger(__name__)
 

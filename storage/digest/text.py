@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.digest import Digest, EditedArticle, EditedSentence, NewArticle, NewEntity
-from storage.digest_view import (
+from storage.digest.build import Digest, EditedArticle, EditedSentence, NewArticle, NewEntity
+from storage.digest.view import (
     clean,
     counts,
     flat,

@@ -29,7 +29,7 @@ from typing import Any, Literal, NamedTuple
 
 __all__ = ["Delivery", "EmailTarget", "WebhookTarget", "deliver"]
 
-log = logging.getLogger("storage.notify")
+log = logging.getLogger("storage.digest.notify")
 
 USER_AGENT = "labscope/0.1"
 MAX_RETRY_AFTER = 60.0  # seconds: a server asking for longer is not waited for past this

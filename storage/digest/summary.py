@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.digest import NewArticle, NewEntity, RemovedArticle
+from storage.digest.build import NewArticle, NewEntity, RemovedArticle
 from storage.entities import entity_names
 from storage.models import Article, Entity, Event, Source, Version
 

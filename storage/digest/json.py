@@ -1,7 +1,7 @@
 """Digests and diffs as JSON-ready dicts: the contract scripts and other tools read.
 
 The keys are a contract (tests elsewhere pin them), so they are spelled out here once, by hand,
-rather than derived from the dataclasses: renaming a field in `storage/digest.py` must not
+rather than derived from the dataclasses: renaming a field in `storage/digest/build.py` must not
 silently rename a key. Text is returned as stored (no cleaning): JSON escapes what it must, and
 the consumer decides how to display it. Minor edits are included in full; only the human formats
 collapse them.
@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from storage.digest import (
+from storage.digest.build import (
     Digest,
     EditedArticle,
     EditedSentence,
@@ -23,7 +23,7 @@ from storage.digest import (
     RemovedArticle,
     TitleChange,
 )
-from storage.digest_view import utc
+from storage.digest.view import utc
 
 
 def digest_json(digest: Digest) -> dict[str, Any]:

@@ -12,9 +12,9 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from urllib.parse import quote
 
-from storage.digest import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
-from storage.digest_html import item_html
-from storage.digest_view import clean, http_url, kind_label, period, utc, versions, xml_safe
+from storage.digest.build import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
+from storage.digest.html import item_html
+from storage.digest.view import clean, http_url, kind_label, period, utc, versions, xml_safe
 
 ATOM = "http://www.w3.org/2005/Atom"
 TAG = "tag:labscope,2025:"
