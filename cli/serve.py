@@ -32,7 +32,8 @@ def serve(obj: Context, host: str, port: int, root_path: str) -> None:
     """Serve the archive in the browser (digest, articles, diffs, search) and as a JSON API."""
     import uvicorn
 
-    from web.app import Archive, create_app
+    from web.app import create_app
+    from web.deps import Archive
 
     try:
         extra = obj.config().entities

@@ -34,7 +34,7 @@ from storage.queries import (
 from storage.rechecks import next_check
 from storage.search import SearchHit, search
 from storage.stats import Stats, archive_stats
-from web.app import ArchiveDep, SessionDep
+from web.deps import ArchiveDep, SessionDep
 from web.params import (
     EditedParam,
     EntityParam,

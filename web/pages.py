@@ -29,7 +29,7 @@ from storage.queries import (
 )
 from storage.rechecks import next_check
 from storage.search import search
-from web.app import ArchiveDep, SessionDep
+from web.deps import ArchiveDep, SessionDep
 from web.diff_view import diff_rows
 from web.params import InputError, filters, moment, period
 from web.render import page
