@@ -157,7 +157,7 @@ def store_ms(site: CorpusSite, count: int) -> float:
         if page is not None:
             built.append(page)
     pages = [
-        replace(p, url=URL.format(i), article_url=URL.format(i), html=p.html + b"<!-- %d -->" % i)
+        replace(p, url=URL.format(i), article_url=URL.format(i), body=p.body + b"<!-- %d -->" % i)
         for i, p in ((i, built[i % len(built)]) for i in range(count))
     ]
     with tempfile.TemporaryDirectory(prefix="stage-costs-") as scratch:

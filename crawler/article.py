@@ -35,7 +35,7 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
         url=item.url,
         article_url=article_url,
         fetched_at=item.fetched_at,
-        html=item.body,
+        body=item.body,
         content=page_content(result, item.hints),
         etag=item.etag,
         last_modified=item.last_modified,
