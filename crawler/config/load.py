@@ -4,22 +4,26 @@ Every mistake becomes one ConfigError line naming file, line, key, problem and f
 prints it as-is; crawler/config/toml_checks.py finds the lines, since tomllib reports no positions.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import logging
 import math
-import re
 import stat
 import tomllib
 from collections.abc import Mapping
 from os.path import abspath
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Any, cast
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from crawler.config.models import (
     _SECTION_KEYS,
+    DEFAULT_DB_URL,
+    MAX_CONFIG_BYTES,
+    MAX_PAGE_BYTES_LIMIT,
     BrowserConfig,
     ChangesConfig,
     Config,
@@ -50,20 +54,6 @@ from crawler.entities.kb import ENTITY_TYPES, Entity, EntityType
 from crawler.entities.kb import key as match_key
 from crawler.errors import ConfigError
 
-SourceKind = Literal["feed", "sitemap", "listing", "page", "json"]
-SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
-Relevance = Literal["all", "entities"]
-RELEVANCES: tuple[str, ...] = get_args(Relevance)
-Render = Literal["plain", "browser"]
-RENDERS: tuple[str, ...] = get_args(Render)
-DEFAULT_USER_AGENT = "labscope/0.1 (+https://github.com/labscope/labscope)"
-DEFAULT_DB_URL = "sqlite:///labscope.db"
-MAX_URL_CHARS = 2048  # the limit most browsers and servers keep to (RFC 9110 asks for 8000 at most)
-MAX_PAGE_BYTES_LIMIT = 2**30  # 1 GiB, Scrapy's own default DOWNLOAD_MAXSIZE
-MAX_ARTICLES_LIMIT = 1_000_000
-MAX_CONFIG_BYTES = 1_048_576  # a config.toml is a few kB; /dev/zero is endless
-
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 logger = logging.getLogger(__name__)
 
 

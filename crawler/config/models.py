@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,7 +39,6 @@ MAX_ARTICLES_LIMIT = 1_000_000
 MAX_CONFIG_BYTES = 1_048_576  # a config.toml is a few kB; /dev/zero is endless
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
