@@ -31,10 +31,7 @@ from crawler.config.models import (
     SourceConfig,
     StorageConfig,
 )
-from crawler.config.schedule import (
-    parse_digest,
-    parse_recheck,
-)
+from crawler.config.schedule import parse_digest, parse_recheck
 from crawler.config.sources import _max_articles, _parse_source, _patterns, _tracking_params
 from crawler.config.toml_checks import (
     TOML_POS_RE,

@@ -17,9 +17,7 @@ from crawler.config.schedule import (
     RecheckConfig,
     default_recheck,
 )
-from crawler.config.toml_checks import (
-    q,
-)
+from crawler.config.toml_checks import q
 from crawler.entities.kb import Entity
 from crawler.errors import ConfigError
 from crawler.urls import Tracking, tracking_rules
