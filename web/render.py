@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from storage.baseline import baseline_line
-from storage.digest_summary import DigestSummary
-from storage.digest_view import (
+from storage.digest.baseline import baseline_line
+from storage.digest.summary import DigestSummary
+from storage.digest.view import (
     finalize,
     flat,
     http_url,
