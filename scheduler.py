@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -54,7 +55,7 @@ def run(context: JobContext) -> None:
         except ConfigError as exc:
             logger.error("config not reloaded: %s", exc)
             return
-        context = JobContext(config, context.config_path, context.db_url)
+        context = replace(context, config=config)
         scheduler.remove_all_jobs()
         add_jobs(scheduler, plan(context, datetime.now(UTC))[0])
         logger.info("config reloaded from %s", context.config_path)

@@ -31,6 +31,7 @@ from cli.output import (
     print_json,
     print_stats,
     print_wrapped,
+    removal_line,
     when,
     write_atomically,
     write_lines,
@@ -41,6 +42,7 @@ from crawler.entities.kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
 from storage.digest.build import NO_RULES, build_digest, compare_versions
 from storage.digest.formats import FORMATS, render_diff, render_digest
+from storage.digest.links import feed_url, with_links
 from storage.entities import list_entities
 from storage.errors import NotFoundError
 from storage.export import as_csv, as_jsonl, export_records
@@ -128,10 +130,14 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
     show_default=True,
     help="Newest first by publication, first seen, last change; or most edited first.",
 )
+@click.option("--removed", is_flag=True, help="Only articles flagged removed (notice, 404/410).")
 @click.pass_obj
-def articles(obj: Context, /, sort: str, limit: int | None, as_json: bool, **options: Any) -> None:
+def articles(
+    obj: Context, /, sort: str, limit: int | None, as_json: bool, removed: bool, **options: Any
+) -> None:
     """List stored articles, newest first."""
     filters = _filters(obj, **options)  # a bad option is named before a missing database
+    filters = dataclasses.replace(filters, removed=removed)
     db = obj.database()
     with db.reading() as session:
         _check_names(obj, session, options["sources"], options["entity"])
@@ -207,6 +213,7 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
         ("Last checked", when(detail.last_checked)),
         ("Next check", when(due) if due else "none (too old to recheck)"),
         ("Version", f"{detail.version} of {len(detail.versions)}"),
+        *((("Removed", removal_line(detail.removed)),) if detail.removed else ()),
         *(("Also at" if i == 0 else "", alias) for i, alias in enumerate(detail.aliases)),
     ]
     for label, value in facts:
@@ -293,8 +300,10 @@ def digest(
     db = obj.database()
     with db.reading() as session:
         result = build_digest(session, start, until, obj.change_rules())
+    result = with_links(result, obj.base_url())
     color = fmt == "text" and output is None and out.is_terminal
-    text = render_digest(result, fmt, color=color)  # type: ignore[arg-type]
+    feed = feed_url(obj.base_url())
+    text = render_digest(result, fmt, color=color, feed_url=feed)  # type: ignore[arg-type]
     if output is None:
         print_wrapped(text) if fmt == "text" else click.echo(text)
         return

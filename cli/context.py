@@ -59,6 +59,15 @@ class Context:
         entity = self.knowledge().lookup(name)
         return entity.name if entity else name
 
+    def base_url(self) -> str | None:
+        """[digest] base_url, the web app's address for links; none with --db and no config."""
+        try:
+            return self.config().digest.base_url
+        except ConfigError:
+            if self.db_url:
+                return None
+            raise
+
     def change_rules(self) -> dict[str, ChangeRules]:
         """Each source's noise rules, so diffs show what the stored summaries counted.
 

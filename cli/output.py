@@ -107,14 +107,22 @@ def print_articles(rows: list[Any]) -> None:
         title_justify="left",
     )
     for row in rows:
+        title = escape(row.title)
+        if row.removed:  # said on the row itself, not only in the digest of that day
+            title += f"\n[red]removed {escape(removal_line(row.removed))}[/red]"
         table.add_row(
             str(row.id),
             when(row.published or row.first_seen),
             row.source,
-            escape(row.title),
+            title,
             str(row.versions),
         )
     out.print(fitted(table))
+
+
+def removal_line(removed: Any) -> str:
+    """An article's removal in one line: when, and the notice or status that said so."""
+    return f"{when(removed.at)}: {removed.reason}"
 
 
 def print_hits(hits: list[Any], all_versions: bool) -> None:

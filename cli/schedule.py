@@ -19,15 +19,17 @@ from storage.db import open_database
     "--list", "list_jobs", is_flag=True, help="Print the jobs and their next runs, then exit."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON (implies --list).")
+@click.option("-v", "--verbose", is_flag=True, help="Log a line per page fetched (as labscope -v).")
 @click.pass_obj
-def schedule(obj: Context, list_jobs: bool, as_json: bool) -> None:
+def schedule(obj: Context, list_jobs: bool, as_json: bool, verbose: bool) -> None:
     """Run the scheduler in the foreground: crawls, rechecks and digests (Ctrl-C stops it)."""
     list_jobs = list_jobs or as_json
     from crawler.jobs import JobContext
     from crawler.schedule import plan
 
     config = obj.config()
-    context = JobContext(config, obj.config_path, obj.db_url or config.storage.url)
+    url = obj.db_url or config.storage.url
+    context = JobContext(config, obj.config_path, url, obj.verbose or verbose)
     open_database(context.db_url).close()  # a bad database is a one-line error now, not later
     if not list_jobs:
         import scheduler

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from datetime import timedelta
 
 import click
 from rich.markup import escape
@@ -11,6 +12,8 @@ from rich.markup import escape
 from cli.context import Context
 from cli.group import cli
 from cli.output import err
+from crawler.config.schedule import DigestConfig
+from crawler.config.toml_checks import parse_interval
 from crawler.entities.kb import KnowledgeBase
 from crawler.errors import ConfigError
 
@@ -38,16 +41,21 @@ def serve(obj: Context, host: str, port: int, root_path: str) -> None:
     try:
         extra = obj.config().entities
         names: list[str] | None = [source.name for source in obj.config().sources]
+        digest = obj.config().digest
     except ConfigError:
         if not obj.db_url:
             raise
         extra, names = (), None  # --db without a readable config: every stored source
+        digest = DigestConfig()
     archive = Archive(
         db=obj.database(),
         knowledge=KnowledgeBase.default().with_entities(extra),
         rules=obj.change_rules(),
         recheck_steps=obj.recheck_steps(),
         source_names=names,
+        base_url=digest.base_url,
+        # The feed's default period: the scheduled digest's interval, else a day like `digest`.
+        digest_period=parse_interval(digest.every) if digest.every else timedelta(hours=24),
     )
     listener = _bind(host, port)
     bound = listener.getsockname()[1]

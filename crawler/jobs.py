@@ -25,6 +25,8 @@ from storage.runs import close_stale_run, run_line, start_run
 
 logger = logging.getLogger(__name__)
 
+# Marks the child's page lines on its stderr (`schedule -v`), told apart from an error message.
+PAGE_PREFIX = "labscope-page: "
 # How long a stopped child may take to finish the page it is storing before it is killed.
 STOP_GRACE = 20.0
 
@@ -40,6 +42,7 @@ class JobContext:
     config: Config
     config_path: Path
     db_url: str
+    verbose: bool = False  # `schedule -v`: a log line per page fetched
 
 
 def crawl_job(context: JobContext, source: str) -> str:
@@ -63,6 +66,7 @@ def digest_job(context: JobContext, now: datetime | None = None) -> WrittenDiges
         context.config.noise_rules().by_source(),
         digest.webhooks,
         digest.emails,
+        digest.base_url,
     )
     for delivery in written.deliveries:
         if not delivery.ok:
@@ -105,6 +109,7 @@ def _run_child(context: JobContext, args: list[str], trigger: str, sources: list
         "--run-id", str(run_id),
         "--trigger", trigger,
         *args,
+        *(["--verbose"] if context.verbose else []),
     ]  # fmt: skip
     limit = parse_interval(context.config.crawl.time_limit).total_seconds()
     child = subprocess.Popen(
@@ -115,8 +120,13 @@ def _run_child(context: JobContext, args: list[str], trigger: str, sources: list
     problem = None
     try:
         _, stderr = child.communicate(timeout=limit)
+        lines = []
+        for line in stderr.decode("utf-8", "replace").strip().splitlines():
+            if line.startswith(PAGE_PREFIX):
+                logger.info("run %d: %s", run_id, line.removeprefix(PAGE_PREFIX))
+            else:
+                lines.append(line)
         if child.returncode != 0:
-            lines = stderr.decode("utf-8", "replace").strip().splitlines()
             problem = f"crawl process exited with status {child.returncode}"
             problem += f": {lines[-1]}" if lines else ""
     except subprocess.TimeoutExpired:

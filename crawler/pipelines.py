@@ -33,6 +33,10 @@ from storage.runs import RunCounts
 from storage.versions import Outcome, Recorded, record_page
 
 logger = logging.getLogger(__name__)
+# One INFO line per page and its outcome (new, edited, unchanged, removed, failed): what
+# `labscope schedule -v` adds to the scheduler's log (crawler.child relays it).
+PAGE_LOG = "labscope.pages"
+pages = logging.getLogger(PAGE_LOG)
 CHECK_BATCH = 200
 HELD_ALIASES = 1_000
 """Alias pages (AMP, mobile, print copies) held back until the run's other pages are stored,
@@ -51,6 +55,7 @@ class PageSink:
     counts: RunCounts = field(default_factory=RunCounts)
     on_progress: Callable[[RunCounts], None] | None = None
     claimed: set[str] = field(default_factory=set)
+    found: dict[str, set[str]] = field(default_factory=dict)  # article URLs each source listed
     checks: list[PageUnchanged] = field(default_factory=list)  # written CHECK_BATCH at a time
     on_halt: Callable[[], object] | None = None  # stops the crawl: nothing more can be stored
     halted: Unwritable | None = None
@@ -60,6 +65,7 @@ class PageSink:
     def claim(self, url: str, source: str) -> bool:
         """True the first time `url` is claimed in this run: one fetch per URL across spiders."""
         self.counts.add(source, "found")
+        self.found.setdefault(source, set()).add(url)  # credited to the source at the end
         if url in self.claimed:
             return False
         self.claimed.add(url)
@@ -96,6 +102,7 @@ class PageSink:
             case PageFetched():
                 self._store(item, page or self.extractor.build(item))
             case PageUnchanged():
+                pages.info("page of %s: %s unchanged", item.source, item.url)
                 self.counts.add(item.source, "fetched")
                 self.counts.add(item.source, "unchanged")
                 if item.status == 304:
@@ -106,6 +113,8 @@ class PageSink:
             case PageFailed():
                 if item.status is not None and not item.discovery:
                     self.counts.add(item.source, "fetched")
+                if item.status is None:  # no answer at all: a site down, not a changed layout
+                    self.counts.add(item.source, "unanswered")
                 self._fail(item.source, item.url, item.fetched_at, item.status, item.reason)
             case PageSkipped():
                 self.counts.add(item.source, "skipped")
@@ -170,6 +179,7 @@ class PageSink:
         ):
             return
         recorded = results[0]
+        pages.info("page of %s: %s %s", item.source, item.url, _OUTCOMES[recorded.outcome])
         match recorded.outcome:
             case Outcome.NEW_ARTICLE:
                 self.counts.add(item.source, "new_articles")
@@ -197,11 +207,13 @@ class PageSink:
         if not self._write(item.source, item.url, work) or not done[0]:
             return False
         self.counts.add(item.source, "removed")
+        pages.info("page of %s: %s removed", item.source, item.url)
         logger.info("removed %s: the page says: %s", item.url, notice)
         return True
 
     def _fail(self, source: str, url: str, when: datetime, status: int | None, reason: str) -> None:
         self.counts.fail(source, url, reason)
+        pages.info("page of %s: %s failed", source, url)
         logger.warning("failed %s: %s", url, reason)
         self._write(
             source, url, lambda s: record_failure(s, url, when, status, reason, self.run_id)
@@ -250,3 +262,13 @@ class StorePipeline:
     async def process_item(self, item: Any) -> Any:
         await self.sink.handle_async(item)
         return item
+
+
+# The words of the page log for what storing a page came to.
+_OUTCOMES = {
+    Outcome.NEW_ARTICLE: "new",
+    Outcome.NEW_VERSION: "edited",
+    Outcome.UNCHANGED: "unchanged",
+    Outcome.REFUSED: "failed",
+    Outcome.REMOVED: "removed",
+}

@@ -23,6 +23,7 @@ from crawler.settings import scrapy_settings
 from crawler.spiders.by_kind import SPIDERS
 from crawler.spiders.recheck import RecheckSpider
 from crawler.workers import IN_PROCESS_PAGES, Extractor, extraction_workers
+from storage.article_sources import credit_sources
 from storage.db import Database
 from storage.fetch_states import Validators, validators_for
 from storage.rechecks import due_articles
@@ -135,6 +136,8 @@ def run_crawl(
         sink.flush_aliases()
         sink.flush_checks()  # normally done as each spider closes; this covers a crash
         extractor.close()
+        if not recheck and not sink.halted:  # a recheck lists no URLs: it refetches known ones
+            _credit(db, sink.found)
         with db.transaction() as session:
             finish_run(session, run_id, sink.counts, status, [source.name for source in sources])
     if sink.halted:
@@ -144,6 +147,15 @@ def run_crawl(
     except SQLAlchemyError as exc:  # statistics only speed up queries: the crawl is stored
         logger.warning("could not refresh the query planner's statistics: %s", exc)
     return CrawlResult(run_id, status, [source.name for source in sources], sink.counts)
+
+
+def _credit(db: Database, found: dict[str, set[str]]) -> None:
+    """Credit each source with the stored articles it listed; a failure costs the credit only."""
+    try:
+        with db.transaction() as session:
+            credit_sources(session, found, datetime.now(UTC))
+    except SQLAlchemyError as exc:
+        logger.warning("could not credit the sources with the articles they found: %s", exc)
 
 
 def run_recheck(

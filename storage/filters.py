@@ -1,4 +1,5 @@
-"""Filters shared by search and the article list: source, entity, period, language, edited."""
+"""Filters shared by search and the article list: source, entity, period, language, edited,
+removed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import aliased
 
-from storage.models import Article, Entity, Mention, Source, Version
+from storage.article_sources import found_by
+from storage.models import Article, Entity, Mention, Version
 
 EDIT_KINDS = ("substantive", "correction")  # what --edited counts as an edit
 
@@ -24,13 +26,13 @@ class Filters:
     until: datetime | None = None  # ... and before
     language: str | None = None  # "zh" also matches "zh-CN"
     edited: bool = False  # at least one substantive edit (or correction)
+    removed: bool = False  # only articles flagged removed now (a notice, or 404/410)
 
     def conditions(self, version: Any) -> list[ColumnElement[bool]]:
         """Conditions on Article and `version` (the version row the query reads)."""
         found: list[ColumnElement[bool]] = []
-        if self.sources:
-            ids = select(Source.id).where(Source.name.in_(self.sources)).correlate(None)
-            found.append(Article.source_id.in_(ids))
+        if self.sources:  # found by the source, first or credited later (storage.article_sources)
+            found.append(found_by(self.sources))
         if self.entity:
             # Correlated, so SQLite walks the article's versions into the mentions primary key
             # instead of first collecting every version that ever named the entity.
@@ -54,6 +56,8 @@ class Filters:
                 other.article_id == Article.id, other.change_kind.in_(EDIT_KINDS)
             )
             found.append(exists(edits))
+        if self.removed:
+            found.append(Article.removed_at.is_not(None))
         return found
 
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, CrawlRun, Source
+from storage.article_sources import article_counts
+from storage.models import CrawlRun
 
 FAILING_RUNS = 3
 Health = Literal["ok", "failing", "empty", "never crawled"]
@@ -25,7 +26,7 @@ class SourceHealth:
     name: str
     health: Health
     note: str
-    articles: int  # articles this source found first
+    articles: int  # articles this source found (first, or after another source did)
     last_run: datetime | None
     last_success: datetime | None
     last_error: str | None
@@ -41,13 +42,7 @@ def source_health(session: Session, names: Sequence[str], recent: int = 500) -> 
         .order_by(CrawlRun.id.desc())
         .limit(recent)
     ).all()
-    counts = dict(
-        session.execute(
-            select(Source.name, func.count(Article.id))
-            .join(Article, Article.source_id == Source.id)
-            .group_by(Source.name)
-        ).all()
-    )
+    counts = article_counts(session)
     return [
         _judge(name, [r for r in runs if name in r.sources], counts.get(name, 0)) for name in names
     ]
@@ -57,9 +52,9 @@ def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
     if not runs:
         return SourceHealth(name, "never crawled", "", articles, None, None, None, 0, None)
     outcomes = [_outcome(run, name) for run in runs]  # newest first
-    failed_in_a_row = next((i for i, (ok, _, _) in enumerate(outcomes) if ok), len(outcomes))
+    failed_in_a_row = next((i for i, (ok, *_) in enumerate(outcomes) if ok), len(outcomes))
     pairs = zip(runs, outcomes, strict=True)
-    last_success = next((run.started for run, (ok, _, _) in pairs if ok), None)
+    last_success = next((run.started for run, (ok, *_) in pairs if ok), None)
     # The newest run's error only: one a later run cleared is history, not a problem.
     last_error = outcomes[0][2]
     found_last = outcomes[0][1]
@@ -68,9 +63,11 @@ def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
     if failed_in_a_row >= FAILING_RUNS:
         health = "failing"
         note = f"failed the last {failed_in_a_row} runs: {last_error}"
-    elif found_last == 0 and any(found for _, found, _ in outcomes[1:]):
+    elif found_last == 0 and outcomes[0][3] and any(found for _, found, *_ in outcomes[1:]):
+        # Empty only if the site answered: one that stopped answering is going down (failing
+        # after FAILING_RUNS runs), not a layout change, and must not be announced as one.
         health = "empty"
-        earlier = next(found for _, found, _ in outcomes[1:] if found)
+        earlier = next(found for _, found, *_ in outcomes[1:] if found)
         note = (
             f"found no articles in its last run (it found {earlier} before): "
             "the site may have changed its layout or be blocking us"
@@ -81,8 +78,9 @@ def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
     )  # fmt: skip
 
 
-def _outcome(run: CrawlRun, name: str) -> tuple[bool, int, str | None]:
-    """(succeeded, article URLs found, its last error) for one source in one run.
+def _outcome(run: CrawlRun, name: str) -> tuple[bool, int, str | None, bool]:
+    """(succeeded, article URLs found, its last error, the site answered) for one source in
+    one run.
 
     A source fails a run when something failed and it found nothing, or fetched nothing: a
     site that does not answer (robots.txt or the start URL unreachable) is down, not healthy.
@@ -93,4 +91,5 @@ def _outcome(run: CrawlRun, name: str) -> tuple[bool, int, str | None]:
     errors = [e.get("reason") for e in run.errors if e.get("source") in (name, "")]
     nothing = found == 0 or fetched == 0
     failed = run.status == "failed" or (nothing and int(tallies.get("failed", 0)) > 0)
-    return (not failed, found, errors[-1] if errors else None)
+    answered = int(tallies.get("unanswered", 0)) == 0
+    return (not failed, found, errors[-1] if errors else None, answered)

@@ -315,3 +315,14 @@ class HealthChange(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+
+class ArticleSource(Base):
+    """Each source that found an article: `articles.source_id` is the one that stored it first;
+    a second source listing the same URL is credited here too, so each source's count is true."""
+
+    __tablename__ = "article_sources"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True, index=True)
+    first_seen: Mapped[datetime]  # when this source first listed the article

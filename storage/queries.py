@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from storage.errors import NotFoundError
 from storage.filters import EDIT_KINDS, NO_FILTERS, Filters
 from storage.models import Article, CrawlRun, FetchState, Source, Version
+from storage.removals import Removal, removals
 
 # Ids are INTEGER columns: PostgreSQL refuses a larger number ("integer out of range") where
 # SQLite would find nothing, so a larger number is no id; it is still looked up as a URL.
@@ -31,6 +32,7 @@ class ArticleSummary:
     last_checked: datetime
     versions: int
     language: str | None = None  # the latest version's; the same key as show's and search's
+    removed: Removal | None = None  # set while the article counts as removed; as in show
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class ArticleDetail:
     last_checked: datetime
     versions: list[VersionSummary]
     aliases: list[str]  # other URLs it was fetched under (AMP, mobile, print, redirects)
+    removed: Removal | None = None  # set while the article counts as removed: when and why
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ def list_articles(
     )
     if limit is not None:
         query = query.limit(limit)
+    found = session.execute(query).all()
+    gone = removals(session, [article for article, *_ in found])
     return [
         ArticleSummary(
             id=article.id,
@@ -135,8 +140,9 @@ def list_articles(
             last_checked=article.last_checked,
             versions=versions,
             language=version.language,
+            removed=gone.get(article.id),
         )
-        for article, version, source, versions in session.execute(query)
+        for article, version, source, versions in found
     ]
 
 
@@ -222,6 +228,7 @@ def article_detail(session: Session, article: Article, version: int | None = Non
                 .order_by(FetchState.url)
             )
         ),
+        removed=removals(session, [article]).get(article.id),
     )
 
 

@@ -41,7 +41,8 @@ class RunCounts:
     # `{"url", "note", "source"}` per page that did not fail but is worth a word (its charset).
     notes: list[dict[str, Any]] = field(default_factory=list)
     # Per source: "found" (article URLs discovered), "fetched", "new_articles", "new_versions",
-    # "failed"; what `labscope sources` judges a source's health by.
+    # "failed", "unanswered" (failed with no HTTP answer); what `labscope sources` judges a
+    # source's health by.
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, source: str, key: str, n: int = 1) -> None:

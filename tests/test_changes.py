@@ -12,6 +12,7 @@ import pytest
 from conftest import FIXTURES, Labscope, source
 from lxml import etree
 from lxml import html as lxml_html
+from test_web import Served, serving
 
 from crawler.site_server import SiteServer
 from storage.db import open_database
@@ -259,6 +260,32 @@ def test_revert_and_alternating_headlines(site: SiteServer, deepseek: Labscope) 
     ]
 
 
+def test_a_first_crawl_is_a_baseline_counted_in_one_line(
+    site: SiteServer, deepseek: Labscope
+) -> None:
+    """The first crawl's entities are one "Baseline" line in every format, not new-entity
+    items; the entities a later crawl brings are listed as ever."""
+    with sqlite3.connect(deepseek.db) as conn:
+        (known,) = conn.execute("select count(*) from entities").fetchone()
+    assert known > 10
+    line = f"Baseline: {known} entities first seen in the first crawl of deepseek"
+    first = deepseek("digest", "--json").json()
+    assert first["new_entities"] == []
+    assert first["baseline"] == [{"source": "deepseek", "entities": known}]
+    for fmt in ("text", "md", "html", "atom"):
+        shown = deepseek("digest", "--format", fmt).stdout
+        assert line in shown, fmt
+        assert "New entities" not in shown and "Liang Wenfeng" not in shown.split(line)[1], fmt
+    site.set_page(DEEPSEEK, edited())
+    crawl(deepseek)
+    later = deepseek("digest", "--json").json()
+    assert later["baseline"] == first["baseline"]  # the same period: still counted once
+    assert set(EXPECTED["new_entities"]) <= {e["name"] for e in later["new_entities"]}
+    assert len(later["new_entities"]) < known
+    text = deepseek("digest").stdout
+    assert "New entities" in text and text.index(line) < text.index("New entities")
+
+
 def test_removed_then_restored(site: SiteServer, deepseek: Labscope) -> None:
     body = original(site)
     site.set_page(DEEPSEEK, b"<h1>Gone</h1>", status=404)
@@ -402,6 +429,56 @@ def test_a_removal_notice_is_a_removal_that_keeps_its_words(
     assert [k for k, _ in events(deepseek)][-1] == "restored"
     shown = deepseek("show", site.url(DEEPSEEK), "--json").json()
     assert len(shown["versions"]) == 1
+
+
+def test_a_removal_shows_on_the_article_itself(site: SiteServer, deepseek: Labscope) -> None:
+    """show (text and JSON), the article page and `articles --removed` say when and why."""
+    crawl(deepseek)  # a second, kept article: the one --removed leaves out
+    deepseek.write_config(
+        source("deepseek", "page", site.url(DEEPSEEK)) + source("ernie", "page", site.url(ERNIE))
+    )
+    crawl(deepseek)
+    assert deepseek("articles", "--removed", "--json").json() == []
+    site.set_page(DEEPSEEK, WECHAT_DELETED.encode())
+    crawl(deepseek)
+    shown = deepseek("show", site.url(DEEPSEEK), "--json").json()
+    removed = shown["removed"]
+    assert (removed["notice"], removed["reason"]) == (
+        "该内容已被发布者删除",
+        "the page says: 该内容已被发布者删除",
+    )
+    assert removed["at"] is not None
+    text = deepseek("show", site.url(DEEPSEEK)).stdout
+    assert re.search(
+        r"Removed  \d{4}-\d\d-\d\d \d\d:\d\d UTC: the page says: 该内容已被发布者删除", text
+    )
+    (row,) = deepseek("articles", "--removed", "--json").json()
+    assert (row["id"], row["removed"]) == (shown["id"], removed)
+    rows = {r["url"]: r for r in deepseek("articles", "--json").json()}
+    assert rows[site.url(ERNIE)]["removed"] is None
+    listed = deepseek("articles", "--removed").stdout
+    assert "该内容已被发布者删除" in listed and "文心" not in listed
+    assert deepseek("show", site.url(ERNIE), "--json").json()["removed"] is None
+    with serving(deepseek) as url:
+        page = Served(url, deepseek, site).page(f"/articles/{shown['id']}")
+    (fact,) = page.xpath("//dd[@class='removal']")
+    assert "the page says: 该内容已被发布者删除" in fact.text_content()
+
+
+def test_a_404_removal_says_so_on_the_article(site: SiteServer, deepseek: Labscope) -> None:
+    site.set_page(DEEPSEEK, b"<h1>Gone</h1>", status=404)
+    crawl(deepseek)
+    assert deepseek("show", site.url(DEEPSEEK), "--json").json()["removed"] is None  # a blip
+    crawl(deepseek)
+    removed = deepseek("show", site.url(DEEPSEEK), "--json").json()["removed"]
+    assert (removed["notice"], removed["reason"]) == (
+        None,
+        "the page answered HTTP 404 on 2 checks in a row",
+    )
+    site.set_page(DEEPSEEK, original(site))
+    crawl(deepseek)
+    assert deepseek("show", site.url(DEEPSEEK), "--json").json()["removed"] is None  # restored
+    assert deepseek("articles", "--removed", "--json").json() == []
 
 
 def test_a_takedown_that_extracts_as_a_stub_is_a_removal_not_a_version(

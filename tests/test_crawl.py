@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from conftest import FIXTURES, Labscope, many_articles, source
+from test_web import Served, serving
 
 from crawler.site_server import Page, SiteServer
 
@@ -427,3 +428,27 @@ def test_max_articles_leaves_the_rest_for_the_next_run(
     assert "3 article URLs left for the next run" in second["notes"][0]["note"]
     listed = labscope("articles", "--json").json()
     assert len(listed) == 8
+
+
+def test_an_article_found_by_several_sources_counts_for_each(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """The listing, the feed and the sitemap list overlapping articles, each fetched once: every
+    source is credited with the articles it listed, in `sources`, `articles --source` and the
+    /sources page, and a recrawl credits none twice."""
+    labscope.write_config(all_discovery_sources(site))
+    assert labscope("crawl").code == 0
+    expected = {"listing": 6, "rss": 4, "news-sitemap": 6}  # 6 articles in all
+    for _ in range(2):
+        counts = {row["name"]: row["articles"] for row in labscope("sources", "--json").json()}
+        assert counts == expected
+        for name, count in expected.items():
+            assert len(labscope("articles", "--source", name, "--json").json()) == count
+        assert labscope("crawl").code == 0
+    with sqlite3.connect(labscope.db) as conn:
+        assert conn.execute("select count(*) from articles").fetchone() == (6,)
+    with serving(labscope) as url:
+        page = Served(url, labscope, site).page("/sources")
+    rows = {tr.xpath("td[1]")[0].text_content(): tr.xpath("td[3]")[0].text_content().strip()
+            for tr in page.xpath("//table[1]/tbody/tr")}  # fmt: skip
+    assert rows == {name: str(count) for name, count in expected.items()}

@@ -33,12 +33,14 @@ NO_RECHECK = "[recheck]\nenabled = false\n\n"
 
 
 @contextmanager
-def scheduler(labscope: Labscope, logs: list[str] | None = None) -> Iterator[subprocess.Popen[str]]:
-    """`labscope schedule` running; stopped with SIGTERM at the end (and must exit quietly).
-    Its log (stderr) is appended to `logs` when given."""
+def scheduler(
+    labscope: Labscope, logs: list[str] | None = None, *options: str
+) -> Iterator[subprocess.Popen[str]]:
+    """`labscope schedule [options]` running; stopped with SIGTERM at the end (and must exit
+    quietly). Its log (stderr) is appended to `logs` when given."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "--config", str(labscope.config), "schedule"],
+        [sys.executable, "-m", "cli", "--config", str(labscope.config), "schedule", *options],
         cwd=labscope.config.parent,
         env=env,
         stdout=subprocess.PIPE,
@@ -114,7 +116,8 @@ def test_two_ticks_an_edit_and_the_digest_that_reports_it(
     with webhook_receiver() as (hook, posted):
         labscope.write_config(
             NO_RECHECK
-            + '[digest]\nevery = "2s"\nformats = ["json", "html"]\noutput = "digests"\n\n'
+            + '[digest]\nevery = "2s"\nformats = ["json", "html"]\noutput = "digests"\n'
+            + 'base_url = "https://labscope.example.org"\n\n'
             + f'[[digest.webhooks]]\nurl = "{hook}"\n\n'
             + source("deepseek", "page", site.url(DEEPSEEK))
             + 'every = "3s"\n'
@@ -135,6 +138,10 @@ def test_two_ticks_an_edit_and_the_digest_that_reports_it(
             )
     posted_edits = [edit for body in posted for edit in body["edited_articles"]]  # type: ignore[attr-defined]
     assert len(posted_edits) == 1  # the webhook got the edit once, in the JSON digest
+    (posted_edit,) = posted_edits  # with labscope's diff page beside the live article
+    assert posted_edit["diff_url"] == (
+        f"https://labscope.example.org/articles/{posted_edit['id']}?from=1&to=2#changes"
+    )
     assert query(labscope, "select trigger from crawl_runs where sources = '[\"deepseek\"]'")[
         0
     ] == ("schedule",)
@@ -371,3 +378,32 @@ def test_the_scheduler_logs_one_line_per_crawl_and_each_failure(
     assert re.search(r"INFO schedule run \d+ of gone: finished, fetched 0, .* failed 1", log), log
     assert re.search(r"WARNING run \d+ failed: http://127.0.0.1:\d+/.*connection refused", log)
     assert " ERROR " not in log, log
+    assert "page of" not in log  # a line per page only with -v
+
+
+def test_schedule_verbose_logs_a_line_per_page_with_its_outcome(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    qwen = "/news/2025/qwen-25-max-launch.html"
+    links = "".join(
+        f'<a href="{path}">Story {i} headline that is long enough</a>'
+        for i, path in enumerate((DEEPSEEK, qwen, "/news/2025/missing.html"))
+    )
+    site.set_page("/list.html", f"<html><body>{links}</body></html>".encode())
+    labscope.write_config(
+        NO_RECHECK
+        + source("lst", "listing", site.url("/list.html"), r"/news/2025/")
+        + 'every = "2s"\n'
+    )
+    logs: list[str] = []
+    with scheduler(labscope, logs, "-v"):
+        wait_for(lambda: len(runs_of(labscope, "lst")) >= 1)
+        site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes())
+        wait_for(lambda: bool(query(labscope, "select 1 from events where kind = 'edited'")))
+    (log,) = logs
+    page = r"INFO run \d+: page of lst: " + re.escape(site.url(""))
+    assert re.search(page + re.escape(DEEPSEEK) + " new\n", log), log
+    assert re.search(page + re.escape(qwen) + " new\n", log), log
+    assert re.search(page + "/news/2025/missing.html failed\n", log), log
+    assert re.search(page + re.escape(DEEPSEEK) + " edited\n", log), log
+    assert re.search(page + re.escape(qwen) + " unchanged\n", log), log

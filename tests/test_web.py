@@ -14,6 +14,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ import pytest
 import schemathesis
 from conftest import FIXTURES, ROOT, Labscope, source
 from hypothesis import HealthCheck, given, settings
+from lxml import etree
 from lxml import html as lxml_html
 from schemathesis.checks import positive_data_acceptance
 
@@ -100,9 +102,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert labscope("crawl").code == 0
     site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes())
     assert labscope("crawl", "--source", "site", "--json").json()["new_versions"] == 1
+    with serving(labscope) as url:
+        yield Served(url, labscope, site)
+    site.stop()
+
+
+@contextmanager
+def serving(labscope: Labscope) -> Iterator[str]:
+    """`labscope serve --port 0` on `labscope`'s archive, in a child process; yields its URL."""
     server = subprocess.Popen(
         [sys.executable, "-m", "cli", "--config", str(labscope.config), "serve", "--port", "0"],
-        cwd=folder,
+        cwd=labscope.config.parent,
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -110,11 +120,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     line = server.stderr.readline()
     found = re.search(r"http://127\.0\.0\.1:\d+", line)
     assert found, line + server.stderr.read()
-    yield Served(found.group(0), labscope, site)
-    server.terminate()
-    server.wait(timeout=20)
-    server.stderr.close()
-    site.stop()
+    try:
+        yield found.group(0)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        server.stderr.close()
 
 
 def deepseek_id(served: Served) -> int:
@@ -406,3 +417,50 @@ def test_the_api_refuses_oversized_searches_with_the_limit(served: Served) -> No
     ]:
         code, _, body = served.get("/api/search?q=" + quote(query))
         assert (code, json.loads(body)["detail"][: len(message)]) == (400, message)
+
+
+BASE = "https://labscope.example.org/lab"
+
+
+def test_digests_and_the_atom_feed_link_each_edit_to_labscopes_diff(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """[digest] base_url: every digest format links the edit to the web app's diff page beside
+    the live article; `serve` has the digest as Atom at /digest.atom, its links from config."""
+    config = source("deepseek", "page", site.url(DEEPSEEK))
+    labscope.write_config(config)
+    assert labscope("crawl").code == 0
+    site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes())
+    assert labscope("crawl", "--json").json()["new_versions"] == 1
+    assert "/articles/" not in labscope("digest").stdout  # no base_url: no link to guess
+    labscope.write_config(f'[digest]\nbase_url = "{BASE}/"\n\n' + config)
+    (edit,) = labscope("digest", "--json").json()["edited_articles"]
+    diff = f"{BASE}/articles/{edit['id']}?from=1&to=2#changes"
+    assert edit["diff_url"] == diff and edit["url"] == site.url(DEEPSEEK)
+    assert f"Diff: {diff}" in labscope("digest").stdout
+    assert f"[diff]({diff})" in labscope("digest", "--format", "md").stdout
+    html = lxml_html.fromstring(labscope("digest", "--format", "html").stdout)
+    assert diff in html.xpath("//a/@href") and site.url(DEEPSEEK) in html.xpath("//a/@href")
+    with serving(labscope) as url:
+        served = Served(url, labscope, site)
+        status, headers, body = served.get("/digest.atom?hours=2")
+        assert status == 200 and headers["content-type"].startswith("application/atom+xml")
+        page = served.page(diff.removeprefix(BASE).split("#")[0])  # the link leads to the diff
+        request = urllib.request.Request(url + "/digest.atom", headers={"Host": "evil.example"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert b"evil.example" not in response.read()
+    feed = etree.fromstring(body.encode())
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert feed.xpath("a:link[@rel='self']/@href", namespaces=ns) == [f"{BASE}/digest.atom"]
+    (entry,) = [
+        e
+        for e in feed.xpath("a:entry", namespaces=ns)
+        if "/v1-v2" in e.findtext("a:id", namespaces=ns)
+    ]
+    assert entry.xpath("a:link[@rel='related']/@href", namespaces=ns) == [diff]
+    assert entry.xpath("a:link[@rel='alternate']/@href", namespaces=ns) == [site.url(DEEPSEEK)]
+    assert page.xpath("//section[@id='changes']")
+    labscope.write_config('[digest]\nbase_url = "ftp://labscope.example.org"\n\n' + config)
+    refused = labscope("digest")
+    assert refused.code == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "base_url" in refused.stderr and "http(s)" in refused.stderr

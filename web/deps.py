@@ -28,6 +28,8 @@ class Archive:
     rules: Mapping[str, ChangeRules]  # each source's noise rules, so diffs match the summaries
     recheck_steps: Sequence[tuple[timedelta, timedelta]]
     source_names: Sequence[str] | None = None  # configured sources; None: every stored one
+    base_url: str | None = None  # [digest] base_url: absolute links come from here only
+    digest_period: timedelta = timedelta(hours=24)  # /digest.atom's default period
 
     def entity_name(self, name: str) -> str:
         """The canonical name for any alias ("月之暗面" -> "Moonshot AI")."""

@@ -7,14 +7,16 @@ bookmarked. The data comes from the same library calls as the API and the CLI.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from crawler.entities.kb import ENTITY_TYPES
-from storage.digest.build import NO_RULES, compare_versions, full_diff
+from storage.digest.build import NO_RULES, build_digest, compare_versions, full_diff
+from storage.digest.formats import render_digest
+from storage.digest.links import FEED_PATH, feed_url, with_links
 from storage.digest.summary import summarize_digest
 from storage.entities import entity_detail, list_entities
 from storage.health import source_health
@@ -61,6 +63,21 @@ def digest_page(
         periods=PERIODS,
         limit=DIGEST_ITEMS,
     )
+
+
+@router.api_route(FEED_PATH, methods=["GET", "HEAD"], response_class=Response)
+def digest_feed(
+    archive: ArchiveDep,
+    session: SessionDep,
+    hours: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+) -> Response:
+    """The digest as an Atom feed at a stable URL: the last `hours` (default: the digest's
+    period); its self link and each edit's diff link are built from [digest] base_url only."""
+    until = datetime.now(UTC)
+    since = until - (timedelta(hours=hours) if hours else archive.digest_period)
+    digest = with_links(build_digest(session, since, until, archive.rules), archive.base_url)
+    feed = render_digest(digest, "atom", feed_url=feed_url(archive.base_url))
+    return Response(feed, media_type="application/atom+xml; charset=utf-8")
 
 
 @router.api_route("/articles", methods=["GET", "HEAD"], response_class=HTMLResponse)

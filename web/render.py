@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from storage.digest.baseline import baseline_line
 from storage.digest.summary import DigestSummary
 from storage.digest.view import (
     finalize,
@@ -45,10 +46,12 @@ def marked(snippet: str) -> Markup:
 def summary_counts(digest: DigestSummary) -> str:
     """One line that says how big the period is before anyone scrolls."""
     parts = [
+        (len(digest.health), "health change", "health changes"),
         (digest.new_total, "new article", "new articles"),
         (digest.edited_total, "edited", "edited"),
         (digest.minor_total, "minor edit", "minor edits"),
         (digest.entities_total, "new entity", "new entities"),
+        (sum(b.entities for b in digest.baseline), "baseline entity", "baseline entities"),
         (digest.removed_total, "removed or restored", "removed or restored"),
     ]
     return " · ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
@@ -80,6 +83,7 @@ ENV = Environment(
 )
 ENV.globals.update(
     summary_counts=summary_counts,
+    baseline_line=baseline_line,
     kind_label=kind_label,
     minor_heading=minor_heading,
     trailing_space=trailing_space,

@@ -58,10 +58,12 @@ class DigestConfig:
     output: Path = Path("digests")
     webhooks: tuple[WebhookTarget, ...] = ()
     emails: tuple[EmailTarget, ...] = ()
+    # Where `labscope serve` is reached, for links to its diff pages (never from a request).
+    base_url: str | None = None
 
 
 RECHECK_KEYS = ("steps", "every", "batch", "enabled")
-DIGEST_KEYS = ("schedule", "every", "formats", "output", "webhooks", "email")
+DIGEST_KEYS = ("schedule", "every", "formats", "output", "webhooks", "email", "base_url")
 MIN_TOKEN = 6  # a URL path segment or query value this long may be a token: never shown
 WEBHOOK_KEYS = ("url", "url_env", "url_file", "headers", "headers_env", "timeout")
 EMAIL_KEYS = (
@@ -157,7 +159,22 @@ def parse_digest(table: Mapping[str, Any], where: Where, base_dir: Path) -> Dige
         output=output if output.is_absolute() else base_dir / output,
         webhooks=webhooks,
         emails=emails,
+        base_url=_base_url(opt(table, "base_url", str, where), where),
     )
+
+
+def _base_url(url: str | None, where: Where) -> str | None:
+    """The web app's address as links start with it: http(s), a host, no query or fragment."""
+    if url is None:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        problem = (
+            f"base_url {q(url)} must be the http(s) address labscope serve is reached at, "
+            'like "https://labscope.example.org" or "http://127.0.0.1:8000/labscope"'
+        )
+        raise where.error(problem, "base_url")
+    return url.strip().rstrip("/")
 
 
 def _tables(table: Mapping[str, Any], key: str, where: Where) -> list[dict[str, Any]]:

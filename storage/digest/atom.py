@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from urllib.parse import quote
 
+from storage.digest.baseline import baseline_line
 from storage.digest.build import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
 from storage.digest.html import item_html
 from storage.digest.view import clean, http_url, kind_label, period, utc, versions, xml_safe
@@ -50,6 +51,12 @@ def render_atom(digest: Digest, *, feed_url: str | None = None) -> str:
         _text(entry, "updated", _stamp(notice.at))
     for item in items:
         _entry(feed, item)
+    if line := baseline_line(digest.baseline):  # one entry for a first crawl's names
+        entry = ET.SubElement(feed, "entry")
+        sources = ",".join(quote(b.source, safe="") for b in digest.baseline)
+        _text(entry, "id", f"{TAG}baseline/{sources}")  # a source has one first crawl
+        _text(entry, "title", clean(line))
+        _text(entry, "updated", _stamp(digest.until))
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
 
@@ -76,6 +83,8 @@ def _entry(feed: ET.Element, item: Item) -> None:
     url = item.first_url if isinstance(item, NewEntity) else item.url
     if href := http_url(url):
         ET.SubElement(entry, "link", {"rel": "alternate", "href": href})
+    if isinstance(item, EditedArticle) and item.diff_url and (diff := http_url(item.diff_url)):
+        ET.SubElement(entry, "link", {"rel": "related", "href": diff, "title": "diff"})
     _text(entry, "content", xml_safe(item_html(item)), type="html")
 
 

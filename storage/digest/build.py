@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from storage.changes import ChangeRules, NewState, compare
 from storage.diffs import ChangeKind, RedlineOp, SentenceChange, TextDiff, diff_texts
+from storage.digest.baseline import Baseline, first_crawls
 from storage.entities import entity_names
 from storage.errors import NotFoundError
 from storage.health_notices import HealthNotice, changes_between
@@ -93,6 +94,8 @@ class EditedArticle:
     # How the change was judged: when the version was stored (stored_text, reextracted), or now
     # by today's rules (read_time: stored before verdicts were recorded; now: not neighbours).
     judged: str = "stored_text"
+    # labscope's own diff page of this edit, when [digest] base_url is set (storage.digest.links).
+    diff_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ class Digest:
     removed_articles: list[RemovedArticle]  # removed and restored
     # Sources that turned failing or empty, or recovered, in the period: listed first.
     health: list[HealthNotice] = field(default_factory=list)
+    # Entities of sources' first crawls, counted per source, not listed (storage.digest.baseline).
+    baseline: list[Baseline] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -135,6 +140,7 @@ class Digest:
             or self.new_entities
             or self.removed_articles
             or self.health
+            or self.baseline
         )
 
 
@@ -160,6 +166,8 @@ def build_digest(
     edited: list[EditedArticle] = []
     entities: list[NewEntity] = []
     removed: list[RemovedArticle] = []
+    first = first_crawls(session)
+    baseline: dict[str, int] = {}
     for event in events:
         article = session.get(Article, event.article_id) if event.article_id else None
         version = session.get(Version, event.version_id) if event.version_id else None
@@ -174,6 +182,8 @@ def build_digest(
             )
             if change.kind != "unchanged":  # rejudged: today's rules find no edit there
                 edited.append(change)
+        elif event.kind == "new_entity" and event.run_id == first.get(article.source_id, -1):
+            baseline[article.source.name] = baseline.get(article.source.name, 0) + 1
         elif event.kind == "new_entity" and event.entity_id and version is not None:
             entity = session.get_one(Entity, event.entity_id)
             entities.append(
@@ -201,7 +211,8 @@ def build_digest(
             )
     entities.sort(key=entity_rank)  # stable: within a rank, in the order they were seen
     health = changes_between(session, since, until)
-    return Digest(since, until, new_articles, edited, entities, removed, health)
+    counted = [Baseline(name, n) for name, n in sorted(baseline.items())]
+    return Digest(since, until, new_articles, edited, entities, removed, health, counted)
 
 
 # New models and people are the news; labs, places and companies are mostly context.

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from storage.digest.baseline import baseline_line
 from storage.digest.build import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
 from storage.digest.view import (
     counts,
@@ -142,6 +143,7 @@ _ENV.globals.update(
     template_note=template_note,
     judged_note=judged_note,
     notice_line=notice_line,
+    baseline_line=baseline_line,
 )
 _ENV.filters.update(href=http_url, when=when)
 

@@ -38,6 +38,8 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         "removed_articles": [_removed_article(r) for r in digest.removed_articles],
         "new_articles": [_new_article(a) for a in digest.new_articles],
         "new_entities": [_new_entity(e) for e in digest.new_entities],
+        # A source's first crawl: its entities counted, not listed in new_entities.
+        "baseline": [dataclasses.asdict(b) for b in digest.baseline],
     }
 
 
@@ -95,6 +97,7 @@ def _edited_article(change: EditedArticle) -> dict[str, Any]:
         "title": change.title,
         "title_change": _title_change(change.title_change),
         **_change(change),
+        "diff_url": change.diff_url,  # labscope's diff page; null without [digest] base_url
     }
 
 

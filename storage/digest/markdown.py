@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from storage.digest.baseline import baseline_line
 from storage.digest.build import Digest, EditedArticle, EditedSentence
 from storage.digest.view import (
     clean,
@@ -90,6 +91,8 @@ def render_markdown(digest: Digest) -> str:
             if article.entities:
                 meta += f" · entities: {_names(article.entities)}"
             lines.append(f"- **{link(article.title, article.url)}** — {meta}")
+    if line := baseline_line(digest.baseline):  # a first crawl's names: counted, not listed
+        lines += ["", md(line)]
     if digest.new_entities:
         lines += ["", f"## New entities ({len(digest.new_entities)})", ""]
         for entity in digest.new_entities:
@@ -108,6 +111,8 @@ def edited_markdown(change: EditedArticle) -> list[str]:
         label = f"**{label.upper() if change.kind == 'correction' else label}**"
     lines = [f"### {link(change.title, change.url)}", ""]
     lines.append(f"{label} · {versions(change)} · {md(change.source)}")
+    if change.diff_url:
+        lines[-1] += f" · {link('diff', change.diff_url)}"
     if change.title_change:
         old, new = md(change.title_change.old), md(change.title_change.new)
         lines += ["", f"Title: <del>{old}</del> → <ins>{new}</ins>"]

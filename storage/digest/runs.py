@@ -17,6 +17,7 @@ from storage.changes import ChangeRules
 from storage.db import Database
 from storage.digest.build import Digest, build_digest
 from storage.digest.formats import Format, digest_json, render_digest
+from storage.digest.links import feed_url, with_links
 from storage.digest.notify import Delivery, EmailTarget, WebhookTarget, deliver
 from storage.models import DigestRecord, Event
 
@@ -48,16 +49,19 @@ def write_next_digest(
     rules: Mapping[str, ChangeRules] | None = None,
     webhooks: Sequence[WebhookTarget] = (),
     emails: Sequence[EmailTarget] = (),
+    base_url: str | None = None,
 ) -> WrittenDigest:
-    """Write, record and send the digest of every event since the last digest."""
+    """Write, record and send the digest of every event since the last digest; with
+    `base_url` (the web app's address), each edit links to labscope's diff page too."""
     with db.reading() as session:
         previous = session.scalar(select(DigestRecord).order_by(DigestRecord.id.desc()))
         since = previous.until if previous else now - FIRST_PERIOD
         after = previous.last_event_id if previous else _last_event_before(session, since)
         upto = session.scalar(select(func.max(Event.id))) or after
         digest = build_digest(session, since, now, rules, event_ids=(after, upto))
+    digest = with_links(digest, base_url)
     folder.mkdir(parents=True, exist_ok=True)
-    files = [_write(folder, digest, fmt) for fmt in formats]
+    files = [_write(folder, digest, fmt, feed_url(base_url)) for fmt in formats]
     with db.transaction() as session:
         record = DigestRecord(
             since=since,
@@ -89,12 +93,12 @@ def _last_event_before(session: Session, since: datetime) -> int:
     return session.scalar(select(func.max(Event.id)).where(Event.at < since)) or 0
 
 
-def _write(folder: Path, digest: Digest, fmt: Format) -> Path:
+def _write(folder: Path, digest: Digest, fmt: Format, feed: str | None) -> Path:
     """One file per format, named by the period, written whole or not at all."""
     stamp = f"{digest.since:%Y%m%dT%H%M%SZ}-{digest.until:%Y%m%dT%H%M%SZ}"
     path = folder / f"labscope-digest-{stamp}.{EXTENSIONS[fmt]}"
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(render_digest(digest, fmt), encoding="utf-8")
+    temporary.write_text(render_digest(digest, fmt, feed_url=feed), encoding="utf-8")
     temporary.replace(path)
     return path
 

@@ -8,14 +8,16 @@ stops at `limit` items and says how many there are in all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from storage.digest.baseline import Baseline, in_baseline
 from storage.digest.build import NewArticle, NewEntity, RemovedArticle
 from storage.entities import entity_names
+from storage.health_notices import HealthNotice, changes_between
 from storage.models import Article, Entity, Event, Source, Version
 
 
@@ -58,11 +60,15 @@ class DigestSummary:
     entities_total: int
     removed: list[RemovedArticle]  # removed and restored
     removed_total: int
+    # Entities of sources' first crawls, counted per source, not listed (storage.digest.baseline).
+    baseline: list[Baseline] = field(default_factory=list)
+    # Sources that turned failing or empty, or recovered: shown first, as the digest does.
+    health: list[HealthNotice] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         totals = (self.edited_total, self.minor_total, self.new_total, self.entities_total)
-        return not (any(totals) or self.removed_total)
+        return not (any(totals) or self.removed_total or self.baseline or self.health)
 
 
 def summarize_digest(
@@ -85,7 +91,16 @@ def summarize_digest(
     )
     minor = events("edited").where(Event.edit_kind == "minor")
     new = events("new_article")
-    entities = events("new_entity")
+    named = events("new_entity").join(Article, Article.id == Event.article_id)
+    entities = named.where(~in_baseline())
+    first_crawls = session.execute(
+        select(Source.name, func.count(Event.id))
+        .join(Article, Article.id == Event.article_id)
+        .join(Source, Source.id == Article.source_id)
+        .where(Event.at >= since, Event.at < until, Event.kind == "new_entity", in_baseline())
+        .group_by(Source.name)
+        .order_by(Source.name)
+    )
     removed = events("removed", "restored")
     return DigestSummary(
         since=since,
@@ -100,6 +115,8 @@ def summarize_digest(
         entities_total=total(entities),
         removed=[_removed(session, e) for e in newest(removed)],
         removed_total=total(removed),
+        baseline=[Baseline(name, n) for name, n in first_crawls],
+        health=changes_between(session, since, until)[::-1],  # newest first, as the page reads
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.digest.baseline import baseline_line
 from storage.digest.build import Digest, EditedArticle, EditedSentence, NewArticle, NewEntity
 from storage.digest.view import (
     clean,
@@ -77,6 +78,8 @@ def render_text(digest: Digest, *, color: bool = False) -> str:
         _section(lines, paint, "New articles", len(digest.new_articles))
         for article in digest.new_articles:
             lines += _new_article(article, paint)
+    if line := baseline_line(digest.baseline):  # a first crawl's names: counted, not listed
+        lines += ["", line]
     if digest.new_entities:
         _section(lines, paint, "New entities", len(digest.new_entities))
         for entity in digest.new_entities:
@@ -100,6 +103,8 @@ def edited_lines(change: EditedArticle, paint: Paint) -> list[str]:
         label = f"{label} ({versions(change)})"
     lines = ["", f"* {paint(clean(change.title), BOLD)}", f"  {label} · {clean(change.source)}"]
     lines.append(f"  {paint(clean(change.url), DIM)}")
+    if change.diff_url:
+        lines.append(f"  Diff: {paint(clean(change.diff_url), DIM)}")
     if change.title_change:
         old, new = clean(change.title_change.old), clean(change.title_change.new)
         lines.append(f"  Title: {paint(f'“{old}”', RED)} → {paint(f'“{new}”', GREEN)}")

@@ -124,6 +124,7 @@ def counts(digest: Digest) -> str:
         (len(digest.edited_articles) - minor, "edited", "edited"),
         (minor, "minor edit", "minor edits"),
         (len(digest.new_entities), "new entity", "new entities"),
+        (sum(b.entities for b in digest.baseline), "baseline entity", "baseline entities"),
         (removed, "removed", "removed"),
         (restored, "restored", "restored"),
     ]
