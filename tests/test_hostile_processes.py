@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from conftest import Labscope, many_articles, source
 from test_faults import start_crawl
+from test_scheduler import NO_RECHECK, query, wait_for
 
+from crawler.child import STOP_GRACE
 from crawler.site_server import SiteServer
 
 
@@ -79,3 +83,39 @@ def test_extraction_workers_exit_when_their_crawl_is_sigkilled(
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         crawl.communicate()
+
+
+def test_a_child_crawl_keeps_its_time_limit_when_its_scheduler_is_sigkilled(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    site.set_page("/hang.html", b"<html></html>", delay=60)
+    labscope.write_config(
+        NO_RECHECK + source("hang", "page", site.url("/hang.html")) + 'every = "1h"\n',
+        crawl='delay = 0\ntimeout = 120\ntime_limit = "4s"',
+    )
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "cli", "--config", str(labscope.config), "schedule"],
+        cwd=labscope.config.parent,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    child = 0
+    try:
+        # The child crawl claims its run (its own pid) once it runs, then asks for the page.
+        wait_for(lambda: any(h.path == "/hang.html" for h in site.requests))
+        ((pid,),) = query(labscope, "select pid from crawl_runs where status = 'running'")
+        assert isinstance(pid, int) and pid != scheduler.pid and alive(pid)
+        child = pid
+        scheduler.kill()
+        scheduler.wait(timeout=10)
+        # 4 s from its start, then the child's grace for the page in hand, and a margin.
+        assert wait_until(lambda: not alive(child), 4 + STOP_GRACE + 5), "the child ran on"
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+        if child and alive(child):
+            os.kill(child, signal.SIGKILL)
+    ((status, errors),) = query(labscope, "select status, errors from crawl_runs")
+    assert status == "failed"
+    assert "stopped at the time limit (4s); its scheduler was gone" in str(errors)
