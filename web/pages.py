@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from crawler.entity_kb import ENTITY_TYPES
+from storage.diff_pages import PageError, page_count, page_slice
 from storage.digest import NO_RULES, compare_versions, full_diff
 from storage.digest_summary import summarize_digest
 from storage.entities import entity_detail, list_entities
@@ -110,6 +111,7 @@ def article_page(
     from_: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
     to: Number = None,
     view: Literal["inline", "side"] = "inline",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_ID)] = 1,
 ) -> HTMLResponse:
     found = find_article(session, str(article_id))
     detail = article_detail(session, found, version)
@@ -117,6 +119,7 @@ def article_page(
     changed = max(v.fetched_at for v in detail.versions)
     due = next_check(detail.first_seen, changed, detail.last_checked, archive.recheck_steps)
     change = rows = None
+    pages = 1
     if latest > 1 or from_ or to:
         new = to or latest
         old = from_ or new - 1
@@ -125,7 +128,12 @@ def article_page(
         old, new = min(old, new), max(old, new)
         rules = archive.rules.get(found.source.name, NO_RULES)
         change = compare_versions(session, found, old, new, rules)
-        rows = diff_rows(*full_diff(session, found, old, new, rules))
+        every = diff_rows(*full_diff(session, found, old, new, rules))
+        pages = page_count(len(every))
+        try:
+            rows = page_slice(every, page_number)
+        except PageError as exc:
+            raise InputError(f"page: {exc}") from None
     return page(
         request,
         "article.html",
@@ -135,6 +143,8 @@ def article_page(
         rows=rows,
         view=view,
         latest=latest,
+        page_number=page_number,
+        pages=pages,
     )
 
 
