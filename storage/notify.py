@@ -31,7 +31,7 @@ from typing import Any, Literal, NamedTuple
 
 from storage.deadline import Deadline
 
-__all__ = ["Delivery", "EmailTarget", "WebhookTarget", "deliver"]
+__all__ = ["Delivery", "EmailTarget", "WebhookTarget", "deliver", "target_name"]
 
 log = logging.getLogger("storage.notify")
 
@@ -129,7 +129,7 @@ def deliver(
     retry = _Retry(retries, backoff, sleep)
     results = [
         retry.run(
-            f"webhook {hook.label or _public_url(hook.url)}",
+            target_name(hook),
             partial(_post, hook, body),
             hook.secrets,
         )
@@ -137,11 +137,18 @@ def deliver(
     ]
     for mail in emails:
         message = _message(mail, subject, text, html)  # built once: retries keep its Message-ID
-        name = f"email to {', '.join(mail.recipients)}"
+        name = target_name(mail)
         # The password is scrubbed from the error too, in case a server echoes what it was sent.
         secrets = (mail.password,) if mail.password else ()
         results.append(retry.run(name, partial(_send, mail, message), secrets))
     return results
+
+
+def target_name(target: WebhookTarget | EmailTarget) -> str:
+    """How a target is named in logs, results and the pending deliveries (no secret in it)."""
+    if isinstance(target, WebhookTarget):
+        return f"webhook {target.label or _public_url(target.url)}"
+    return f"email to {', '.join(target.recipients)}"
 
 
 @dataclass(frozen=True)

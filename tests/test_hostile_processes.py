@@ -3,17 +3,21 @@ killed under its child crawl. Real processes, killed with SIGKILL (the OOM kille
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from conftest import Labscope, many_articles, source
 from test_faults import start_crawl
-from test_scheduler import NO_RECHECK, query, wait_for
+from test_scheduler import DEEPSEEK, NO_RECHECK, query, scheduler, wait_for
 
 from crawler.child import STOP_GRACE
 from crawler.site_server import SiteServer
@@ -119,3 +123,74 @@ def test_a_child_crawl_keeps_its_time_limit_when_its_scheduler_is_sigkilled(
     ((status, errors),) = query(labscope, "select status, errors from crawl_runs")
     assert status == "failed"
     assert "stopped at the time limit (4s); its scheduler was gone" in str(errors)
+
+
+@contextmanager
+def slow_then_quick_webhook() -> Iterator[tuple[str, list[dict[str, object]]]]:
+    """A webhook on 127.0.0.1 whose first answer is a 200 trickling a byte every 4 s (each
+    wait under the 30 s timeout); later POSTs are answered at once, and their bodies kept."""
+    received: list[dict[str, object]] = []
+    trickled = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if trickled.is_set():
+                received.append(body)
+                self.send_response(204)
+                self.end_headers()
+                return
+            trickled.set()
+            self.send_response(200)
+            self.send_header("Content-Length", "20")
+            self.end_headers()
+            try:
+                for _ in range(20):
+                    self.wfile.write(b".")
+                    self.wfile.flush()
+                    time.sleep(4)
+            except OSError:  # the scheduler hung up
+                pass
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_slow_webhook_holds_no_digest_and_sigterm_leaves_it_pending_for_the_next_start(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    with slow_then_quick_webhook() as (hook, received):
+        labscope.write_config(
+            NO_RECHECK
+            + '[digest]\nevery = "2s"\nformats = ["json"]\noutput = "digests"\n\n'
+            + f'[[digest.webhooks]]\nurl = "{hook}"\ntimeout = 30\n\n'
+            + source("site", "page", site.url(DEEPSEEK))
+            + 'every = "1h"\n'
+        )
+        with scheduler(labscope) as process:
+            # The first digest (the new article) is stuck on the trickling webhook; the digest
+            # job goes on writing the next ones meanwhile.
+            wait_for(lambda: query(labscope, "select count(*) from pending_deliveries") == [(1,)])
+            wait_for(lambda: query(labscope, "select count(*) from digests")[0][0] >= 3)
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)  # the promise: `schedule` stops within 20 s
+        [(target,)] = query(labscope, "select target from pending_deliveries")
+        assert target == f"webhook {hook}"
+        assert received == []
+
+        with scheduler(labscope):  # the next start sends what was left
+            wait_for(lambda: bool(received))
+            wait_for(lambda: query(labscope, "select count(*) from pending_deliveries") == [(0,)])
+        [digest] = received
+        assert [a["url"] for a in digest["new_articles"]] == [site.url(DEEPSEEK)]  # type: ignore[union-attr]
+        deliveries = [row[0] for row in query(labscope, "select deliveries from digests")]
+        assert sum('"ok": true' in str(d) for d in deliveries) == 1
