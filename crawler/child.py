@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from crawler.config import load_config
+from crawler.config.toml_checks import parse_interval
 from crawler.errors import CrawlerError
 from crawler.lifelines import watch_parent
 from crawler.run import run_crawl, run_recheck
-from crawler.toml_checks import parse_interval
 from storage.db import open_database
 from storage.errors import StorageError
 from storage.runs import close_stale_run, fail_run

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from storage.digest import EditedArticle
+from storage.digest.build import EditedArticle
 
 PAGE_SENTENCES = 500  # changed sentences (CLI) or rows (web) on one page
 _Item = TypeVar("_Item")

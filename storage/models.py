@@ -311,7 +311,7 @@ class PendingDelivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"), index=True)
-    target: Mapped[str] = mapped_column(String(500))  # storage.notify.target_name
+    target: Mapped[str] = mapped_column(String(500))  # storage.digest.notify.target_name
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the JSON digest, as webhooks get it
     subject: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
