@@ -18,7 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from crawler.config import load_config
 from crawler.errors import ConfigError
-from crawler.jobs import JobContext, stop_children
+from crawler.jobs import JobContext, send_pending, stop_children
 from crawler.schedule import add_jobs, plan
 
 logger = logging.getLogger("labscope.scheduler")
@@ -56,6 +56,7 @@ def run(context: JobContext) -> None:
             logger.error("config not reloaded: %s", exc)
             return
         context = replace(context, config=config)
+        send_pending(context)  # with the new targets
         scheduler.remove_all_jobs()
         add_jobs(scheduler, plan(context, datetime.now(UTC))[0])
         logger.info("config reloaded from %s", context.config_path)
@@ -64,5 +65,6 @@ def run(context: JobContext) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, reload)
     logger.info("scheduler started with %d jobs", len(jobs))
+    send_pending(context)  # what the last run did not deliver before it stopped
     scheduler.start()
     logger.info("scheduler stopped")

@@ -8,6 +8,7 @@ group when imported.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,8 +41,10 @@ from cli.writing import output_errors
 from crawler.dates import parse_moment
 from crawler.entities.kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
+from storage.diff_pages import PAGE_SENTENCES, PageError, paged
 from storage.digest.build import NO_RULES, build_digest, compare_versions
 from storage.digest.formats import FORMATS, render_diff, render_digest
+from storage.digest.json import diff_json
 from storage.digest.links import feed_url, with_links
 from storage.entities import list_entities
 from storage.errors import NotFoundError
@@ -239,8 +242,17 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
     show_default=True,
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the same as --format json).")
+@click.option(
+    "--page",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help=f"Page of a long diff ({PAGE_SENTENCES} changed sentences a page).",
+)
 @click.pass_obj
-def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_json: bool) -> None:
+def diff(
+    obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_json: bool, page: int
+) -> None:
     """Show what changed between two versions of an article, sentence by sentence."""
     fmt = _json_format(fmt, as_json)
     db = obj.database()
@@ -256,12 +268,22 @@ def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_
             )
         rules = obj.change_rules().get(article.source.name, NO_RULES)
         change = compare_versions(session, article, old, new, rules)
+    try:
+        shown = paged(change, page)
+    except PageError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--page'") from None
     color = fmt == "text" and out.is_terminal
-    rendered = render_diff(change, fmt, color=color)  # type: ignore[arg-type]
+    if fmt == "json":
+        document = {**diff_json(shown.change), "page": shown.page, "pages": shown.pages}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    rendered = render_diff(shown.change, fmt, color=color)  # type: ignore[arg-type]
     if fmt == "text":
         print_wrapped(rendered)
     else:
         click.echo(rendered)
+    if shown.pages > 1:  # under the text; beside an HTML document, on stderr
+        click.echo(shown.line, err=fmt == "html")
 
 
 @cli.command()

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.dates import iso_datetime
+from crawler.dates import dropped_dates, iso_datetime
 from crawler.entities.find import Mention, find_entities
 from crawler.entities.kb import KnowledgeBase
 from crawler.extract import Extraction, ExtractionFailure, extract
@@ -30,13 +30,15 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
         return result
     mentions, dropped = cap_unrecognised(find_entities(result.text, kb, title=result.title))
     article_url = _article_url(result, item.final_url)
+    with dropped_dates() as impossible:
+        content = page_content(result, item.hints)
     return FetchedPage(
         source=item.source,
         url=item.url,
         article_url=article_url,
         fetched_at=item.fetched_at,
         body=item.body,
-        content=page_content(result, item.hints),
+        content=content,
         etag=item.etag,
         last_modified=item.last_modified,
         hints=item.hints,
@@ -44,6 +46,7 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
         final_url=item.final_url,
         alias=article_url != item.final_url,
         unrecognised_dropped=dropped,
+        dropped_dates=tuple(impossible),
     )
 
 

@@ -3,8 +3,14 @@ users type them for --since and the web app's period fields (also ages: 7d, 24h,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+# The impossible dates `storable` dropped inside `dropped_dates()`, for the run's notes.
+_dropped: ContextVar[list[str] | None] = ContextVar("dropped_dates", default=None)
 
 
 def iso_datetime(value: Any) -> datetime | None:
@@ -26,8 +32,27 @@ def storable(moment: datetime) -> datetime | None:
     try:
         moment.astimezone(UTC)
     except OverflowError:
+        dropped = _dropped.get()
+        if dropped is not None and moment.isoformat() not in dropped:
+            dropped.append(moment.isoformat())
         return None
     return moment
+
+
+@contextmanager
+def dropped_dates() -> Iterator[list[str]]:
+    """Collects the impossible dates dropped meanwhile (in this thread or task), so the caller,
+    who knows the URL and the run, can say so: a dropped date is a hint lost, worth a note."""
+    dropped: list[str] = []
+    token = _dropped.set(dropped)
+    try:
+        yield dropped
+    finally:
+        _dropped.reset(token)
+
+
+def dropped_note(value: str) -> str:
+    return f"dropped impossible date {value} (not a moment in UTC between years 1 and 9999)"
 
 
 _AGE_UNITS = {"d": "days", "h": "hours", "m": "minutes"}

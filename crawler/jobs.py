@@ -19,7 +19,7 @@ from pathlib import Path
 from crawler.config import Config
 from crawler.config.toml_checks import parse_interval
 from storage.db import Database, open_database
-from storage.digest.runs import WrittenDigest, write_next_digest
+from storage.digest.runs import WrittenDigest, deliver_pending, write_next_digest
 from storage.health_notices import record_changes, send_notice
 from storage.runs import close_stale_run, run_line, start_run
 
@@ -33,6 +33,9 @@ STOP_GRACE = 20.0
 _children: set[subprocess.Popen[bytes]] = set()
 _lock = threading.Lock()
 _stopping = threading.Event()
+_wake = threading.Event()  # pending deliveries to send
+_delivery_thread: threading.Thread | None = None
+_delivery_context: list[JobContext] = []  # the newest (a SIGHUP reload changes the targets)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def recheck_job(context: JobContext) -> str:
 
 
 def digest_job(context: JobContext, now: datetime | None = None) -> WrittenDigest:
-    """Write the digest of everything since the previous one, then send it."""
+    """Write the digest of everything since the previous one; the delivery thread sends it."""
     digest = context.config.digest
     written = write_next_digest(
         open_database(context.db_url),
@@ -68,11 +71,42 @@ def digest_job(context: JobContext, now: datetime | None = None) -> WrittenDiges
         digest.emails,
         digest.base_url,
     )
-    for delivery in written.deliveries:
-        if not delivery.ok:
-            logger.error("digest not delivered to %s: %s", delivery.target, delivery.error)
     logger.info("digest written: %s", ", ".join(str(path) for path in written.files))
+    if written.pending:
+        send_pending(context)
     return written
+
+
+def send_pending(context: JobContext) -> None:
+    """Wake the delivery thread (started on first use) to send the pending deliveries.
+
+    A thread of its own, apart from the scheduler's jobs: a slow webhook then never holds the
+    digest job (it was skipped as "maximum number of running instances"), and a daemon thread,
+    so `schedule` exits when stopped without waiting for a delivery; what was not sent stays
+    pending in the database, and `schedule` sends it at its next start.
+    """
+    global _delivery_thread
+    with _lock:
+        _delivery_context[:] = [context]
+        if _delivery_thread is None:
+            _delivery_thread = threading.Thread(target=_deliver, name="deliveries", daemon=True)
+            _delivery_thread.start()
+    _wake.set()
+
+
+def _deliver() -> None:
+    while _wake.wait() and not _stopping.is_set():
+        _wake.clear()
+        context = _delivery_context[0]
+        digest = context.config.digest
+        db = open_database(context.db_url)
+        try:
+            results = deliver_pending(db, digest.webhooks, digest.emails, _stopping.is_set)
+        finally:
+            db.close()
+        for delivery in results:
+            if not delivery.ok:
+                logger.error("digest not delivered to %s: %s", delivery.target, delivery.error)
 
 
 def stop_children() -> None:

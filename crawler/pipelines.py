@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler.article import MAX_UNRECOGNISED
 from crawler.claims import crawler_sink
 from crawler.config import Config
+from crawler.dates import dropped_note
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
 from crawler.page_surface import page_lines
@@ -161,6 +162,8 @@ class PageSink:
             if not self._removed(item):
                 self._fail(item.source, item.url, item.fetched_at, 200, page.reason)
             return
+        for value in page.dropped_dates:
+            self.counts.note(item.source, item.url, dropped_note(value))
         if page.unrecognised_dropped:
             left_out = page.unrecognised_dropped
             note = f"{left_out} unrecognised names beyond {MAX_UNRECOGNISED} left out"

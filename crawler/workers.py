@@ -10,7 +10,9 @@ saves nothing on a long crawl (10,000 pages: 536 MB summed RSS against 473 MB sp
 worker imports the stack and builds the knowledge base once.
 
 A worker that dies (out of memory, a crash in lxml) breaks the pool: the page it held fails
-with a reason, the pool is replaced, and the crawl goes on.
+with a reason, the pool is replaced, and the crawl goes on. A crawl that dies (SIGKILL) takes its
+workers with it (crawler/lifelines.py); the pool is only ever started from the reactor's thread,
+which lives as long as the crawl.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from crawler.article import build_page
 from crawler.entities.kb import Entity, KnowledgeBase
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFetched
+from crawler.lifelines import exit_with_parent
 from storage.records import FetchedPage
 
 logger = logging.getLogger(__name__)
@@ -76,8 +79,9 @@ def _main_left_behind() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
-def _start(entities: Sequence[Entity]) -> None:
+def _start(entities: Sequence[Entity], parent: int) -> None:
     global _knowledge
+    exit_with_parent(parent)
     _knowledge = KnowledgeBase.default().with_entities(entities)
 
 
@@ -112,7 +116,7 @@ class Extractor:
             max_workers=self.workers,
             mp_context=_CONTEXT,
             initializer=_start,
-            initargs=(self.entities,),
+            initargs=(self.entities, os.getpid()),
         )
         with _main_left_behind():
             for _ in range(self.workers):  # each submit starts a worker while none is idle

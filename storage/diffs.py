@@ -25,6 +25,12 @@ Algorithm (``diff_sentences``):
    square of the length. The price: a sentence both moved far and reworded shows as removed +
    added. A sentence split in two (or two merged) shows as one edit plus one added (removed).
 
+6. Bomb guard: past the common beginning and end (sentences equal after normalising), a changed
+   stretch of more than ``MAX_ALIGNED`` sentences (old and new together) is not aligned at all:
+   it is reported as a whole-text replacement, every old sentence of it removed and every new
+   one added. A rewrite of 40,000 sentences cost 260 s of crawl and 180 s of `diff` aligned;
+   replaced whole it is linear, and no reader wants 40,000 sentences paired one by one.
+
 The redline of an edit is computed on the exact texts: tokens are words with their trailing
 whitespace (Latin) or single characters (CJK), so the ops join back into both strings.
 """
@@ -46,6 +52,7 @@ Redline = tuple[tuple[RedlineOp, str], ...]
 
 EDIT_THRESHOLD = 0.5
 PAIR_WINDOW = 40
+MAX_ALIGNED = 4000  # sentences, old and new together, of a changed stretch aligned one by one
 
 # Redline tokens: leading whitespace, one CJK character or CJK/fullwidth punctuation mark, or a
 # run of anything else up to whitespace; each with the whitespace that follows it.
@@ -76,6 +83,8 @@ class TextDiff:
     """Every sentence of both versions, in new-text order; removed ones where they stood."""
 
     changes: tuple[SentenceChange, ...]
+    # Replaced whole, not aligned (guard 6): its changes are not worth a closer look either.
+    whole: bool = False
 
     def _of(self, kind: ChangeKind) -> list[SentenceChange]:
         return [change for change in self.changes if change.kind == kind]
@@ -128,6 +137,9 @@ def diff_sentences(old: list[str], new: list[str]) -> TextDiff:
     """Diff two sentence lists (see the module docstring for the algorithm)."""
     old_norm = [normalise(sentence) for sentence in old]
     new_norm = [normalise(sentence) for sentence in new]
+    head, tail = _common_ends(old_norm, new_norm)
+    if len(old) + len(new) - 2 * (head + tail) > MAX_ALIGNED:
+        return _replaced_whole(old, new, head, tail)
     matcher = SequenceMatcher(None, old_norm, new_norm, autojunk=False)
     aligned = [
         (block.a + k, block.b + k)
@@ -175,6 +187,36 @@ def diff_sentences(old: list[str], new: list[str]) -> TextDiff:
             keyed.append(((anchor, 1, i), SentenceChange("removed", old[i], None, i, None)))
     keyed.sort(key=lambda item: item[0])
     return TextDiff(tuple(change for _, change in keyed))
+
+
+def _common_ends(old: list[str], new: list[str]) -> tuple[int, int]:
+    """How many sentences the two lists share at their start, and then at their end."""
+    head = 0
+    limit = min(len(old), len(new))
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return head, tail
+
+
+def _replaced_whole(old: list[str], new: list[str], head: int, tail: int) -> TextDiff:
+    """The common ends unchanged; between them, every old sentence removed (where it stood,
+    before the new ones) and every new one added (guard 6 of the module docstring)."""
+    changes = [SentenceChange("unchanged", old[k], new[k], k, k) for k in range(head)]
+    changes += [
+        SentenceChange("removed", old[i], None, i, None) for i in range(head, len(old) - tail)
+    ]
+    changes += [
+        SentenceChange("added", None, new[j], None, j) for j in range(head, len(new) - tail)
+    ]
+    changes += [
+        SentenceChange("unchanged", old[len(old) - tail + k], new[len(new) - tail + k],
+                       len(old) - tail + k, len(new) - tail + k)
+        for k in range(tail)
+    ]  # fmt: skip
+    return TextDiff(tuple(changes), whole=True)
 
 
 def _pair_edits(

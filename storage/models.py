@@ -302,6 +302,23 @@ class DigestRecord(Base):
     deliveries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
+class PendingDelivery(Base):
+    """A digest not yet delivered to one target: written with the digest, deleted once the
+    target answered (or failed for good), so a `schedule` stopped or killed meanwhile sends it
+    at its next start."""
+
+    __tablename__ = "pending_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"), index=True)
+    target: Mapped[str] = mapped_column(String(500))  # storage.digest.notify.target_name
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the JSON digest, as webhooks get it
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime]
+
+
 class HealthChange(Base):
     """A source's health changed (turned failing or empty, or recovered): recorded once, before
     anyone is told, so a notification is never sent twice and the next digest can list it."""

@@ -55,3 +55,5 @@ class FetchedPage:
     alias: bool = False
     # Unrecognised names beyond crawler.article.MAX_UNRECOGNISED, left out (a name flood).
     unrecognised_dropped: int = 0
+    # Impossible dates (crawler.dates.storable) the page's metadata or hints gave, dropped.
+    dropped_dates: tuple[str, ...] = ()

@@ -159,6 +159,15 @@ def close_stale_run(session: Session, run_id: int, status: str, problem: str | N
     return run.status
 
 
+def fail_run(session: Session, run_id: int, problem: str) -> None:
+    """Mark a run failed with `problem`, however it ended: a crawl stopped at its time limit by
+    itself (its scheduler gone) closes its run as interrupted, but the limit is a failure."""
+    run = session.get_one(CrawlRun, run_id)
+    run.status = "failed"
+    run.finished = run.finished or datetime.now(UTC)
+    run.errors = [*run.errors, {"url": "", "reason": problem, "source": ""}]
+
+
 def run_line(session: Session, run_id: int) -> tuple[str, list[str]]:
     """One line for a finished run (what the scheduler logs per crawl), and its errors' lines:
     a monitor's log must say what each crawl did without opening the database."""

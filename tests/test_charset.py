@@ -18,7 +18,7 @@ import sqlite3
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, Labscope, source
+from conftest import FIXTURES, TEMPLATE, Labscope, source
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -224,6 +224,26 @@ def test_real_pages_are_stored_in_the_charset_their_bytes_are_in(
             assert paragraph in text, (path, paragraph)
         for garbage in expected["must_not_contain"]:
             assert garbage not in title and garbage not in text, (path, garbage)
+
+
+def test_a_page_declared_utf8_in_windows_1252_bytes_is_stored_as_windows_1252(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """A hostile page (generated: a fault, not a recorded page): the demo article in windows-1252
+    bytes, smart quotes, dashes and an ï, behind a UTF-8 header. charset_normalizer alone picked
+    windows-1250, which stores "naïve" as "naďve"."""
+    html = (site.root / TEMPLATE.lstrip("/")).read_text(encoding="utf-8")
+    sentence = "The lab’s “naïve” model – cheap, and open – drew praise from Zürich to Besançon."
+    html = html.replace("<p>", f"<p>{sentence} ", 1).replace(TEMPLATE, "/cp1252.html")
+    site.set_page("/cp1252.html", html.encode("cp1252"), "text/html; charset=utf-8")
+    labscope.write_config(source("lie", "page", site.url("/cp1252.html")))
+    crawl = labscope("crawl", "--json")
+    assert crawl.code == 0, crawl.stderr
+    [note] = [n["note"] for n in crawl.json()["notes"]]
+    assert note == "decoded as windows-1252 (detected), not the declared UTF-8 (HTTP header)"
+    [(_, text)] = stored(labscope, site).values()
+    assert sentence in text
+    assert REPLACEMENT not in text and "ď" not in text
 
 
 # Any text, in any encoding labscope decodes, declared as such, comes back; any bytes decode.

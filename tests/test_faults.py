@@ -16,8 +16,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from conftest import ARTICLES, Labscope, edit, many_articles, source
 from test_scheduler import NO_RECHECK, query, scheduler, wait_for
 
@@ -292,3 +294,47 @@ def test_the_scheduler_and_manual_crawls_write_at_once_and_count_each_edit_once(
     assert all(status in ("finished", "interrupted") for _, status, _ in runs), runs
     # Each edit is one new version, whichever crawl saw it first.
     assert assert_archive_whole(labscope.db) == (ARTICLES, ARTICLES + 5)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MiB filesystem (tmpfs), mounted for the test; skipped, saying why, where
+    mounting is not permitted (not root, no CAP_SYS_ADMIN)."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        reason = f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}"
+        print(reason)
+        pytest.skip(reason)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_disk_that_fills_up_mid_crawl_leaves_the_run_failed_with_the_reason(
+    site: SiteServer, labscope: Labscope, tiny_disk: Path
+) -> None:
+    """SQLite on a real 1 MiB filesystem: the crawl of 120 articles fills it part way."""
+    listing = many_articles(site, 120)
+    db = tiny_disk / "labscope.db"
+    labscope.config.write_text(
+        f'[storage]\nurl = "sqlite:///{db}"\n\n[crawl]\ndelay = 0\ntimeout = 5\nworkers = 0\n'
+        "max_articles = 1000\n\n" + source("many", "listing", listing, r"/many/story-\d+\.html"),
+        encoding="utf-8",
+    )
+    full = labscope("crawl", "--json")
+    assert full.code == 2, full.stderr
+    [line] = full.stderr.strip().splitlines()
+    assert line.startswith(f"labscope: error: cannot write to sqlite:///{db}: the disk is full;")
+    articles, _ = assert_archive_whole(db)
+    assert 0 < articles < 120
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        [(status, errors)] = conn.execute("SELECT status, errors FROM crawl_runs").fetchall()
+    assert status == "failed", status
+    assert "not stored: the disk is full" in errors, errors

@@ -30,7 +30,7 @@ def test_an_impossible_date_in_any_discovery_document_loses_no_article(
     def serve(path: str, old: str, new: str, kind: str) -> None:
         body = (site.root / path.lstrip("/")).read_text(encoding="utf-8")
         assert old in body
-        site.set_page(path, body.replace(old, new, 1).encode(), kind)
+        site.set_page(path, body.replace(old, new).encode(), kind)  # in items and channel
 
     serve("/feed.xml", "Wed, 29 Jan 2025 08:30:00 +0000", "Fri, 31 Dec 9999 23:59:59 -1400",
           "application/rss+xml")  # fmt: skip
@@ -45,13 +45,23 @@ def test_an_impossible_date_in_any_discovery_document_loses_no_article(
         + source("sitemap", "sitemap", site.url("/news-sitemap.xml"))
         + source("page", "page", site.url("/late.html"))
     )
+    dropped = {
+        "rss": ("9999-12-31T23:59:59-14:00", "/feed.xml"),
+        "json": ("9999-12-31T23:59:59-14:00", "/feed.json"),
+        "sitemap": ("0001-01-01T00:00:00+14:00", "/news-sitemap.xml"),
+    }
     for name, articles in (("rss", 4), ("json", 2), ("sitemap", 6)):
         alone = labscope("crawl", "--source", name, "--json")
         assert alone.code == 0, alone.stderr
         assert (alone.json()["errors"], alone.json()["fetched"]) == ([], articles), name
+        value, path = dropped[name]
+        note = f"dropped impossible date {value} (not a moment in UTC between years 1 and 9999)"
+        assert {"source": name, "url": site.url(path), "note": note} in alone.json()["notes"]
     run = labscope("crawl", "--json")
     assert run.code == 0, run.stderr
     assert run.json()["errors"] == []
+    late = f"dropped impossible date {LATE} (not a moment in UTC between years 1 and 9999)"
+    assert {"source": "page", "url": site.url("/late.html"), "note": late} in run.json()["notes"]
     stored = {a["url"].rsplit("/", 1)[-1] for a in labscope("articles", "--json").json()}
     assert len(stored) == 7 and "late.html" in stored  # the six of the site and the page
 

@@ -14,6 +14,7 @@ import logging
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -89,6 +90,7 @@ class Hook:
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
     echo: bool = False  # errors repeat the request's path and headers, as careless servers do
+    trickle: float = 0.0  # > 0: a 200 whose 20-byte body comes one byte each `trickle` seconds
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
@@ -100,6 +102,9 @@ def hook() -> Iterator[Hook]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.posts.append(Post(self.path, dict(self.headers.items()), body))
+            if state.trickle:
+                self._trickle()
+                return
             status, headers = state.script.pop(0) if state.script else (200, {})
             self.send_response(status)
             for name, value in headers.items():
@@ -110,6 +115,18 @@ def hook() -> Iterator[Hook]:
             self.send_header("Content-Length", str(len(reply)))
             self.end_headers()
             self.wfile.write(reply)
+
+        def _trickle(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "20")
+            self.end_headers()
+            try:
+                for _ in range(20):
+                    self.wfile.write(b".")
+                    self.wfile.flush()
+                    time.sleep(state.trickle)
+            except OSError:  # the client hung up: what the test wants
+                pass
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -168,6 +185,45 @@ def test_webhook_connection_refused_is_retried_then_fails() -> None:
     assert result.error is not None and "Connection refused" in result.error
     assert "\n" not in result.error
     assert delays == [2.0, 4.0, 8.0]
+
+
+def test_a_webhook_trickling_its_answer_is_cut_at_the_timeout_of_the_whole_exchange(
+    hook: Hook,
+) -> None:
+    """200, then a byte every 2 s: each wait is under the 3 s timeout, the exchange is not."""
+    hook.trickle = 2.0
+    d = digest()
+    [result] = deliver(
+        digest_json(d), SUBJECT, "", "", [WebhookTarget(hook.url(), timeout=3)], [], retries=0
+    )
+    assert (result.ok, result.attempts) == (False, 1)
+    assert result.error == "no complete exchange within the timeout (3 s, the whole exchange)"
+
+
+def test_an_smtp_server_trickling_its_greeting_is_cut_at_the_timeout() -> None:
+    """A greeting a byte a second: each read is under the 3 s timeout, the session is not."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def greet() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            try:
+                for byte in b"220 slow.example.org ESMTP hello\r\n":
+                    connection.sendall(bytes([byte]))
+                    time.sleep(1)
+            except OSError:  # the client hung up
+                pass
+
+    thread = threading.Thread(target=greet, daemon=True)
+    thread.start()
+    with listener:
+        mail = target(listener.getsockname()[1], timeout=3)
+        [result] = deliver(
+            digest_json(digest()), SUBJECT, "t", "<p>t</p>", [], [mail],
+            retries=0,
+        )  # fmt: skip
+    assert (result.ok, result.attempts) == (False, 1)
+    assert result.error == "no complete exchange within the timeout (3 s, the whole exchange)"
 
 
 def test_webhook_307_is_followed_with_the_body_but_not_to_other_schemes(hook: Hook) -> None:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from crawler.entities.kb import ENTITY_TYPES
+from storage.diff_pages import PageError, page_count, page_slice
 from storage.digest.build import NO_RULES, build_digest, compare_versions, full_diff
 from storage.digest.formats import render_digest
 from storage.digest.links import FEED_PATH, feed_url, with_links
@@ -127,6 +128,7 @@ def article_page(
     from_: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
     to: Number = None,
     view: Literal["inline", "side"] = "inline",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_ID)] = 1,
 ) -> HTMLResponse:
     found = find_article(session, str(article_id))
     detail = article_detail(session, found, version)
@@ -134,6 +136,7 @@ def article_page(
     changed = max(v.fetched_at for v in detail.versions)
     due = next_check(detail.first_seen, changed, detail.last_checked, archive.recheck_steps)
     change = rows = None
+    pages = 1
     if latest > 1 or from_ or to:
         new = to or latest
         old = from_ or new - 1
@@ -142,7 +145,12 @@ def article_page(
         old, new = min(old, new), max(old, new)
         rules = archive.rules.get(found.source.name, NO_RULES)
         change = compare_versions(session, found, old, new, rules)
-        rows = diff_rows(*full_diff(session, found, old, new, rules))
+        every = diff_rows(*full_diff(session, found, old, new, rules))
+        pages = page_count(len(every))
+        try:
+            rows = page_slice(every, page_number)
+        except PageError as exc:
+            raise InputError(f"page: {exc}") from None
     return page(
         request,
         "article.html",
@@ -152,6 +160,8 @@ def article_page(
         rows=rows,
         view=view,
         latest=latest,
+        page_number=page_number,
+        pages=pages,
     )
 
 

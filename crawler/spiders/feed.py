@@ -15,6 +15,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.dates import dropped_dates, dropped_note
 from crawler.feeds import FeedEntry, parse_feed
 from crawler.items import PageFailed
 from crawler.spiders.base import Item, SourceSpider
@@ -36,7 +37,10 @@ class FeedSpider(SourceSpider):
             yield _as_page(response.meta, body)
             return
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        result = parse_feed(body, response.url, content_type)
+        with dropped_dates() as impossible:
+            result = parse_feed(body, response.url, content_type)
+        for value in impossible:
+            self.sink.counts.note(self.source.name, response.url, dropped_note(value))
         page = response.meta.get(LINKED_FROM)
         if result.alternate and page is None:
             note = f"not a feed: followed the feed the page links to, {result.alternate}"

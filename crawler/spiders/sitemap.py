@@ -9,6 +9,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from crawler.dates import dropped_dates, dropped_note
 from crawler.items import PageFailed
 from crawler.sitemaps import SitemapEntry, parse_sitemap
 from crawler.spiders.base import Item, SourceSpider
@@ -32,7 +33,10 @@ class SitemapSpider(SourceSpider):
         if isinstance(body, PageFailed):
             yield body
             return
-        sitemap = parse_sitemap(body, response.url)
+        with dropped_dates() as impossible:
+            sitemap = parse_sitemap(body, response.url)
+        for value in impossible:
+            self.sink.counts.note(self.source.name, response.url, dropped_note(value))
         if sitemap is None:
             yield self.failed(
                 response,

@@ -6,7 +6,9 @@ envelope and derives an e-mail's text part from the HTML, so it cannot send ours
 Each target gets its own `Delivery`; a failure is logged as one line and never raised, so one
 dead webhook cannot stop the e-mail. Temporary failures (network errors, HTTP 5xx/408/429,
 SMTP 4xx) are retried with exponential backoff; permanent ones (other HTTP 4xx, SMTP 5xx, a
-refused login, an untrusted certificate) are not, because retrying cannot fix them.
+refused login, an untrusted certificate) are not, because retrying cannot fix them. A target's
+`timeout` bounds each attempt's whole exchange (connect, send, every byte of the answer), not
+only each wait: a server that trickles its answer is cut at the timeout (see deadline.py).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from email.message import EmailMessage
 from functools import partial
 from typing import Any, Literal, NamedTuple
 
-__all__ = ["Delivery", "EmailTarget", "WebhookTarget", "deliver"]
+from storage.digest.deadline import Deadline
+
+__all__ = ["Delivery", "EmailTarget", "WebhookTarget", "deliver", "target_name"]
 
 log = logging.getLogger("storage.digest.notify")
 
@@ -125,7 +129,7 @@ def deliver(
     retry = _Retry(retries, backoff, sleep)
     results = [
         retry.run(
-            f"webhook {hook.label or _public_url(hook.url)}",
+            target_name(hook),
             partial(_post, hook, body),
             hook.secrets,
         )
@@ -133,11 +137,18 @@ def deliver(
     ]
     for mail in emails:
         message = _message(mail, subject, text, html)  # built once: retries keep its Message-ID
-        name = f"email to {', '.join(mail.recipients)}"
+        name = target_name(mail)
         # The password is scrubbed from the error too, in case a server echoes what it was sent.
         secrets = (mail.password,) if mail.password else ()
         results.append(retry.run(name, partial(_send, mail, message), secrets))
     return results
+
+
+def target_name(target: WebhookTarget | EmailTarget) -> str:
+    """How a target is named in logs, results and the pending deliveries (no secret in it)."""
+    if isinstance(target, WebhookTarget):
+        return f"webhook {target.label or _public_url(target.url)}"
+    return f"email to {', '.join(target.recipients)}"
 
 
 @dataclass(frozen=True)
@@ -179,10 +190,42 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+class _WatchedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self.deadline.connection(http.client.HTTPConnection), req)
+
+
+class _WatchedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = self.deadline.connection(http.client.HTTPSConnection)
+        return self.do_open(connection, req, context=self._context)  # type: ignore[attr-defined]
 
 
 def _post(hook: WebhookTarget, body: bytes) -> _Outcome:
+    """One POST within the hook's timeout, whole; see `_post_once`."""
+    with Deadline(hook.timeout) as deadline:
+        opener = urllib.request.build_opener(
+            _NoRedirects, _WatchedHTTP(deadline), _WatchedHTTPS(deadline)
+        )
+        outcome = _post_once(hook, body, opener)
+    return _late(hook.timeout) if deadline.expired and not outcome.ok else outcome
+
+
+def _late(seconds: float) -> _Outcome:
+    return _Outcome(
+        False, f"no complete exchange within the timeout ({seconds:g} s, the whole exchange)", True
+    )
+
+
+def _post_once(hook: WebhookTarget, body: bytes, opener: urllib.request.OpenerDirector) -> _Outcome:
     """One POST, following 307/308 redirects (which keep method and body) to http(s) only."""
     url = hook.url
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
@@ -190,7 +233,7 @@ def _post(hook: WebhookTarget, body: bytes) -> _Outcome:
     for _ in range(MAX_REDIRECTS + 1):
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
-            with _OPENER.open(request, timeout=hook.timeout) as response:
+            with opener.open(request, timeout=hook.timeout) as response:
                 response.read()
             return _OK
         except urllib.error.HTTPError as exc:
@@ -274,14 +317,22 @@ def _message(mail: EmailTarget, subject: str, text: str, html: str) -> EmailMess
 
 
 def _send(mail: EmailTarget, message: EmailMessage) -> _Outcome:
+    """One SMTP session within the target's timeout, whole; see `_send_once`."""
+    with Deadline(mail.timeout) as deadline:
+        outcome = _send_once(mail, message, deadline)
+    return _late(mail.timeout) if deadline.expired and not outcome.ok else outcome
+
+
+def _send_once(mail: EmailTarget, message: EmailMessage, deadline: Deadline) -> _Outcome:
     """One SMTP session. Never sends in clear text when STARTTLS was asked for and is absent."""
     context = ssl.create_default_context()
     try:
         client: smtplib.SMTP
         if mail.security == "ssl":
-            client = smtplib.SMTP_SSL(mail.host, mail.port, timeout=mail.timeout, context=context)
+            ssl_client = deadline.client(smtplib.SMTP_SSL)
+            client = ssl_client(mail.host, mail.port, timeout=mail.timeout, context=context)
         else:
-            client = smtplib.SMTP(mail.host, mail.port, timeout=mail.timeout)
+            client = deadline.client(smtplib.SMTP)(mail.host, mail.port, timeout=mail.timeout)
         try:
             if mail.security == "starttls":
                 client.starttls(context=context)
