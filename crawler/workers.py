@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from types import ModuleType
 
-from crawler.article import build_page
+from crawler.article import Built, build_page
 from crawler.entities import KnowledgeBase
 from crawler.entity_kb import Entity
 from crawler.extract import ExtractionFailure
@@ -82,7 +82,7 @@ def _start(entities: Sequence[Entity]) -> None:
     _knowledge = KnowledgeBase.default().with_entities(entities)
 
 
-def _build(item: PageFetched) -> FetchedPage | ExtractionFailure:
+def _build(item: PageFetched) -> Built:
     assert _knowledge is not None, "worker not started"
     page = build_page(item, _knowledge)
     return replace(page, html=b"") if isinstance(page, FetchedPage) else page
@@ -120,11 +120,11 @@ class Extractor:
                 pool.submit(int)
         return pool
 
-    def build(self, item: PageFetched) -> FetchedPage | ExtractionFailure:
+    def build(self, item: PageFetched) -> Built:
         """In this process: for callers without an event loop (tests, rechecks of one page)."""
         return build_page(item, self.knowledge)
 
-    async def build_async(self, item: PageFetched) -> FetchedPage | ExtractionFailure:
+    async def build_async(self, item: PageFetched) -> Built:
         """In a worker when there are workers; the reactor keeps running meanwhile."""
         self._seen += 1
         if self._pool is None and self.workers and self._seen > self.start_after:

@@ -55,3 +55,5 @@ class FetchedPage:
     alias: bool = False
     # Unrecognised names beyond crawler.article.MAX_UNRECOGNISED, left out (a name flood).
     unrecognised_dropped: int = 0
+    # The fingerprint of what the extraction read (crawler.visible), kept with the HTML hash.
+    visible: str | None = None
