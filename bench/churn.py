@@ -14,8 +14,11 @@ import re
 _SCRIPT = re.compile(r"(<script\b(?![^>]*ld\+json)[^>]*>)(.*?)(</script\s*>)", re.I | re.S)
 _HEAD = re.compile(r"<head\b[^>]*>", re.I)
 _OPENING = re.compile(r"<(div|p|section|span|a|li|ul|h[1-6])\b", re.I)
-_RAW = re.compile(r"<(script|style|title|textarea|noscript|template)\b.*?</\1\s*>", re.I | re.S)
+_RAW = re.compile(
+    r"<(script|style|title|textarea|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S
+)
 _BLOCKS = frozenset({"div", "section", "p", "ul"})
+_TOKEN = re.compile(r"\w+")
 _WORD = re.compile(r"[^\W\d_]{4,}")
 SLOTS = 6  # ad slots inserted per churn
 
@@ -26,16 +29,17 @@ def token(rnd: random.Random) -> str:
 
 def churn(html: str, rnd: random.Random) -> str:
     """`html` as the same site serves it on another visit: new markup, the same text."""
-    html = _SCRIPT.sub(lambda m: f"{m[1]}window.__t='{token(rnd)}';{m[2][:200]}{m[3]}", html)
+    html = _SCRIPT.sub(lambda m: f"{m[1]}window.__t='{token(rnd)}';{m[2]}{m[3]}", html)
     head = (
         f'<meta name="csrf-token" content="{token(rnd)}">'
         f"<script nonce=\"{token(rnd)}\">var rid='{token(rnd)}';</script>"
         f"<!-- served by edge {token(rnd)} -->"
     )
-    found = _HEAD.search(html)
-    at = found.end() if found else 0
+    raw = _raw(html)
+    heads = (m.end() for m in _HEAD.finditer(html) if not _inside(m.start(), raw))
+    at = next(heads, 0)
     html = html[:at] + head + html[at:]
-    raw = [(m.start(), m.end()) for m in _RAW.finditer(html)]
+    raw = _raw(html)
     openings = [m for m in _OPENING.finditer(html) if not any(a <= m.start() < b for a, b in raw)]
     chosen = sorted(rnd.sample(openings, min(len(openings), 4 * SLOTS)), key=lambda m: m.start())
     pieces: list[str] = []
@@ -59,15 +63,27 @@ def churn(html: str, rnd: random.Random) -> str:
 def edit_word(html: str, paragraph: str, rnd: random.Random) -> str | None:
     """`html` with one word of `paragraph` (a paragraph of the extracted text) replaced, where
     the HTML holds that word once, outside tags; None when it holds none of them once."""
-    raw = [(m.start(), m.end()) for m in _RAW.finditer(html)]
+    raw = _raw(html)
+    places: dict[str, list[int]] = {}  # every word of the HTML: where it is written
+    for found in _TOKEN.finditer(html):
+        places.setdefault(found[0], []).append(found.start())
     words = sorted(set(_WORD.findall(paragraph)))
     rnd.shuffle(words)
     for word in words:
-        places = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", html)]
-        if len(places) != 1 or any(a <= places[0] < b for a, b in raw):
+        where = places.get(word, [])
+        if len(where) != 1 or _inside(where[0], raw):
             continue
-        at = places[0]
+        at = where[0]
         if html.rfind("<", 0, at) > html.rfind(">", 0, at):  # inside a tag: an attribute
             continue
         return html[:at] + word[::-1] + "x" + html[at + len(word) :]
     return None
+
+
+def _raw(html: str) -> list[tuple[int, int]]:
+    """Where the HTML is not markup: comments, and elements whose content is not parsed."""
+    return [(m.start(), m.end()) for m in _RAW.finditer(html)]
+
+
+def _inside(at: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= at < end for start, end in spans)
