@@ -38,8 +38,6 @@ from cli_output import output_errors
 from crawler.dates import parse_moment
 from crawler.entity_kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
-from storage.digest import NO_RULES, build_digest, compare_versions
-from storage.digest_formats import FORMATS, render_diff, render_digest
 from storage.entities import list_entities
 from storage.errors import NotFoundError
 from storage.export import as_csv, as_jsonl, export_records
@@ -50,6 +48,10 @@ from storage.rechecks import next_check
 from storage.rejudge import rejudge as rejudge_history
 from storage.search import search as search_articles
 from storage.stats import archive_stats
+
+DIGEST_FORMATS = ("text", "md", "html", "json", "atom")
+"""storage.digest_formats.FORMATS (a test holds them equal), named here so that the commands
+that show no digest never import its renderers (Jinja, the diff engine)."""
 
 
 @cli.command()
@@ -234,6 +236,8 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
 @click.pass_obj
 def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_json: bool) -> None:
     """Show what changed between two versions of an article, sentence by sentence."""
+    from storage.digest import NO_RULES, compare_versions  # the diff engine, loaded on use
+
     fmt = _json_format(fmt, as_json)
     db = obj.database()
     variants = [canonicalize(ref)] if is_http_url(ref) else []
@@ -248,6 +252,8 @@ def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_
             )
         rules = obj.change_rules().get(article.source.name, NO_RULES)
         change = compare_versions(session, article, old, new, rules)
+    from storage.digest_formats import render_diff
+
     color = fmt == "text" and out.is_terminal
     rendered = render_diff(change, fmt, color=color)  # type: ignore[arg-type]
     if fmt == "text":
@@ -266,7 +272,7 @@ def diff(obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(DIGEST_FORMATS),
     default="text",
     show_default=True,
 )
@@ -284,6 +290,9 @@ def digest(
     as_json: bool,
 ) -> None:
     """What changed in a period: new and edited articles, new entities, removed articles."""
+    from storage.digest import build_digest  # the digest and its renderers, loaded on use
+    from storage.digest_formats import render_digest
+
     fmt = _json_format(fmt, as_json)
     if since and hours:
         raise click.UsageError("give --since or --hours, not both")
@@ -310,6 +319,7 @@ def digest(
 def rejudge(obj: Context, apply: bool, sources: tuple[str, ...], as_json: bool) -> None:
     """Judge the stored edits again with today's rules; say what would change (--apply: do it)."""
     from crawler.rereading import StoredPageReader  # the crawler's extraction, loaded on use
+    from storage.digest import NO_RULES
 
     rules = obj.change_rules()
     db = obj.database()

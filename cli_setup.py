@@ -19,7 +19,6 @@ from cli_format import err, fitted, out, print_json, when
 from crawler.config import Config, SourceConfig
 from crawler.config_errors import check_config
 from crawler.errors import ConfigError
-from crawler.schedule import next_scheduled
 
 
 def default_config_text() -> str:
@@ -103,6 +102,8 @@ def _source_row(config: Config, source: SourceConfig, now: datetime) -> dict[str
     """What check says of one source; its next run as if no crawl had run (none is read)."""
     cron = source.schedule or (None if source.every else config.crawl.schedule)
     schedule = f"every {source.every}" if source.every else cron
+    from crawler.schedule import next_scheduled  # APScheduler and the jobs, loaded on use
+
     next_run = next_scheduled(cron, source.every, now) if source.enabled else None
     note = "disabled" if not source.enabled else "" if next_run else "not scheduled"
     return {
