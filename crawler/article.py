@@ -31,6 +31,20 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> Built:
     visible = visible_fingerprint(item.html, item.final_url, item.hints)
     if visible is not None and visible == item.known_visible:
         return SameText(visible)
+    return _extracted(item, kb, visible)
+
+
+def same_text(item: PageFetched) -> SameText | None:
+    """SameText when what an extraction reads of `item` is what the last one read, else None:
+    the fast path alone, for the crawl process to try before it hands a page to a worker."""
+    visible = visible_fingerprint(item.html, item.final_url, item.hints)
+    return SameText(visible) if visible is not None and visible == item.known_visible else None
+
+
+def _extracted(
+    item: PageFetched, kb: KnowledgeBase, visible: str | None
+) -> FetchedPage | ExtractionFailure:
+    """The full extraction, with the fingerprint it read kept for the next fetch."""
     # A page source's URL is the article by the user's word: a changelog is not second-guessed
     # as a home page or a website page.
     result = extract(item.html, item.final_url, declared=item.hints.get("via") == "page")
