@@ -10,10 +10,10 @@ import sys
 
 from conftest import FIXTURES, Labscope, source
 
-from cli_archive import DIGEST_FORMATS
+from cli.archive import DIGEST_FORMATS
 from crawler.site_server import SiteServer
 from storage.db import open_database
-from storage.digest_formats import FORMATS
+from storage.digest.formats import FORMATS
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 HEAVY = ("scrapy", "trafilatura", "alembic")
