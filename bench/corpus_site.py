@@ -9,6 +9,8 @@ The benchmark process switches modes between crawls, by setting attributes:
 
 * ``validators``: ETag and Last-Modified, answering 304 to a matching If-None-Match (or, without
   one, If-Modified-Since); off, every request gets 200 and the same body, like many real sites.
+* ``served``: a body per URL served instead of the above (bench/recrawl_churn.py's churned and
+  edited pages, made before the crawl so that the server's own work stays small).
 * ``edited``: URLs whose article gained a paragraph of two new sentences after its first
   paragraph of article text (found through the ground truth, so the edit is in the text an
   extractor keeps, not in a teaser or a cookie banner); they get a new ETag and Last-Modified.
@@ -126,6 +128,7 @@ class CorpusSite:
         self.count = count
         self.validators = True
         self.edited: frozenset[int] = frozenset()
+        self.served: dict[int, bytes] = {}  # URL i -> the body to serve instead (bench/churn.py)
         self._served = itertools.count()  # next() is atomic in CPython: a thread-safe counter
         self.article_requests = 0
         self._httpd: ThreadingHTTPServer | None = None
@@ -146,7 +149,9 @@ class CorpusSite:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def body(self, i: int) -> bytes:
-        """The HTML of URL i, as it is now (edited or not)."""
+        """The HTML of URL i, as it is now (edited or not, or as `served` says)."""
+        if i in self.served:
+            return self.served[i]
         page, head_end, edit_at = self.templates[i % len(self.templates)]
         mark = f"\n<!-- labscope-bench {i} -->\n".encode()
         if i not in self.edited:

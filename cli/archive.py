@@ -41,11 +41,7 @@ from cli.writing import output_errors
 from crawler.dates import parse_moment
 from crawler.entities.kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
-from storage.diff_pages import PAGE_SENTENCES, PageError, paged
-from storage.digest.build import NO_RULES, build_digest, compare_versions
-from storage.digest.formats import FORMATS, render_diff, render_digest
-from storage.digest.json import diff_json
-from storage.digest.links import feed_url, with_links
+from storage.diff_pages import PAGE_SENTENCES
 from storage.entities import list_entities
 from storage.errors import NotFoundError
 from storage.export import as_csv, as_jsonl, export_records
@@ -56,6 +52,10 @@ from storage.rechecks import next_check
 from storage.rejudge import rejudge as rejudge_history
 from storage.search import search as search_articles
 from storage.stats import archive_stats
+
+DIGEST_FORMATS = ("text", "md", "html", "json", "atom")
+"""storage.digest.formats.FORMATS (a test holds them equal), named here so that the commands
+that show no digest never import its renderers (Jinja, the diff engine)."""
 
 
 @cli.command()
@@ -254,6 +254,8 @@ def diff(
     obj: Context, ref: str, old: int | None, new: int | None, fmt: str, as_json: bool, page: int
 ) -> None:
     """Show what changed between two versions of an article, sentence by sentence."""
+    from storage.digest.build import NO_RULES, compare_versions  # the diff engine, loaded on use
+
     fmt = _json_format(fmt, as_json)
     db = obj.database()
     variants = [canonicalize(ref)] if is_http_url(ref) else []
@@ -268,6 +270,10 @@ def diff(
             )
         rules = obj.change_rules().get(article.source.name, NO_RULES)
         change = compare_versions(session, article, old, new, rules)
+    from storage.diff_pages import PageError, paged
+    from storage.digest.formats import render_diff
+    from storage.digest.json import diff_json
+
     try:
         shown = paged(change, page)
     except PageError as exc:
@@ -296,7 +302,7 @@ def diff(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(DIGEST_FORMATS),
     default="text",
     show_default=True,
 )
@@ -314,6 +320,10 @@ def digest(
     as_json: bool,
 ) -> None:
     """What changed in a period: new and edited articles, new entities, removed articles."""
+    from storage.digest.build import build_digest  # the digest and its renderers, loaded on use
+    from storage.digest.formats import render_digest
+    from storage.digest.links import feed_url, with_links
+
     fmt = _json_format(fmt, as_json)
     if since and hours:
         raise click.UsageError("give --since or --hours, not both")
@@ -342,6 +352,7 @@ def digest(
 def rejudge(obj: Context, apply: bool, sources: tuple[str, ...], as_json: bool) -> None:
     """Judge the stored edits again with today's rules; say what would change (--apply: do it)."""
     from crawler.rereading import StoredPageReader  # the crawler's extraction, loaded on use
+    from storage.digest.build import NO_RULES
 
     rules = obj.change_rules()
     db = obj.database()

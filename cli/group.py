@@ -6,7 +6,6 @@ cli/__init__.py imports them.
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import sys
 import traceback
@@ -52,6 +51,8 @@ def broken_install(exc: ImportError) -> str:
     while missing is None and cause is not None:  # lxml re-raises with `from None`
         missing = getattr(cause, "name", None)
         cause = cause.__context__
+    import importlib.metadata  # only here, for a broken install: 50 ms of every start-up
+
     owners = importlib.metadata.packages_distributions()  # top-level module -> distributions
     importer = "labscope"
     for frame, _ in traceback.walk_tb(exc.__traceback__):  # the innermost installed package

@@ -21,7 +21,6 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.writing import write_output
-from storage.digest.json import dumps
 from storage.runs import RunCounts
 
 # Piped output is read by people too: wider than rich's 80-column default for non-terminals,
@@ -186,6 +185,8 @@ def print_wrapped(text: str) -> None:
 
 
 def print_json(value: Any) -> None:
+    from storage.digest.json import dumps  # with the digest it belongs to: loaded on use
+
     click.echo(dumps(value))
 
 

@@ -20,7 +20,6 @@ from cli.output import err, fitted, out, print_json, when
 from crawler.config import Config, SourceConfig
 from crawler.config.check import check_config
 from crawler.errors import ConfigError
-from crawler.schedule import next_scheduled
 
 
 def default_config_text() -> str:
@@ -104,6 +103,8 @@ def _source_row(config: Config, source: SourceConfig, now: datetime) -> dict[str
     """What check says of one source; its next run as if no crawl had run (none is read)."""
     cron = source.schedule or (None if source.every else config.crawl.schedule)
     schedule = f"every {source.every}" if source.every else cron
+    from crawler.schedule import next_scheduled  # APScheduler and the jobs, loaded on use
+
     next_run = next_scheduled(cron, source.every, now) if source.enabled else None
     note = "disabled" if not source.enabled else "" if next_run else "not scheduled"
     return {

@@ -21,6 +21,7 @@ class PageFetched:
     last_modified: str | None = None
     hints: dict[str, Any] = field(default_factory=dict)
     charset_note: str | None = None  # how `html` was decoded, when not as the page declared
+    known_visible: str | None = None  # the fingerprint the last extraction read (crawler.visible)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,14 @@ class PageUnchanged:
     url: str
     fetched_at: datetime
     status: int
+
+
+@dataclass(frozen=True)
+class SameText:
+    """New HTML whose visible fingerprint is the last extraction's: the markup churned, the
+    text did not (crawler.visible). Recorded as a check; nothing is extracted."""
+
+    fingerprint: str
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.article import MAX_UNRECOGNISED
+from crawler.article import MAX_UNRECOGNISED, Built
 from crawler.claims import crawler_sink
 from crawler.config import Config
 from crawler.dates import dropped_note
 from crawler.extract import ExtractionFailure
-from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
+from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged, SameText
 from crawler.page_surface import page_lines
 from crawler.rereading import StoredPageReader
 from crawler.workers import Extractor
@@ -72,7 +72,7 @@ class PageSink:
         self.claimed.add(url)
         return True
 
-    def handle(self, item: Any, page: FetchedPage | ExtractionFailure | None = None) -> None:
+    def handle(self, item: Any, page: Built | None = None) -> None:
         """Record one item (a fetched page with its extraction when done elsewhere); a bug
         while handling it fails that page, never the crawl."""
         self._safely(item, lambda: self._handle(item, page))
@@ -89,7 +89,7 @@ class PageSink:
 
     async def handle_async(self, item: Any) -> None:
         """`handle`, with a fetched page extracted by a worker while the reactor goes on."""
-        page: FetchedPage | ExtractionFailure | None = None
+        page: Built | None = None
         if isinstance(item, PageFetched):
             try:
                 page = await self.extractor.build_async(item)
@@ -98,19 +98,17 @@ class PageSink:
                 page = ExtractionFailure(f"internal error while extracting: {exc!r}"[:300])
         self.handle(item, page)
 
-    def _handle(self, item: Any, page: FetchedPage | ExtractionFailure | None) -> None:
+    def _handle(self, item: Any, page: Built | None) -> None:
         match item:
             case PageFetched():
-                self._store(item, page or self.extractor.build(item))
+                built = page or self.extractor.build(item)
+                if isinstance(built, SameText):
+                    self.counts.add(item.source, "same_text")
+                    self._check(PageUnchanged(item.source, item.url, item.fetched_at, 200))
+                else:
+                    self._store(item, built)
             case PageUnchanged():
-                pages.info("page of %s: %s unchanged", item.source, item.url)
-                self.counts.add(item.source, "fetched")
-                self.counts.add(item.source, "unchanged")
-                if item.status == 304:
-                    self.counts.add(item.source, "not_modified")
-                self.checks.append(item)
-                if len(self.checks) >= CHECK_BATCH:
-                    self.flush_checks()
+                self._check(item)
             case PageFailed():
                 if item.status is not None and not item.discovery:
                     self.counts.add(item.source, "fetched")
@@ -120,6 +118,17 @@ class PageSink:
             case PageSkipped():
                 self.counts.add(item.source, "skipped")
                 logger.info("skipped %s: %s", item.url, item.reason)
+
+    def _check(self, item: PageUnchanged) -> None:
+        """A fetch that changed nothing (a 304, the same bytes, the same visible text)."""
+        pages.info("page of %s: %s unchanged", item.source, item.url)
+        self.counts.add(item.source, "fetched")
+        self.counts.add(item.source, "unchanged")
+        if item.status == 304:
+            self.counts.add(item.source, "not_modified")
+        self.checks.append(item)
+        if len(self.checks) >= CHECK_BATCH:
+            self.flush_checks()
 
     def flush_checks(self) -> None:
         """Write the pending "checked, unchanged" records in one transaction.

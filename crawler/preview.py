@@ -86,7 +86,7 @@ class PreviewSink:
                 page = await self.extractor.build_async(item)
                 if isinstance(page, ExtractionFailure):
                     self.article_error = f"{item.url}: no article extracted ({page.reason})"
-                else:
+                elif isinstance(page, FetchedPage):  # never SameText: nothing is known here
                     self.article = page
             case PageFailed(discovery=True) | PageSkipped() if not self.links:
                 self.failure = f"{item.url}: {item.reason}"

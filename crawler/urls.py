@@ -14,9 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
-from courlan.urlutils import get_tldinfo
-from w3lib.url import canonicalize_url
-
 from crawler.errors import InvalidURLError
 
 # Query parameters that track a click or a feed and never change the page served.
@@ -109,11 +106,15 @@ def canonicalize(url: str, tracking: Tracking = DEFAULT_TRACKING) -> str:
     if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme.lower()):
         host = f"{host}:{parts.port}"
     cleaned = urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
+    from w3lib.url import canonicalize_url  # imported on use: a query command may need none
+
     return canonicalize_url(cleaned, keep_fragments=False)
 
 
 def same_site(url: str, reference: str) -> bool:
     """True when both URLs belong to one registered domain (www.x.com and news.x.com do)."""
+    from courlan.urlutils import get_tldinfo  # with its suffix list: 0.1 s, loaded on use
+
     domain, ref_domain = get_tldinfo(url)[1], get_tldinfo(reference)[1]
     if domain is None or ref_domain is None:  # IP addresses and local names: compare hosts
         return urlsplit(url).hostname == urlsplit(reference).hostname

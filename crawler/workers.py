@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from types import ModuleType
 
-from crawler.article import build_page
+from crawler.article import Built, build_page, same_text
 from crawler.entities.kb import Entity, KnowledgeBase
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFetched
@@ -85,7 +85,7 @@ def _start(entities: Sequence[Entity], parent: int) -> None:
     _knowledge = KnowledgeBase.default().with_entities(entities)
 
 
-def _build(item: PageFetched) -> FetchedPage | ExtractionFailure:
+def _build(item: PageFetched) -> Built:
     assert _knowledge is not None, "worker not started"
     page = build_page(item, _knowledge)
     return replace(page, body=b"") if isinstance(page, FetchedPage) else page
@@ -123,20 +123,26 @@ class Extractor:
                 pool.submit(int)
         return pool
 
-    def build(self, item: PageFetched) -> FetchedPage | ExtractionFailure:
+    def build(self, item: PageFetched) -> Built:
         """In this process: for callers without an event loop (tests, rechecks of one page)."""
         return build_page(item, self.knowledge)
 
-    async def build_async(self, item: PageFetched) -> FetchedPage | ExtractionFailure:
-        """In a worker when there are workers; the reactor keeps running meanwhile."""
+    async def build_async(self, item: PageFetched) -> Built:
+        """In a worker when there are workers; the reactor keeps running meanwhile.
+
+        A page fetched before is first tried on the fast path (crawler.visible), in this
+        process's thread: a recrawl of churned pages then starts no worker at all (a second
+        of CPU each) and sends no page across."""
+        if item.known_visible is not None:
+            same = await asyncio.wrap_future(self._in_thread().submit(same_text, item))
+            if same is not None:
+                return same
         self._seen += 1
         if self._pool is None and self.workers and self._seen > self.start_after:
             self._pool = self._new_pool()
         pool = self._pool
         if pool is None:
-            if self._thread is None:
-                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
-            return await asyncio.wrap_future(self._thread.submit(self.build, item))
+            return await asyncio.wrap_future(self._in_thread().submit(self.build, item))
         try:
             # Only the decoded text crosses to the worker, and only the extraction comes back:
             # the raw bytes stay here, where they are stored.
@@ -148,6 +154,11 @@ class Extractor:
                 self._pool = self._new_pool()
             return ExtractionFailure("extraction worker died (out of memory or a crash)")
         return replace(page, body=item.body) if isinstance(page, FetchedPage) else page
+
+    def _in_thread(self) -> ThreadPoolExecutor:
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+        return self._thread
 
     def close(self) -> None:
         if self._thread is not None:

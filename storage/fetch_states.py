@@ -48,21 +48,27 @@ _CHECKED = (  # last_checked only moves forward: a batch may hold an older check
 
 @dataclass(frozen=True)
 class Validators:
-    """What lets a recrawl skip work: HTTP validators and the hash of the last HTML."""
+    """What lets a recrawl skip work: HTTP validators, the hash of the last HTML, and the
+    fingerprint of what its extraction read (crawler.visible)."""
 
     etag: str | None
     last_modified: str | None
     html_sha256: str | None
+    visible_sha256: str | None = None
 
 
 def validators_for(session: Session, urls: list[str]) -> dict[str, Validators]:
-    """What the archive knows of each URL fetched before: ETag, Last-Modified, HTML hash."""
+    """What the archive knows of each URL fetched before: ETag, Last-Modified, HTML hashes."""
     rows = session.execute(
         select(
-            FetchState.url, FetchState.etag, FetchState.last_modified, FetchState.html_sha256
+            FetchState.url,
+            FetchState.etag,
+            FetchState.last_modified,
+            FetchState.html_sha256,
+            FetchState.visible_sha256,
         ).where(FetchState.url.in_(urls))
     )
-    return {url: Validators(etag, modified, sha) for url, etag, modified, sha in rows}
+    return {url: Validators(*known) for url, *known in rows}
 
 
 @dataclass(frozen=True)
@@ -166,8 +172,12 @@ def update_state(
     etag: str | None = None,
     last_modified: str | None = None,
     sha: str | None = None,
+    visible: str | None = None,
 ) -> int | None:
     """Remember what fetching `url` gave; returns the id of the article the URL is known for.
+
+    `visible` (crawler.visible) goes with `sha`, even when None: a fingerprint left from older
+    HTML must never vouch for the HTML whose hash is stored now.
 
     Core statements: the ORM's unit of work cost more than the two rows it would write.
     """
@@ -180,6 +190,7 @@ def update_state(
         values["article_id"] = article_id
     if sha is not None:
         values["html_sha256"] = sha
+        values["visible_sha256"] = visible
         values["etag"] = fitting(etag, _STATES.c.etag)
         values["last_modified"] = fitting(last_modified, _STATES.c.last_modified)
     connection = session.connection()

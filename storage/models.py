@@ -206,6 +206,8 @@ class FetchState(Base):
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(64))
     html_sha256: Mapped[str | None] = mapped_column(String(64))
+    # What an extraction reads of that HTML (crawler.visible): equal on a recrawl, no extraction.
+    visible_sha256: Mapped[str | None] = mapped_column(String(64))
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_fetched: Mapped[datetime]

@@ -57,3 +57,5 @@ class FetchedPage:
     unrecognised_dropped: int = 0
     # Impossible dates (crawler.dates.storable) the page's metadata or hints gave, dropped.
     dropped_dates: tuple[str, ...] = ()
+    # The fingerprint of what the extraction read (crawler.visible), kept with the HTML hash.
+    visible: str | None = None

@@ -119,6 +119,7 @@ def record_page(
         etag=page.etag,
         last_modified=page.last_modified,
         sha=sha,
+        visible=page.visible,
     )
     return recorded
 

@@ -54,6 +54,7 @@ def test_first_crawl_stores_every_article_once_without_boilerplate(
         "last_checked",
         "versions",
         "language",
+        "removed",
     }
 
     shown = labscope("show", site.url(DEEPSEEK), "--json").json()

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
-from storage.db import Database, open_database
+from storage.db import HEAD_REVISION, Database, _alembic_config, open_database
 from storage.entities import list_entities
 from storage.errors import DatabaseError, NotFoundError
 from storage.fetch_states import Check, record_checks, validators_for
@@ -283,7 +284,14 @@ def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
     open_database(url).close()
     open_database(url).close()
     with sqlite3.connect(tmp_path / "x.db") as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0013",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [
+            (HEAD_REVISION,)
+        ]
+
+
+def test_the_head_revision_known_without_alembic_is_alembics_head() -> None:
+    """open_database skips alembic when the archive is at HEAD_REVISION: it must be the head."""
+    assert ScriptDirectory.from_config(_alembic_config()).get_heads() == [HEAD_REVISION]
 
 
 def test_entity_article_counts_are_kept_and_rebuilt_by_their_migration(tmp_path: Path) -> None:

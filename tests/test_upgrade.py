@@ -27,7 +27,8 @@ TABLES = {
     "versions": "id, article_id, number, fetched_at, fetched_url, title, text, authors, "
     "published, modified, language, site_name, fingerprint, hints, html_id, run_id",
     "html_blobs": "id, sha256, size, data",
-    "fetch_states": "*",
+    "fetch_states": "id, url, article_id, etag, last_modified, html_sha256, last_status, "
+    "last_error, last_fetched",
     "crawl_runs": "id, started, finished, status, trigger, sources, fetched, new_articles, "
     "new_versions, unchanged, failed, errors",
 }

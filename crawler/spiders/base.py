@@ -166,6 +166,7 @@ class SourceSpider(scrapy.Spider):
                 "handle_httpstatus_list": HANDLED_STATUSES,
                 "hints": hints,
                 "known_sha256": state.html_sha256 if state else None,
+                "known_visible": state.visible_sha256 if state else None,
                 **self.render,
             },
         )
@@ -198,6 +199,7 @@ class SourceSpider(scrapy.Spider):
             last_modified=_header(response, b"Last-Modified"),
             hints=_hints(response),
             charset_note=decoded.note,
+            known_visible=response.meta.get("known_visible"),
         )
 
     def failed(self, response: Response, reason: str) -> PageFailed:
