@@ -20,6 +20,7 @@ from storage.changes import ChangeRules, NewState, compare
 from storage.diffs import ChangeKind, RedlineOp, SentenceChange, TextDiff, diff_texts
 from storage.entities import entity_names
 from storage.errors import NotFoundError
+from storage.figures import FigureChange, figure_changes
 from storage.health_notices import HealthNotice, changes_between
 from storage.models import Article, Entity, Event, Version
 from storage.sentences import split_sentences
@@ -93,6 +94,12 @@ class EditedArticle:
     # How the change was judged: when the version was stored (stored_text, reextracted), or now
     # by today's rules (read_time: stored before verdicts were recorded; now: not neighbours).
     judged: str = "stored_text"
+
+    @property
+    def figures(self) -> list[FigureChange]:
+        """The numbers the edited sentences changed, derived rather than stored so that a
+        digest, a diff and the web page can never disagree with the redlines they show."""
+        return figure_changes((s.old, s.new) for s in self.edited)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ def _change(change: EditedArticle) -> dict[str, Any]:
         "revert_to": change.revert_to,
         "seen": _iso(change.seen),
         "fields": _fields(change),
+        "figures": [{"old": f.old, "new": f.new, "sentence": f.sentence} for f in change.figures],
         "added": list(change.added),
         "removed": list(change.removed),
         "edited": [

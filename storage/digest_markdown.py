@@ -108,6 +108,9 @@ def edited_markdown(change: EditedArticle) -> list[str]:
         label = f"**{label.upper() if change.kind == 'correction' else label}**"
     lines = [f"### {link(change.title, change.url)}", ""]
     lines.append(f"{label} · {versions(change)} · {md(change.source)}")
+    if figures := change.figures:  # the numbers that moved, before the prose that holds them
+        moved = "; ".join(f"<del>{md(f.old)}</del> → <ins>{md(f.new)}</ins>" for f in figures)
+        lines += ["", f"**Figures:** {moved}"]
     if change.title_change:
         old, new = md(change.title_change.old), md(change.title_change.new)
         lines += ["", f"Title: <del>{old}</del> → <ins>{new}</ins>"]

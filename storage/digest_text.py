@@ -100,6 +100,11 @@ def edited_lines(change: EditedArticle, paint: Paint) -> list[str]:
         label = f"{label} ({versions(change)})"
     lines = ["", f"* {paint(clean(change.title), BOLD)}", f"  {label} · {clean(change.source)}"]
     lines.append(f"  {paint(clean(change.url), DIM)}")
+    if figures := change.figures:  # the numbers that moved, before the prose that holds them
+        moved = "; ".join(
+            f"{paint(clean(f.old), RED)} → {paint(clean(f.new), GREEN)}" for f in figures
+        )
+        lines.append(f"  {paint('Figures:', BOLD)} {moved}")
     if change.title_change:
         old, new = clean(change.title_change.old), clean(change.title_change.new)
         lines.append(f"  Title: {paint(f'“{old}”', RED)} → {paint(f'“{new}”', GREEN)}")
