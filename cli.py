@@ -382,6 +382,7 @@ def main() -> None:
 import cli_archive  # noqa: E402, F401
 import cli_serve  # noqa: E402, F401
 import cli_setup  # noqa: E402, F401
+import cli_stories  # noqa: E402, F401
 import cli_try  # noqa: E402, F401
 
 if __name__ == "__main__":

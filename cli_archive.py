@@ -50,6 +50,7 @@ from storage.rechecks import next_check
 from storage.rejudge import rejudge as rejudge_history
 from storage.search import search as search_articles
 from storage.stats import archive_stats
+from storage.story_queries import story_of
 
 
 @cli.command()
@@ -190,10 +191,12 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
         if at:
             version = version_at(article, _parse_since(at, "--at"))
         detail = article_detail(session, article, version)
+        story = story_of(session, article.id)
     changed = max(v.fetched_at for v in detail.versions)
     due = next_check(detail.first_seen, changed, detail.last_checked, obj.recheck_steps())
     if as_json:
-        print_json({**dataclasses.asdict(detail), "next_check": due})
+        named = {"id": story[0], "title": story[1]} if story else None
+        print_json({**dataclasses.asdict(detail), "next_check": due, "story": named})
         return
     out.print(f"[bold]{escape(detail.title)}[/bold]")
     out.print(escape(detail.url))
@@ -206,6 +209,7 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
         ("Last checked", when(detail.last_checked)),
         ("Next check", when(due) if due else "none (too old to recheck)"),
         ("Version", f"{detail.version} of {len(detail.versions)}"),
+        ("Story", f"{story[0]}: {story[1]}" if story else "-"),
         *(("Also at" if i == 0 else "", alias) for i, alias in enumerate(detail.aliases)),
     ]
     for label, value in facts:

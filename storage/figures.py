@@ -91,3 +91,42 @@ def _key(figure: str) -> str:
     """What two spellings of one figure share: no grouping commas, spaces, trailing zeros."""
     compact = re.sub(r"[\s,]", "", figure).lower()
     return _TRAILING_ZEROS.sub(lambda m: "" if m.group(1) == "." else m.group(1), compact)
+
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+_ENGLISH_DATE = re.compile(r"([A-Za-z]{3})[a-z]*\.?\s(\d{1,2})|(\d{1,2})\s([A-Za-z]{3})")
+_ISO_DATE = re.compile(r"\d{4}-(\d{2})-(\d{2})")
+_CHINESE_DATE = re.compile(r"(\d{1,2})月(\d{1,2})[日号]")
+_NUMBER = re.compile(r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?([A-Za-z%]+|万亿|亿|万|千)?")
+_SCALES = {
+    "trillion": 1e12, "t": 1e12, "万亿": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9, "亿": 1e8,
+    "million": 1e6, "m": 1e6, "万": 1e4, "thousand": 1e3, "k": 1e3, "千": 1e3,
+}  # fmt: skip
+
+
+def figure_value(figure: str) -> str | None:
+    """A language-independent key for ``figure``, for matching reports of one event: "January
+    20" and "1月20日" are "d:01-20", "$1.2 billion" and "12亿美元" are "n:1.2e+09", "85.3%"
+    "p:85.3". None for a figure too common to tell reports apart: a bare integer under 1,000 or
+    a year, a month without a day, a number in Chinese numerals."""
+    if match := _CHINESE_DATE.search(figure) or _ISO_DATE.fullmatch(figure):
+        return f"d:{int(match[1]):02d}-{int(match[2]):02d}"
+    if (match := _ENGLISH_DATE.match(figure)) and (match[1] or match[4]).lower() in _MONTHS:
+        month = _MONTHS[(match[1] or match[4]).lower()]
+        return f"d:{month:02d}-{int(match[2] or match[3]):02d}"
+    if "年" in figure or not (match := _NUMBER.search(figure)):
+        return None
+    number = float(match[1].replace(",", ""))
+    unit = (match[2] or "").lower()
+    if unit in ("%", "percent") or "百分之" in figure:
+        return f"p:{number:g}"
+    scale = _SCALES.get(unit, 1.0)
+    bare = scale == 1.0 and not re.search(r"[$€£¥￥元]", figure) and "." not in match[1]
+    if bare and (number < 1000 or 1900 <= number <= 2100):
+        return None
+    return f"n:{number * scale:.6g}"

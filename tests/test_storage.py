@@ -283,7 +283,7 @@ def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
     open_database(url).close()
     open_database(url).close()
     with sqlite3.connect(tmp_path / "x.db") as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0011",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0014",)]
 
 
 def test_entity_article_counts_are_kept_and_rebuilt_by_their_migration(tmp_path: Path) -> None:
