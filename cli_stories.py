@@ -7,7 +7,7 @@ base changed. They register themselves on the `cli` group when imported.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import click
 from rich.markup import escape
@@ -16,20 +16,10 @@ from rich.table import Table
 from cli import Context, cli
 from cli_format import fitted, out, print_json, when
 from crawler.dates import parse_moment
+from storage.digest_stories import lag_text
 from storage.names import check_entity
 from storage.stories import regroup
 from storage.story_queries import list_stories, story_json
-
-
-def lag(delta: timedelta) -> str:
-    """A report's delay behind the story's first, as a reader says it: "+3 h 20 min"."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes <= 0:
-        return "first"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min"]
-    return "+" + " ".join(part for part in parts if part and (part != "0 min" or not days))
 
 
 @cli.command()
@@ -84,7 +74,7 @@ def stories(
         table = Table("When", "Lag", "Source", "Title", box=None, show_header=False)
         for report in story.articles:
             table.add_row(
-                when(report.at), lag(report.lag), escape(report.source), escape(report.title)
+                when(report.at), lag_text(report.lag), escape(report.source), escape(report.title)
             )
         out.print(fitted(table))
         if story.entities:

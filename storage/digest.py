@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from storage.changes import ChangeRules, NewState, compare
 from storage.diffs import ChangeKind, RedlineOp, SentenceChange, TextDiff, diff_texts
+from storage.digest_stories import DigestStory, stories_between
 from storage.entities import entity_names
 from storage.errors import NotFoundError
 from storage.figures import FigureChange, figure_changes
@@ -133,6 +134,8 @@ class Digest:
     removed_articles: list[RemovedArticle]  # removed and restored
     # Sources that turned failing or empty, or recovered, in the period: listed first.
     health: list[HealthNotice] = field(default_factory=list)
+    # Stories of several reports that were new in the period or grew in it.
+    stories: list[DigestStory] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -208,7 +211,8 @@ def build_digest(
             )
     entities.sort(key=entity_rank)  # stable: within a rank, in the order they were seen
     health = changes_between(session, since, until)
-    return Digest(since, until, new_articles, edited, entities, removed, health)
+    stories = stories_between(session, since, until)
+    return Digest(since, until, new_articles, edited, entities, removed, health, stories)
 
 
 # New models and people are the news; labs, places and companies are mostly context.

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from storage.digest import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
+from storage.digest_stories import DigestStory, lag_text, story_line
 from storage.digest_view import (
     counts,
     finalize,
@@ -142,6 +143,8 @@ _ENV.globals.update(
     template_note=template_note,
     judged_note=judged_note,
     notice_line=notice_line,
+    story_line=story_line,
+    lag_text=lag_text,
 )
 _ENV.filters.update(href=http_url, when=when)
 
@@ -154,9 +157,13 @@ def render_diff_html(change: EditedArticle) -> str:
     return _ENV.get_template("diff.html").render(change=change)
 
 
-def item_html(item: NewArticle | EditedArticle | NewEntity | RemovedArticle) -> str:
+def item_html(
+    item: NewArticle | EditedArticle | NewEntity | RemovedArticle | DigestStory,
+) -> str:
     """One digest item as an HTML fragment (for an Atom entry); minor edits stay collapsed."""
     macros: Any = _ENV.get_template("items.html").module
+    if isinstance(item, DigestStory):
+        return str(macros.story(item))
     if isinstance(item, NewArticle):
         return str(macros.new_article(item))
     if isinstance(item, EditedArticle):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from storage.digest import Digest, EditedArticle, EditedSentence
+from storage.digest_stories import lag_text, story_line
 from storage.digest_view import (
     clean,
     counts,
@@ -90,6 +91,17 @@ def render_markdown(digest: Digest) -> str:
             if article.entities:
                 meta += f" · entities: {_names(article.entities)}"
             lines.append(f"- **{link(article.title, article.url)}** — {meta}")
+    if digest.stories:
+        lines += ["", f"## Stories ({len(digest.stories)})", ""]
+        for story in digest.stories:
+            first = story.first
+            lines.append(f"- **{link(story.title, first.url)}** — {md(story_line(story))}")
+            lines.append(f"  - first: {md(first.source)}, {when(first.at)}")
+            lines += [
+                f"  - {md(r.source)} {lag_text(r.lag)}: {link(r.title, r.url)}"
+                for r in story.added
+                if r.id != first.id
+            ]
     if digest.new_entities:
         lines += ["", f"## New entities ({len(digest.new_entities)})", ""]
         for entity in digest.new_entities:

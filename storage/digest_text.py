@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.digest import Digest, EditedArticle, EditedSentence, NewArticle, NewEntity
+from storage.digest_stories import DigestStory, lag_text, story_line
 from storage.digest_view import (
     clean,
     counts,
@@ -77,6 +78,10 @@ def render_text(digest: Digest, *, color: bool = False) -> str:
         _section(lines, paint, "New articles", len(digest.new_articles))
         for article in digest.new_articles:
             lines += _new_article(article, paint)
+    if digest.stories:
+        _section(lines, paint, "Stories", len(digest.stories))
+        for story in digest.stories:
+            lines += _story(story, paint)
     if digest.new_entities:
         _section(lines, paint, "New entities", len(digest.new_entities))
         for entity in digest.new_entities:
@@ -147,6 +152,18 @@ def _new_article(article: NewArticle, paint: Paint) -> list[str]:
     lines.append(f"  {paint(clean(article.url), DIM)}")
     if article.entities:
         lines.append(f"  Entities: {_names(article.entities)}")
+    return lines
+
+
+def _story(story: DigestStory, paint: Paint) -> list[str]:
+    first = story.first
+    lines = ["", f"* {paint(clean(story.title), BOLD)}", f"  {story_line(story)}"]
+    lines.append(f"  first: {clean(first.source)}, {when(first.at)} {paint(clean(first.url), DIM)}")
+    for report in story.added:
+        if report.id != first.id:
+            lines.append(
+                f"  + {clean(report.source)} {lag_text(report.lag)}: {clean(report.title)}"
+            )
     return lines
 
 

@@ -162,7 +162,8 @@ def _best_story(session: Session, report: Report, keys: list[str], sketch: list[
         shared[article_id].append(key)
         story_of[article_id] = story_id
     similar = [a for a, found in shared.items() if any(k.startswith("m:") for k in found)]
-    sketches = dict(session.connection().execute(_SKETCHES, {"ids": similar}).tuples().all())
+    rows = session.connection().execute(_SKETCHES, {"ids": similar})
+    sketches: dict[int, list[int]] = {article_id: sketch for article_id, sketch in rows}
     best: tuple[float, int] | None = None
     for article_id, found in shared.items():
         score = match_score(found, sketch, sketches.get(article_id))
@@ -235,13 +236,12 @@ def regroup(session: Session, now: datetime) -> tuple[int, int]:
     )
     count = 0
     for article_id, source_id, dated, version_id, title, text in session.execute(query).all():
-        entities = tuple(
-            session.execute(
-                select(Entity.name, Entity.type, Entity.known)
-                .join(Mention, Mention.entity_id == Entity.id)
-                .where(Mention.version_id == version_id)
-            ).tuples()
+        named = session.execute(
+            select(Entity.name, Entity.type, Entity.known)
+            .join(Mention, Mention.entity_id == Entity.id)
+            .where(Mention.version_id == version_id)
         )
+        entities = tuple((name, kind, known) for name, kind, known in named)
         report = Report(article_id, source_id, _aware(dated), title, text, entities)
         join_story(session, report, now)
         count += 1

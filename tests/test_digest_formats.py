@@ -246,7 +246,7 @@ def test_digest_json_keys_are_the_contract() -> None:
     data = digest_json(sample())
     assert list(data) == [  # the same keys as ever, in the digest's order: what matters first
         "since", "until", "health_changes",
-        "edited_articles", "removed_articles", "new_articles", "new_entities",
+        "edited_articles", "removed_articles", "new_articles", "stories", "new_entities",
     ]  # fmt: skip
     assert (data["since"], data["until"]) == (
         "2025-01-27T09:00:00+00:00",

@@ -7,11 +7,14 @@ from __future__ import annotations
 import html
 import json
 import sqlite3
+import time
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from conftest import FIXTURES, Labscope, source
+from lxml import html as lxml_html
 
 from crawler.site_server import SiteServer
 
@@ -133,3 +136,45 @@ def test_stories_bad_input_is_one_line(outlets: Labscope) -> None:
     assert "unknown entity 'Kimmi'" in unknown.stderr
     bad_date = outlets("stories", "--since", "yesterday-ish")
     assert bad_date.code == 2 and "--since" in bad_date.stderr
+
+
+def test_the_digest_lists_new_stories_and_stories_that_grew(
+    site: SiteServer, outlets: Labscope
+) -> None:
+    digest = outlets("digest", "--json").json()
+    assert {len(s["added"]) for s in digest["stories"]} == {3}
+    assert [s["status"] for s in digest["stories"]] == ["new", "new", "new"]
+    (r1,) = [s for s in digest["stories"] if s["first"]["url"].endswith("/wire/r1-launch.html")]
+    assert [(a["source"], a["lag"]) for a in r1["added"]] == [
+        ("wire", 0),
+        ("techdaily", 6 * 3600 + 30 * 60),
+        ("kejibao", 17 * 3600),
+    ]
+    text = outlets("digest").stdout
+    assert "Stories (3)" in text
+    assert "new story · 3 reports from 3 outlets (en, zh)" in text
+    assert "+ techdaily +6 h 30 min: China's DeepSeek-R1 takes on OpenAI o1" in text
+    markdown = outlets("digest", "--format", "md").stdout
+    assert "## Stories (3)" in markdown and "+17 h" in markdown
+    page = lxml_html.fromstring(outlets("digest", "--format", "html").stdout).text_content()
+    assert "Stories" in page and "kejibao +17 h" in page
+    atom = outlets("digest", "--format", "atom").stdout
+    assert atom.count("tag:labscope,2025:story/") == 3
+
+    # A fourth outlet's R1 report, crawled later: the story grew, and the digest since then
+    # lists it under stories as grown, with only the new report.
+    late = next(a for a in LOOPBACK["articles"] if a["slug"] == "deepseek-r1-o1-rival")
+    copy = {**late, "title": "DeepSeek-R1: what the open reasoning model means for developers"}
+    site.set_page("/late/r1.html", article_page(copy, "en"))
+    site.set_page("/late/index.html", b'<html><body><a href="/late/r1.html">R1</a></body></html>')
+    outlets.write_config(
+        serve_outlets(site) + source("late", "listing", site.url("/late/index.html"), r"/late/r")
+    )
+    between = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    time.sleep(1)  # the second crawl's reports are stored after `between`, to the second
+    assert outlets("crawl").code == 0
+    (story,) = outlets("digest", "--since", between, "--json").json()["stories"]
+    assert (story["id"], story["status"], story["articles"]) == (r1["id"], "grew", 4)
+    assert story["sources"] == ["kejibao", "late", "techdaily", "wire"]
+    assert [a["url"] for a in story["added"]] == [site.url("/late/r1.html")]
+    assert "grew · 4 reports from 4 outlets" in outlets("digest", "--since", between).stdout
