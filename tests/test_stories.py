@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import sqlite3
+import subprocess
+import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from conftest import FIXTURES, Labscope, source
 from lxml import html as lxml_html
+from test_web import Served
 
 from crawler.site_server import SiteServer
 
@@ -178,3 +183,52 @@ def test_the_digest_lists_new_stories_and_stories_that_grew(
     assert story["sources"] == ["kejibao", "late", "techdaily", "wire"]
     assert [a["url"] for a in story["added"]] == [site.url("/late/r1.html")]
     assert "grew · 4 reports from 4 outlets" in outlets("digest", "--since", between).stdout
+
+
+@pytest.fixture
+def served_outlets(site: SiteServer, outlets: Labscope) -> Iterator[Served]:
+    """`labscope serve` over the outlets' archive, as tests/test_web.py serves the demo's."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cli", "--config", str(outlets.config), "serve", "--port", "0"],
+        cwd=outlets.config.parent,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stderr is not None
+    line = server.stderr.readline()
+    found = re.search(r"http://127\.0\.0\.1:\d+", line)
+    assert found, line + server.stderr.read()
+    yield Served(found.group(0), outlets, site)
+    server.terminate()
+    server.wait(timeout=20)
+    server.stderr.close()
+
+
+def test_the_web_lists_stories_and_shows_a_timeline(
+    site: SiteServer, served_outlets: Served
+) -> None:
+    listed = served_outlets.api("/api/stories?min_sources=3")
+    assert listed == served_outlets.labscope("stories", "--min-sources", "3", "--json").json()
+    (qwen,) = served_outlets.api(
+        "/api/stories?entity=%E9%80%9A%E4%B9%89%E5%8D%83%E9%97%AE&min_sources=2"
+    )
+    assert qwen["title"] == "Alibaba says Qwen2.5-Max beats DeepSeek-V3"
+    assert served_outlets.api(f"/api/stories/{qwen['id']}") == qwen
+    status, _, body = served_outlets.get("/api/stories/999999")
+    assert status == 404 and "no story 999999" in body
+
+    document = served_outlets.page("/stories?min_sources=3")
+    titles = document.xpath("//table[@class='list']//td/a/text()")
+    assert sorted(titles) == sorted(s["title"] for s in listed)
+    timeline = served_outlets.page(f"/stories/{qwen['id']}")
+    rows = [
+        [cell.text_content().strip() for cell in row.xpath("td")]
+        for row in timeline.xpath("//table[contains(@class, 'timeline')]/tbody/tr")
+    ]
+    assert [(row[1], row[2]) for row in rows] == [
+        ("first", "wire"),
+        ("+9 h", "kejibao"),
+        ("+11 h", "techdaily"),
+    ]
+    served_outlets.page("/stories/999999", status=404)
+    served_outlets.page("/stories?since=someday", status=400)

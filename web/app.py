@@ -83,7 +83,7 @@ SessionDep = Annotated[Session, Depends(reading)]
 
 
 def create_app(archive: Archive) -> FastAPI:
-    from web import api, pages
+    from web import api, pages, stories
 
     app = FastAPI(
         title="labscope",
@@ -99,7 +99,9 @@ def create_app(archive: Archive) -> FastAPI:
     )
     app.state.archive = archive
     app.include_router(api.router)
+    app.include_router(stories.api)
     app.include_router(pages.router)
+    app.include_router(stories.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
 
     @app.middleware("http")
