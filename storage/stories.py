@@ -10,15 +10,20 @@ What counts as "the same event", on this machine and without a model to download
   月之暗面 to Moonshot AI and Kimi 1.5 across languages). A lab or company alone is no anchor:
   DeepSeek's paper in Nature and DeepSeek's model launch share "DeepSeek", and Alibaba's
   earnings and a Qwen launch share "Alibaba", but they are different stories.
+- **Organisations**: a shared lab or company counts a little, only for a candidate found by
+  an anchor, figure or the text.
 - **Figures**: shared numbers and dates as language-independent keys (storage.figures:
   "January 20" and "1月20日" are one key, "$1.2 billion" and "12亿美元" one key).
 - **Text**: a bottom-k MinHash sketch (the ``SKETCH`` smallest CRC-32 hashes of the article's
   word 3-shingles; a CJK character is a word) estimates the Jaccard similarity of two texts.
 
 A candidate scores ``ANCHOR`` a shared anchor, ``FIGURE`` a shared figure (at most
-``MAX_FIGURES`` of them count) and ``NEAR_COPY``/``SIMILAR`` for sketch similarity; it must reach
-``THRESHOLD`` and be within ``WINDOW`` (of published, else first seen). One shared model alone
-(2) is not enough: launch coverage shares the model and a date, a figure or the wording.
+``MAX_FIGURES`` of them count), ``NEAR_COPY``/``SIMILAR`` for sketch similarity, and a little
+(``ORGANISATION``, ``CLOSE``) for a shared lab or company and for appearing within
+``CLOSE_HOURS`` of each other; it must reach ``THRESHOLD`` and be within ``WINDOW`` (of published,
+else first seen). One shared model alone (2) is not enough: launch coverage shares the model and
+a date, a figure, the wording, or the lab and the same hours. A lab and the same hours alone
+(1) never are: that is "two DeepSeek stories on a busy day".
 
 Why hand-rolled and not datasketch: datasketch's MinHash needs numpy (not in the lock) and
 hashes every shingle through 128 permutations in Python-sized numpy calls, about a millisecond
@@ -56,7 +61,10 @@ from storage.sentences import CJK_RANGES
 
 WINDOW = timedelta(hours=72)
 ANCHOR_TYPES = frozenset({"model", "person"})
+ORGANISATION_TYPES = frozenset({"lab", "company", "institution"})
 ANCHOR, FIGURE, MAX_FIGURES = 2.0, 1.0, 2
+ORGANISATION, CLOSE = 0.5, 0.5  # a shared lab or company (once); reports within CLOSE_HOURS
+CLOSE_HOURS = timedelta(hours=12)
 NEAR_COPY, SIMILAR = 3.0, 1.5  # sketch similarity at least 0.5, at least 0.2
 THRESHOLD = 3.0
 SKETCH, SKETCH_KEYS, SHINGLE = 32, 8, 3
@@ -65,12 +73,16 @@ TEXT_CHARS = 4000  # the lead says what the event is; the rest costs time and ad
 _TOKEN = re.compile(rf"[{CJK_RANGES}]|[^\W{CJK_RANGES}]+")
 _STORIES, _LINKS, _KEYS = table_of(Story), table_of(StoryArticle), table_of(StoryKey)
 _CANDIDATES = (
-    select(StoryKey.article_id, StoryKey.key, StoryArticle.story_id)
+    select(StoryKey.article_id, StoryKey.key, StoryArticle.story_id, StoryKey.at)
     .join(StoryArticle, StoryArticle.article_id == StoryKey.article_id)
     .where(
         StoryKey.key.in_(bindparam("keys", expanding=True)),
         StoryKey.at.between(bindparam("lo"), bindparam("hi")),
     )
+)
+_ORGANISATIONS = select(StoryKey.article_id, StoryKey.key).where(
+    StoryKey.key.in_(bindparam("keys", expanding=True)),
+    StoryKey.article_id.in_(bindparam("ids", expanding=True)),
 )
 _SKETCHES = select(StoryArticle.article_id, StoryArticle.sketch).where(
     StoryArticle.article_id.in_(bindparam("ids", expanding=True))
@@ -153,30 +165,44 @@ def _grow(session: Session, story_id: int, report: Report, joined: datetime) -> 
 
 def _best_story(session: Session, report: Report, keys: list[str], sketch: list[int]) -> int | None:
     """The story of the best-scoring candidate article, if it reaches THRESHOLD."""
-    if not keys:
+    lookup = [key for key in keys if not key.startswith("o:")]
+    if not lookup:
         return None
-    params = {"keys": keys, "lo": report.at - WINDOW, "hi": report.at + WINDOW}
+    connection = session.connection()
+    params = {"keys": lookup, "lo": report.at - WINDOW, "hi": report.at + WINDOW}
     shared: dict[int, list[str]] = defaultdict(list)
     story_of: dict[int, int] = {}
-    for article_id, key, story_id in session.connection().execute(_CANDIDATES, params):
+    apart: dict[int, timedelta] = {}
+    for article_id, key, story_id, at in connection.execute(_CANDIDATES, params):
         shared[article_id].append(key)
         story_of[article_id] = story_id
+        apart[article_id] = abs(report.at - _aware(at))
+    # Organisations only add to a candidate found otherwise: as lookup keys they would match a
+    # large part of the window (every DeepSeek article) and prove nothing.
+    if (organisations := [key for key in keys if key.startswith("o:")]) and shared:
+        named = {"keys": organisations, "ids": list(shared)}
+        for article_id, key in connection.execute(_ORGANISATIONS, named):
+            shared[article_id].append(key)
     similar = [a for a, found in shared.items() if any(k.startswith("m:") for k in found)]
-    rows = session.connection().execute(_SKETCHES, {"ids": similar})
+    rows = connection.execute(_SKETCHES, {"ids": similar})
     sketches: dict[int, list[int]] = {article_id: sketch for article_id, sketch in rows}
     best: tuple[float, int] | None = None
     for article_id, found in shared.items():
-        score = match_score(found, sketch, sketches.get(article_id))
+        score = match_score(found, sketch, sketches.get(article_id), apart[article_id])
         if score >= THRESHOLD and (best is None or (score, -article_id) > (best[0], -best[1])):
             best = (score, article_id)
     return story_of[best[1]] if best else None
 
 
-def match_score(shared: Iterable[str], sketch: list[int], other: list[int] | None) -> float:
-    """How strongly two articles sharing the keys ``shared`` report one event."""
+def match_score(
+    shared: Iterable[str], sketch: list[int], other: list[int] | None, apart: timedelta
+) -> float:
+    """How strongly two articles sharing the keys ``shared``, ``apart`` in time, report one
+    event."""
     kinds = [key[:2] for key in shared]
     figures = min(MAX_FIGURES, sum(kind in ("n:", "p:", "d:") for kind in kinds))
     score = ANCHOR * kinds.count("e:") + FIGURE * figures
+    score += ORGANISATION * min(1, kinds.count("o:")) + (CLOSE if apart <= CLOSE_HOURS else 0.0)
     if other is not None:
         similarity = sketch_similarity(sketch, other)
         score += NEAR_COPY if similarity >= 0.5 else SIMILAR if similarity >= 0.2 else 0.0
@@ -194,6 +220,9 @@ def grouping_keys(
         f"e:{name}"[:300]
         for name, kind, known in entities
         if kind in ANCHOR_TYPES and (known or kind == "model")
+    }
+    keys |= {
+        f"o:{name}"[:300] for name, kind, known in entities if known and kind in ORGANISATION_TYPES
     }
     for figure in figures_in(f"{title}\n{text[:TEXT_CHARS]}"):
         if value := figure_value(figure):
