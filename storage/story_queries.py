@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -34,6 +34,7 @@ class Report:
     language: str | None
     at: datetime  # published, else first seen: what the story's order and lags are by
     lag: timedelta
+    edits: int = 0  # versions after the first: the report changed since it was published
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,13 @@ def _views(session: Session, ids: list[int]) -> list[StoryView]:
         .join(Entity, Entity.id == Mention.entity_id)
         .where(Mention.version_id.in_([row[4] for row in rows]))
     ).all()
+    edits_of = dict(
+        session.execute(
+            select(Version.article_id, func.count() - 1)
+            .where(Version.article_id.in_([row[2] for row in rows]))
+            .group_by(Version.article_id)
+        ).all()
+    )
     entities_of: dict[int, list[str]] = defaultdict(list)
     for version_id, name in named:
         entities_of[version_id].append(name)
@@ -136,7 +144,17 @@ def _views(session: Session, ids: list[int]) -> list[StoryView]:
             continue
         start = found[0][1]
         reports = [
-            Report(row[2], row[3], row[5], row[8], row[6], row[7], row[1], row[1] - start)
+            Report(
+                row[2],
+                row[3],
+                row[5],
+                row[8],
+                row[6],
+                row[7],
+                row[1],
+                row[1] - start,
+                edits_of.get(row[2], 0),
+            )
             for row in found
         ]
         counts = Counter(name for row in found for name in entities_of[row[4]])

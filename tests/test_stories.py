@@ -227,11 +227,22 @@ def test_the_web_lists_stories_and_shows_a_timeline(
         [cell.text_content().strip() for cell in row.xpath("td")]
         for row in timeline.xpath("//table[contains(@class, 'timeline')]/tbody/tr")
     ]
-    assert [(row[1], row[2]) for row in rows] == [
-        ("first", "wire"),
-        ("+9 h", "kejibao"),
-        ("+11 h", "techdaily"),
+    assert [(row[1], row[2], row[5]) for row in rows] == [
+        ("first", "wire", "0"),
+        ("+9 h", "kejibao", "0"),
+        ("+11 h", "techdaily", "0"),
     ]
+    # The Chinese outlet corrects its score: the timeline shows the report's edit.
+    corrected = next(a for a in LOOPBACK["articles"] if a["slug"] == "tongyi-qwen-max")
+    corrected = {
+        **corrected,
+        "paragraphs": [p.replace("89.4", "89.5") for p in corrected["paragraphs"]],
+    }
+    site.set_page("/kejibao/tongyi-qwen-max.html", article_page(corrected, "zh"))
+    assert served_outlets.labscope("crawl", "--json").json()["new_versions"] == 1
+    timeline = served_outlets.page(f"/stories/{qwen['id']}")
+    edits = timeline.xpath("//table[contains(@class, 'timeline')]/tbody/tr/td[6]")
+    assert [cell.text_content().strip() for cell in edits] == ["0", "1", "0"]
     served_outlets.page("/stories/999999", status=404)
     served_outlets.page("/stories?since=someday", status=400)
 
