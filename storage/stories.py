@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.figures import figure_value, figures_in
@@ -87,11 +87,27 @@ _ORGANISATIONS = select(StoryKey.article_id, StoryKey.key).where(
 _SKETCHES = select(StoryArticle.article_id, StoryArticle.sketch).where(
     StoryArticle.article_id.in_(bindparam("ids", expanding=True))
 )
-_SOURCE_IN_STORY = select(StoryArticle.article_id).where(
-    StoryArticle.story_id == bindparam("story"), StoryArticle.source_id == bindparam("source")
-)
-_STORY = select(Story.first_seen).where(Story.id == bindparam("story"))
+# The story's first report time, and whether this source reported it already: one statement.
+_STORY_STATE = select(
+    Story.first_seen,
+    exists().where(
+        StoryArticle.story_id == Story.id, StoryArticle.source_id == bindparam("source")
+    ),
+).where(Story.id == bindparam("story"))
 _ADD_STORY = insert(_STORIES).returning(_STORIES.c.id)
+# Built once: building and compiling an update per stored article cost more than running it.
+_GROW = (
+    update(_STORIES)
+    .where(_STORIES.c.id == bindparam("story"))
+    .values(
+        articles=_STORIES.c.articles + 1,
+        sources=_STORIES.c.sources + bindparam("new_source"),
+        updated=bindparam("joined"),
+    )
+)
+_GROW_EARLIER = _GROW.values(
+    first_seen=bindparam("at"), first_article_id=bindparam("article"), title=bindparam("new_title")
+)
 _ADD_LINK = insert(_LINKS)
 _ADD_KEYS = insert(_KEYS)
 
@@ -145,22 +161,13 @@ def join_story(session: Session, report: Report, joined: datetime) -> int:
 def _grow(session: Session, story_id: int, report: Report, joined: datetime) -> None:
     """One more report for the story; an earlier one becomes its first report and title."""
     connection = session.connection()
-    new_source = connection.scalar(
-        _SOURCE_IN_STORY, {"story": story_id, "source": report.source_id}
-    )
-    values: dict[str, object] = {
-        "articles": _STORIES.c.articles + 1,
-        "sources": _STORIES.c.sources + (1 if new_source is None else 0),
-        "updated": joined,
-    }
-    first_seen = connection.scalar(_STORY, {"story": story_id})
-    if first_seen is not None and report.at < _aware(first_seen):
-        values |= {
-            "first_seen": report.at,
-            "first_article_id": report.article_id,
-            "title": report.title,
-        }
-    connection.execute(update(_STORIES).where(_STORIES.c.id == story_id).values(**values))
+    params = {"story": story_id, "source": report.source_id}
+    first_seen, reported = connection.execute(_STORY_STATE, params).one()
+    earlier = report.at < _aware(first_seen)
+    values: dict[str, object] = {**params, "new_source": 0 if reported else 1, "joined": joined}
+    if earlier:
+        values |= {"at": report.at, "article": report.article_id, "new_title": report.title}
+    connection.execute(_GROW_EARLIER if earlier else _GROW, values)
 
 
 def _best_story(session: Session, report: Report, keys: list[str], sketch: list[int]) -> int | None:
