@@ -25,9 +25,9 @@ else first seen). One shared model alone (2) is not enough: launch coverage shar
 a date, a figure, the wording, or the lab and the same hours. A lab and the same hours alone
 (1) never are: that is "two DeepSeek stories on a busy day".
 
-Why hand-rolled and not datasketch: datasketch's MinHash needs numpy (not in the lock) and
-hashes every shingle through 128 permutations in Python-sized numpy calls, about a millisecond
-an article; one CRC-32 per shingle and ``heapq.nsmallest`` cost a fraction of that. Why not a
+Why hand-rolled and not datasketch: datasketch's MinHash needs numpy, which is not in the lock,
+and applies ``num_perm`` (128 by default) permutations to every shingle; a bottom-k sketch needs
+one CRC-32 per shingle and ``heapq.nsmallest``, a few lines and no new dependency. Why not a
 64-bit SimHash: in pure Python its 64 per-bit counters per shingle are the slowest part, and a
 bottom-k sketch doubles as lookup keys (its smallest values, ``SKETCH_KEYS``), so a similar text
 is found by the same indexed key query as a shared entity (storage.models.StoryKey).
