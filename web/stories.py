@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from storage.digest_stories import lag_text
+from storage.digest.stories import lag_text
 from storage.queries import MAX_ID
 from storage.story_queries import list_stories, story_detail, story_json
 from web.api import ArchiveJSON
 from web.api import router as archive_api
-from web.app import Archive, ArchiveDep, SessionDep
+from web.deps import Archive, ArchiveDep, SessionDep
 from web.params import moment
 from web.render import page
 
