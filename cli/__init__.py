@@ -4,7 +4,18 @@
 modules here registers their commands on the `cli` group.
 """
 
-from cli import archive, crawl, preview, schedule, serve, setup, status
+from cli import archive, crawl, preview, schedule, serve, setup, status, stories
 from cli.group import cli, main
 
-__all__ = ["archive", "cli", "crawl", "main", "preview", "schedule", "serve", "setup", "status"]
+__all__ = [
+    "archive",
+    "cli",
+    "crawl",
+    "main",
+    "preview",
+    "schedule",
+    "serve",
+    "setup",
+    "status",
+    "stories",
+]

@@ -42,6 +42,7 @@ from crawler.dates import parse_moment
 from crawler.entities.kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
 from storage.diff_pages import PAGE_SENTENCES
+from storage.digest.view import clean
 from storage.entities import list_entities
 from storage.errors import NotFoundError
 from storage.export import as_csv, as_jsonl, export_records
@@ -52,6 +53,7 @@ from storage.rechecks import next_check
 from storage.rejudge import rejudge as rejudge_history
 from storage.search import search as search_articles
 from storage.stats import archive_stats
+from storage.story_queries import story_of
 
 DIGEST_FORMATS = ("text", "md", "html", "json", "atom")
 """storage.digest.formats.FORMATS (a test holds them equal), named here so that the commands
@@ -200,10 +202,12 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
         if at:
             version = version_at(article, _parse_since(at, "--at"))
         detail = article_detail(session, article, version)
+        story = story_of(session, article.id)
     changed = max(v.fetched_at for v in detail.versions)
     due = next_check(detail.first_seen, changed, detail.last_checked, obj.recheck_steps())
     if as_json:
-        print_json({**dataclasses.asdict(detail), "next_check": due})
+        named = {"id": story[0], "title": story[1]} if story else None
+        print_json({**dataclasses.asdict(detail), "next_check": due, "story": named})
         return
     out.print(f"[bold]{escape(detail.title)}[/bold]")
     out.print(escape(detail.url))
@@ -221,6 +225,8 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
     ]
     for label, value in facts:
         out.print(f"[dim]{label:>12}[/dim]  {escape(value)}")
+    # A story's title is a headline: wrapped within the terminal like the text, never cut.
+    print_wrapped(f"{'Story':>12}  {story[0]}: {clean(story[1])}" if story else f"{'Story':>12}  -")
     out.print()
     out.print(escape(paragraphs(detail.text)), soft_wrap=not WRAP)  # wrapped between words
     table = Table("Version", "Fetched", "Title", title="Versions", title_justify="left")

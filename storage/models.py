@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -345,3 +346,48 @@ class ArticleSource(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True, index=True)
     first_seen: Mapped[datetime]  # when this source first listed the article
+
+
+class Story(Base):
+    """Articles from any sources reporting one event (storage.stories groups them).
+
+    `first_seen` and `first_article_id` are the earliest report (published, else first seen);
+    `sources` counts distinct outlets so `stories --min-sources` is an indexed filter, not an
+    aggregate over the archive.
+    """
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(index=True)
+    first_article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    created: Mapped[datetime] = mapped_column(index=True)
+    updated: Mapped[datetime] = mapped_column(index=True)
+    articles: Mapped[int] = mapped_column(default=1, server_default="1")
+    sources: Mapped[int] = mapped_column(default=1, server_default="1", index=True)
+
+
+class StoryArticle(Base):
+    """An article's place in a story, with what grouping compares: its time and text sketch."""
+
+    __tablename__ = "story_articles"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    at: Mapped[datetime] = mapped_column(index=True)  # published, else first seen
+    joined: Mapped[datetime] = mapped_column(index=True)  # when it was linked
+    sketch: Mapped[list[int]] = mapped_column(JSON)
+
+
+class StoryKey(Base):
+    """One grouping key of an article (an entity, a figure, a text-sketch value), indexed by key
+    and time so a new article finds its candidates in one query however large the archive."""
+
+    __tablename__ = "story_keys"
+    __table_args__ = (Index("ix_story_keys_key_at", "key", "at"),)
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    at: Mapped[datetime]

@@ -24,6 +24,7 @@ from storage.new_version import NewVersion
 from storage.records import FetchedPage
 from storage.removals import mark_removed
 from storage.search import index_version
+from storage.stories import Report, join_story
 from storage.template import PageReader
 from storage.verdicts import entity_changes, record_sentences, verdict_columns
 
@@ -149,6 +150,9 @@ def _record_new_article(
     )
     index_version(session, version, None)
     new_entities = record_mentions(session, version, page.entities, run_id)
+    entities = tuple((r.name, r.type, r.known) for r in page.entities)
+    report = Report(article_id, source_id, dated, page.content.title, page.content.text, entities)
+    join_story(session, report, at)
     return Recorded(Outcome.NEW_ARTICLE, 1, new_entities=new_entities), article_id
 
 

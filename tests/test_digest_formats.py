@@ -235,18 +235,19 @@ NEW_ARTICLE_KEYS = {"url", "title", "source", "entities"} | {"id", "published", 
 CHANGE_KEYS = {"from", "to", "kind", "added", "removed", "edited", "moved", "template", "judged"}
 ENTITY_CHANGE_KEYS = {"entities_added", "entities_removed"}
 EDITED_KEYS = {"url", "title", *CHANGE_KEYS, *ENTITY_CHANGE_KEYS} | {"id", "seen", "revert_to"}
-EDITED_KEYS |= {"title_change", "fields", "source", "diff_url"}
+EDITED_KEYS |= {"title_change", "fields", "source", "diff_url", "figures"}
 ENTITY_KEYS = {"name", "type", "first_url", "context"} | {"known", "first_title", "seen"}
 REMOVED_KEYS = {"url", "title"} | {"id", "restored", "seen", "notice"}
 DIFF_KEYS = {"url", "title", *CHANGE_KEYS, *ENTITY_CHANGE_KEYS} | {"id", "seen", "revert_to"}
-DIFF_KEYS |= {"fields", "source", "title_change"}
+DIFF_KEYS |= {"fields", "source", "title_change", "figures"}
 
 
 def test_digest_json_keys_are_the_contract() -> None:
     data = digest_json(sample())
     assert list(data) == [  # the same keys as ever, in the digest's order: what matters first
         "since", "until", "health_changes",
-        "edited_articles", "removed_articles", "new_articles", "new_entities", "baseline",
+        "edited_articles", "removed_articles", "new_articles", "stories", "new_entities",
+        "baseline",
     ]  # fmt: skip
     assert (data["since"], data["until"]) == (
         "2025-01-27T09:00:00+00:00",

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from crawler.entities.kb import ENTITY_TYPES
+from storage.diff_pages import PageError, paged
 from storage.digest.build import NO_RULES, build_digest, compare_versions
 from storage.digest.json import diff_json, digest_json, dumps
 from storage.entities import EntityDetail, EntitySummary, entity_detail, list_entities
@@ -34,6 +35,7 @@ from storage.queries import (
 from storage.rechecks import next_check
 from storage.search import SearchHit, search
 from storage.stats import Stats, archive_stats
+from storage.story_queries import story_of
 from web.deps import ArchiveDep, SessionDep
 from web.params import (
     EditedParam,
@@ -116,7 +118,9 @@ def article(
     detail = article_detail(session, found, version)
     changed = max(v.fetched_at for v in detail.versions)
     due = next_check(detail.first_seen, changed, detail.last_checked, archive.recheck_steps)
-    return ArchiveJSON({**dataclasses.asdict(detail), "next_check": due})
+    story = story_of(session, found.id)
+    named = {"id": story[0], "title": story[1]} if story else None
+    return ArchiveJSON({**dataclasses.asdict(detail), "next_check": due, "story": named})
 
 
 @router.get("/articles/{article_id}/diff", response_model=dict[str, Any])
@@ -126,8 +130,10 @@ def diff(
     article_id: ArticleId,
     from_: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
     to: VersionNumber = None,
+    page: Annotated[int, Query(ge=1, le=MAX_ID, description="Page of a long diff.")] = 1,
 ) -> ArchiveJSON:
-    """What changed between two versions, sentence by sentence (`labscope diff --format json`)."""
+    """What changed between two versions, sentence by sentence (`labscope diff --format json`),
+    in pages of PAGE_SENTENCES changed sentences as the CLI gives them."""
     found = find_article(session, str(article_id))
     new = to or (found.versions[-1].number if found.versions else 0)
     old = from_ or new - 1
@@ -135,7 +141,11 @@ def diff(
         raise InputError(f"article {article_id} has only version {new}; nothing to compare yet")
     rules = archive.rules.get(found.source.name, NO_RULES)
     change = compare_versions(session, found, old, new, rules)
-    return ArchiveJSON(diff_json(change))
+    try:
+        shown = paged(change, page)
+    except PageError as exc:
+        raise InputError(str(exc)) from None
+    return ArchiveJSON({**diff_json(shown.change), "page": shown.page, "pages": shown.pages})
 
 
 @router.get("/search", response_model=list[SearchHit])

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from storage.errors import DatabaseError, NotFoundError, StorageError
-from web import api, pages
+from web import api, pages, stories
 from web.deps import Archive
 from web.params import InputError
 
@@ -49,7 +49,9 @@ def create_app(archive: Archive) -> FastAPI:
     )
     app.state.archive = archive
     app.include_router(api.router)
+    app.include_router(stories.api)
     app.include_router(pages.router)
+    app.include_router(stories.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
 
     @app.middleware("http")

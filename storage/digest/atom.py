@@ -15,13 +15,14 @@ from urllib.parse import quote
 from storage.digest.baseline import baseline_line
 from storage.digest.build import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
 from storage.digest.html import item_html
+from storage.digest.stories import DigestStory, story_line
 from storage.digest.view import clean, http_url, kind_label, period, utc, versions, xml_safe
 
 ATOM = "http://www.w3.org/2005/Atom"
 TAG = "tag:labscope,2025:"
 DEFAULT_FEED_ID = f"{TAG}digest"
 
-Item = NewArticle | EditedArticle | NewEntity | RemovedArticle
+Item = NewArticle | EditedArticle | NewEntity | RemovedArticle | DigestStory
 
 
 def render_atom(digest: Digest, *, feed_url: str | None = None) -> str:
@@ -41,6 +42,7 @@ def render_atom(digest: Digest, *, feed_url: str | None = None) -> str:
         *digest.edited_articles,
         *digest.removed_articles,
         *digest.new_articles,
+        *digest.stories,
         *digest.new_entities,
     ]
     for notice in digest.health:  # a source that went dark matters before what it missed
@@ -69,6 +71,8 @@ def entry_id(item: Item) -> str:
         return f"{TAG}article/{item.article_id}/v{item.from_version}-v{item.to_version}"
     if isinstance(item, NewEntity):
         return f"{TAG}entity/{quote(item.type, safe='')}/{quote(item.name, safe='')}"
+    if isinstance(item, DigestStory):  # a story grows: each size is its own entry
+        return f"{TAG}story/{item.id}/{item.reports}"
     event = "restored" if item.restored else "removed"
     return f"{TAG}article/{item.article_id}/{event}/{utc(item.seen):%Y%m%dT%H%M%SZ}"
 
@@ -77,10 +81,17 @@ def _entry(feed: ET.Element, item: Item) -> None:
     entry = ET.SubElement(feed, "entry")
     _text(entry, "id", entry_id(item))
     _text(entry, "title", _title(item))
-    _text(entry, "updated", _stamp(item.seen))
+    seen = max(r.at for r in item.added) if isinstance(item, DigestStory) else item.seen
+    _text(entry, "updated", _stamp(seen))
     if isinstance(item, NewArticle) and item.published:
         _text(entry, "published", _stamp(item.published))
-    url = item.first_url if isinstance(item, NewEntity) else item.url
+    url = (
+        item.first_url
+        if isinstance(item, NewEntity)
+        else item.first.url
+        if isinstance(item, DigestStory)
+        else item.url
+    )
     if href := http_url(url):
         ET.SubElement(entry, "link", {"rel": "alternate", "href": href})
     if isinstance(item, EditedArticle) and item.diff_url and (diff := http_url(item.diff_url)):
@@ -95,6 +106,8 @@ def _title(item: Item) -> str:
         return f"{kind_label(item)} ({versions(item)}): {clean(item.title)}"
     if isinstance(item, NewEntity):
         return f"New {clean(item.type)}: {clean(item.name)}"
+    if isinstance(item, DigestStory):
+        return f"Story ({story_line(item)}): {clean(item.title)}"
     return f"{'Restored' if item.restored else 'Removed'}: {clean(item.title)}"
 
 

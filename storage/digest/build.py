@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from storage.changes import ChangeRules, NewState, compare
 from storage.diffs import ChangeKind, RedlineOp, SentenceChange, TextDiff, diff_texts
 from storage.digest.baseline import Baseline, first_crawls
+from storage.digest.stories import DigestStory, stories_between
 from storage.entities import entity_names
 from storage.errors import NotFoundError
+from storage.figures import FigureChange, figure_changes
 from storage.health_notices import HealthNotice, changes_between
 from storage.models import Article, Entity, Event, Version
 from storage.sentences import split_sentences
@@ -97,6 +99,12 @@ class EditedArticle:
     # labscope's own diff page of this edit, when [digest] base_url is set (storage.digest.links).
     diff_url: str | None = None
 
+    @property
+    def figures(self) -> list[FigureChange]:
+        """The numbers the edited sentences changed, derived rather than stored so that a
+        digest, a diff and the web page can never disagree with the redlines they show."""
+        return figure_changes((s.old, s.new) for s in self.edited)
+
 
 @dataclass(frozen=True)
 class NewEntity:
@@ -131,6 +139,8 @@ class Digest:
     health: list[HealthNotice] = field(default_factory=list)
     # Entities of sources' first crawls, counted per source, not listed (storage.digest.baseline).
     baseline: list[Baseline] = field(default_factory=list)
+    # Stories of several reports that were new in the period or grew in it.
+    stories: list[DigestStory] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -212,7 +222,8 @@ def build_digest(
     entities.sort(key=entity_rank)  # stable: within a rank, in the order they were seen
     health = changes_between(session, since, until)
     counted = [Baseline(name, n) for name, n in sorted(baseline.items())]
-    return Digest(since, until, new_articles, edited, entities, removed, health, counted)
+    stories = stories_between(session, since, until)
+    return Digest(since, until, new_articles, edited, entities, removed, health, counted, stories)
 
 
 # New models and people are the news; labs, places and companies are mostly context.

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from storage.digest.baseline import baseline_line
 from storage.digest.build import Digest, EditedArticle, NewArticle, NewEntity, RemovedArticle
+from storage.digest.stories import DigestStory, lag_text, story_line
 from storage.digest.view import (
     counts,
     finalize,
@@ -144,6 +145,8 @@ _ENV.globals.update(
     judged_note=judged_note,
     notice_line=notice_line,
     baseline_line=baseline_line,
+    story_line=story_line,
+    lag_text=lag_text,
 )
 _ENV.filters.update(href=http_url, when=when)
 
@@ -156,9 +159,13 @@ def render_diff_html(change: EditedArticle) -> str:
     return _ENV.get_template("diff.html").render(change=change)
 
 
-def item_html(item: NewArticle | EditedArticle | NewEntity | RemovedArticle) -> str:
+def item_html(
+    item: NewArticle | EditedArticle | NewEntity | RemovedArticle | DigestStory,
+) -> str:
     """One digest item as an HTML fragment (for an Atom entry); minor edits stay collapsed."""
     macros: Any = _ENV.get_template("items.html").module
+    if isinstance(item, DigestStory):
+        return str(macros.story(item))
     if isinstance(item, NewArticle):
         return str(macros.new_article(item))
     if isinstance(item, EditedArticle):

@@ -23,6 +23,7 @@ from storage.digest.build import (
     RemovedArticle,
     TitleChange,
 )
+from storage.digest.stories import DigestStory
 from storage.digest.view import utc
 
 
@@ -37,6 +38,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         "edited_articles": [_edited_article(c) for c in digest.edited_articles],
         "removed_articles": [_removed_article(r) for r in digest.removed_articles],
         "new_articles": [_new_article(a) for a in digest.new_articles],
+        "stories": [_story(s) for s in digest.stories],
         "new_entities": [_new_entity(e) for e in digest.new_entities],
         # A source's first crawl: its entities counted, not listed in new_entities.
         "baseline": [dataclasses.asdict(b) for b in digest.baseline],
@@ -65,6 +67,7 @@ def _change(change: EditedArticle) -> dict[str, Any]:
         "revert_to": change.revert_to,
         "seen": _iso(change.seen),
         "fields": _fields(change),
+        "figures": [{"old": f.old, "new": f.new, "sentence": f.sentence} for f in change.figures],
         "added": list(change.added),
         "removed": list(change.removed),
         "edited": [
@@ -98,6 +101,35 @@ def _edited_article(change: EditedArticle) -> dict[str, Any]:
         "title_change": _title_change(change.title_change),
         **_change(change),
         "diff_url": change.diff_url,  # labscope's diff page; null without [digest] base_url
+    }
+
+
+def _story(story: DigestStory) -> dict[str, Any]:
+    """A story new or grown in the period, with the reports that joined it then (`lag`: seconds
+    behind the story's first report)."""
+    return {
+        "id": story.id,
+        "title": story.title,
+        "status": "grew" if story.grew else "new",
+        "first": {
+            "id": story.first.id,
+            "url": story.first.url,
+            "source": story.first.source,
+            "at": _iso(story.first.at),
+        },
+        "articles": story.reports,
+        "sources": story.sources,
+        "languages": story.languages,
+        "added": [
+            {
+                "id": r.id,
+                "url": r.url,
+                "title": r.title,
+                "source": r.source,
+                "lag": int(r.lag.total_seconds()),
+            }
+            for r in story.added
+        ],
     }
 
 

@@ -14,6 +14,7 @@ import re
 
 from storage.digest.baseline import baseline_line
 from storage.digest.build import Digest, EditedArticle, EditedSentence
+from storage.digest.stories import lag_text, story_line
 from storage.digest.view import (
     clean,
     counts,
@@ -91,6 +92,17 @@ def render_markdown(digest: Digest) -> str:
             if article.entities:
                 meta += f" · entities: {_names(article.entities)}"
             lines.append(f"- **{link(article.title, article.url)}** — {meta}")
+    if digest.stories:
+        lines += ["", f"## Stories ({len(digest.stories)})", ""]
+        for story in digest.stories:
+            first = story.first
+            lines.append(f"- **{link(story.title, first.url)}** — {md(story_line(story))}")
+            lines.append(f"  - first: {md(first.source)}, {when(first.at)}")
+            lines += [
+                f"  - {md(r.source)} {lag_text(r.lag)}: {link(r.title, r.url)}"
+                for r in story.added
+                if r.id != first.id
+            ]
     if line := baseline_line(digest.baseline):  # a first crawl's names: counted, not listed
         lines += ["", md(line)]
     if digest.new_entities:
@@ -113,6 +125,9 @@ def edited_markdown(change: EditedArticle) -> list[str]:
     lines.append(f"{label} · {versions(change)} · {md(change.source)}")
     if change.diff_url:
         lines[-1] += f" · {link('diff', change.diff_url)}"
+    if figures := change.figures:  # the numbers that moved, before the prose that holds them
+        moved = "; ".join(f"<del>{md(f.old)}</del> → <ins>{md(f.new)}</ins>" for f in figures)
+        lines += ["", f"**Figures:** {moved}"]
     if change.title_change:
         old, new = md(change.title_change.old), md(change.title_change.new)
         lines += ["", f"Title: <del>{old}</del> → <ins>{new}</ins>"]

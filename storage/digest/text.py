@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from storage.digest.baseline import baseline_line
 from storage.digest.build import Digest, EditedArticle, EditedSentence, NewArticle, NewEntity
+from storage.digest.stories import DigestStory, lag_text, story_line
 from storage.digest.view import (
     clean,
     counts,
@@ -78,6 +79,10 @@ def render_text(digest: Digest, *, color: bool = False) -> str:
         _section(lines, paint, "New articles", len(digest.new_articles))
         for article in digest.new_articles:
             lines += _new_article(article, paint)
+    if digest.stories:
+        _section(lines, paint, "Stories", len(digest.stories))
+        for story in digest.stories:
+            lines += _story(story, paint)
     if line := baseline_line(digest.baseline):  # a first crawl's names: counted, not listed
         lines += ["", line]
     if digest.new_entities:
@@ -105,6 +110,11 @@ def edited_lines(change: EditedArticle, paint: Paint) -> list[str]:
     lines.append(f"  {paint(clean(change.url), DIM)}")
     if change.diff_url:
         lines.append(f"  Diff: {paint(clean(change.diff_url), DIM)}")
+    if figures := change.figures:  # the numbers that moved, before the prose that holds them
+        moved = "; ".join(
+            f"{paint(clean(f.old), RED)} → {paint(clean(f.new), GREEN)}" for f in figures
+        )
+        lines.append(f"  {paint('Figures:', BOLD)} {moved}")
     if change.title_change:
         old, new = clean(change.title_change.old), clean(change.title_change.new)
         lines.append(f"  Title: {paint(f'“{old}”', RED)} → {paint(f'“{new}”', GREEN)}")
@@ -147,6 +157,18 @@ def _new_article(article: NewArticle, paint: Paint) -> list[str]:
     lines.append(f"  {paint(clean(article.url), DIM)}")
     if article.entities:
         lines.append(f"  Entities: {_names(article.entities)}")
+    return lines
+
+
+def _story(story: DigestStory, paint: Paint) -> list[str]:
+    first = story.first
+    lines = ["", f"* {paint(clean(story.title), BOLD)}", f"  {story_line(story)}"]
+    lines.append(f"  first: {clean(first.source)}, {when(first.at)} {paint(clean(first.url), DIM)}")
+    for report in story.added:
+        if report.id != first.id:
+            lines.append(
+                f"  + {clean(report.source)} {lag_text(report.lag)}: {clean(report.title)}"
+            )
     return lines
 
 

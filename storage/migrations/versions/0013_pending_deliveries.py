@@ -4,7 +4,7 @@ The scheduler sends digests beside its jobs, never inside them; a digest still u
 scheduler stops (or is killed) is sent at its next start.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07
 """
 
