@@ -6,12 +6,12 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import sqlite3
 
 import pytest
 from conftest import FIXTURES, Labscope, source
 from lxml import etree
 from lxml import html as lxml_html
+from sqlalchemy import text
 
 from crawler.site_server import SiteServer
 from storage.db import open_database
@@ -32,8 +32,13 @@ def edited() -> bytes:
 
 
 def events(labscope: Labscope) -> list[tuple[str, str | None]]:
-    with sqlite3.connect(labscope.db) as conn:
-        return conn.execute("select kind, edit_kind from events order by id").fetchall()
+    database = open_database(labscope.url)
+    try:
+        with database.reading() as session:
+            rows = session.execute(text("select kind, edit_kind from events order by id"))
+            return [(kind, edit_kind) for kind, edit_kind in rows]
+    finally:
+        database.close()
 
 
 def crawl(labscope: Labscope) -> dict[str, object]:
@@ -459,7 +464,7 @@ def test_min_change_still_loads_and_says_it_is_ignored(
     labscope.write_config(
         "[changes]\nmin_change = 40\n\n" + source("deepseek", "page", site.url(DEEPSEEK))
     )
-    open_database(f"sqlite:///{labscope.db}").close()  # an empty archive to read
+    open_database(labscope.url).close()  # an empty archive to read
     result = labscope("articles", "--json")
     assert result.code == 0 and result.json() == []
     assert result.stderr.count("min_change is no longer used and is ignored") == 1
