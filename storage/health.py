@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, CrawlRun, Source
+from storage.runs import worker_name
 
 FAILING_RUNS = 3
 Health = Literal["ok", "failing", "empty", "never crawled"]
@@ -31,6 +32,7 @@ class SourceHealth:
     last_error: str | None
     failed_in_a_row: int
     found_last: int | None  # article URLs its last run found
+    last_worker: str | None = None  # "host:pid" of the process that ran its last run
 
 
 def source_health(session: Session, names: Sequence[str], recent: int = 500) -> list[SourceHealth]:
@@ -77,7 +79,7 @@ def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
         )
     return SourceHealth(
         name, health, note, articles, runs[0].started, last_success, last_error,
-        failed_in_a_row, found_last,
+        failed_in_a_row, found_last, worker_name(runs[0].host, runs[0].pid),
     )  # fmt: skip
 
 
