@@ -2,8 +2,9 @@
 
 Archive parity: in the modules named in PARITY_MODULES every test that uses the `labscope`
 fixture (or asks for `archive_kind`) runs twice, on SQLite and on a database of the session's
-throwaway PostgreSQL server (tests/pg.py). A test that reads the SQLite file itself is marked
-`sqlite_only` and runs once.
+throwaway PostgreSQL server (tests/pg.py); a test parametrized otherwise too has one PostgreSQL
+twin, its first case. A test that reads the SQLite file itself is marked `sqlite_only` and runs
+once.
 """
 
 from __future__ import annotations
@@ -54,6 +55,34 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         and metafunc.definition.get_closest_marker("sqlite_only") is None
     ):
         metafunc.parametrize("archive_kind", ARCHIVES, indirect=True, scope="module")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test parametrized otherwise too gets one PostgreSQL twin (the case whose id sorts
+    first, whatever the run's order), not one per case: the cases vary what the test feeds in,
+    the twin checks the archive underneath."""
+    first: dict[tuple[str, str], str] = {}
+    for item in items:
+        if (key := _extra_twin_key(item)) is not None:
+            first[key] = min(first.get(key, item.name), item.name)
+    dropped = [
+        item
+        for item in items
+        if (key := _extra_twin_key(item)) is not None and first[key] != item.name
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(dropped)
+        items[:] = [item for item in items if item not in gone]
+
+
+def _extra_twin_key(item: pytest.Item) -> tuple[str, str] | None:
+    """(file, test) for a PostgreSQL twin of a test with other parameters; else None."""
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    if params.get("archive_kind") != "postgresql" or len(params) < 2:
+        return None
+    return item.nodeid.split("::")[0], getattr(item, "originalname", item.name)
 
 
 @pytest.fixture(scope="session")
