@@ -24,7 +24,7 @@ from crawler.page_surface import page_lines
 from crawler.rereading import StoredPageReader
 from crawler.spiders.base import SourceSpider
 from crawler.workers import Extractor
-from storage.db import Database
+from storage.db import Database, write_retrying
 from storage.errors import Unwritable
 from storage.fetch_states import Check, record_checks, record_failure
 from storage.records import FetchedPage
@@ -169,7 +169,7 @@ class PageSink:
             lambda s: results.append(record_page(s, page, self.run_id, rules, self.reader)),
         ):
             return
-        recorded = results[0]
+        recorded = results[-1]  # a retried write appended twice: the retry's is the truth
         match recorded.outcome:
             case Outcome.NEW_ARTICLE:
                 self.counts.add(item.source, "new_articles")
@@ -194,7 +194,7 @@ class PageSink:
         def work(session: Any) -> None:
             done.append(record_removal(session, item.url, item.fetched_at, notice, self.run_id))
 
-        if not self._write(item.source, item.url, work) or not done[0]:
+        if not self._write(item.source, item.url, work) or not done[-1]:
             return False
         self.counts.add(item.source, "removed")
         logger.info("removed %s: the page says: %s", item.url, notice)
@@ -214,8 +214,7 @@ class PageSink:
         unless no write can succeed any more (disk full): then the crawl stops."""
         if self.halted is None:
             try:
-                with self.db.transaction() as session:
-                    work(session)
+                write_retrying(self.db, work)
                 return True
             except Unwritable as exc:
                 self.halted = exc

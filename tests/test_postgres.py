@@ -7,6 +7,7 @@ database built by the migrations. Without PostgreSQL on the machine these tests 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +24,7 @@ from sqlalchemy import func, inspect, select, text
 from test_crawl import ARTICLE_PATHS, DEEPSEEK, EXPECTED
 
 from crawler.site_server import SiteServer
-from storage.db import MIGRATIONS, Database, open_database
+from storage.db import MIGRATIONS, Database, open_database, write_retrying
 from storage.errors import DatabaseError, NotFoundError
 from storage.fetch_states import Check, record_checks, validators_for
 from storage.filters import Filters
@@ -481,3 +482,38 @@ def test_search_reads_the_gin_index_and_the_index_can_be_rebuilt(db: Database) -
         assert [hit.versions for hit in search(session, "undated")] == [[1]]
         with pytest.raises(QueryError, match="nothing to search for in '!!!'"):
             search(session, "!!!")
+
+
+# --- two writers, one new article -------------------------------------------------------------
+
+
+def test_a_page_two_writers_store_at_once_is_stored_once(db: Database) -> None:
+    """Both find the article missing; the second's insert waits on the first's and then fails
+    its unique constraint: the retry finds the article there, and the page is not lost."""
+    other = open_database(db.url)
+    outcomes: list[Outcome] = []
+    failures: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            outcomes.append(write_retrying(other, lambda s: record_page(s, page("One.")).outcome))
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    thread = threading.Thread(target=second_writer)
+    try:
+        with db.transaction() as session:
+            assert record_page(session, page("One.")).outcome is Outcome.NEW_ARTICLE
+            thread.start()
+            waiting = "select count(*) from pg_locks where not granted"
+            with db.engine.connect() as watcher:  # until the second insert waits on ours
+                while not watcher.execute(text(waiting)).scalar() and thread.is_alive():
+                    watcher.commit()
+        thread.join()
+    finally:
+        other.close()
+    assert failures == []
+    assert outcomes == [Outcome.UNCHANGED]
+    with db.reading() as session:
+        assert session.scalar(select(func.count(Version.id))) == 1
+        assert session.scalar(select(func.count(Article.id))) == 1
