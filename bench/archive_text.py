@@ -6,7 +6,7 @@ now and then), versions that differ by a sentence or a number. So nothing here i
 
 - Sentences come from the repository's own texts (the DeepSeek fixture, the demo site's English
   articles and its GBK Chinese one) plus ``archive_sentences``. Every entity the real extractor
-  (``crawler.entities.find_entities``) finds in them becomes a typed slot, and every number and
+  (``crawler.entities.find.find_entities``) finds in them becomes a typed slot, and every number and
   date a slot of its own, so an article fills them with its own entities, in its own language's
   spelling (深度求索 in Chinese, DeepSeek in English), and with new figures.
 - Each template is tagged with the topics it is about (pricing, chips, ...): a story draws from
@@ -28,8 +28,8 @@ from functools import cache
 from pathlib import Path
 
 from bench import archive_sentences as extra
-from crawler.entities import KnowledgeBase, find_entities
-from crawler.entity_kb import Entity, is_cjk
+from crawler.entities.find import find_entities
+from crawler.entities.kb import Entity, KnowledgeBase, is_cjk
 from crawler.extract import Extraction, extract
 from storage.sentences import split_sentences
 

@@ -1,4 +1,4 @@
-"""Time crawler.entities.find_entities on a long English and a long Chinese article.
+"""Time crawler.entities.find.find_entities on a long English and a long Chinese article.
 
     python bench/entity_speed.py [--runs 5]
 
@@ -28,7 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from crawler import entity_zh
-from crawler.entities import KnowledgeBase, find_entities
+from crawler.entities.find import find_entities
+from crawler.entities.kb import KnowledgeBase
 from crawler.extract import Extraction, extract
 
 ROOT = Path(__file__).resolve().parent.parent

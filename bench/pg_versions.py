@@ -43,7 +43,7 @@ def _page(run: str, writer: int, i: int) -> FetchedPage:
         url=url,
         article_url=url,
         fetched_at=datetime.now(UTC),
-        html=f"<p>{text}</p>".encode(),
+        body=f"<p>{text}</p>".encode(),
         content=PageContent(title=f"Story {writer}-{i}", text=text, published=None),
     )
 

@@ -11,7 +11,7 @@ crawl_bench.py's corpus site, in one process with nothing else running (warm; th
   (getrusage) for --pages URLs minus its CPU for a tenth of them, so start-up cancels out;
 - extract: crawler.extract.extract, trafilatura's text with our options, the metadata
   (title, bylines, date, site name) and our checks; the metadata is also timed on its own;
-- entities: crawler.entities.find_entities on the extracted text and title;
+- entities: crawler.entities.find.find_entities on the extracted text and title;
 - store: storage.versions.record_page into a fresh SQLite file, a transaction a page, as a
   crawl stores.
 
@@ -45,7 +45,8 @@ from bench.corpus_site import CorpusSite, template
 from bench.crawl_baselines import BARE_FETCH, plain_extract
 from bench.extraction_quality import find_corpus, load
 from crawler.article import build_page
-from crawler.entities import KnowledgeBase, find_entities
+from crawler.entities.find import find_entities
+from crawler.entities.kb import KnowledgeBase
 from crawler.extract import _DATE_PARAMS, Extraction, extract
 from crawler.items import PageFetched
 from crawler.page_metadata import page_metadata
@@ -156,7 +157,7 @@ def store_ms(site: CorpusSite, count: int) -> float:
         if page is not None:
             built.append(page)
     pages = [
-        replace(p, url=URL.format(i), article_url=URL.format(i), html=p.html + b"<!-- %d -->" % i)
+        replace(p, url=URL.format(i), article_url=URL.format(i), body=p.body + b"<!-- %d -->" % i)
         for i, p in ((i, built[i % len(built)]) for i in range(count))
     ]
     with tempfile.TemporaryDirectory(prefix="stage-costs-") as scratch:

@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.dates import iso_datetime
-from crawler.entities import KnowledgeBase, Mention, find_entities
+from crawler.entities.find import Mention, find_entities
+from crawler.entities.kb import KnowledgeBase
 from crawler.extract import Extraction, ExtractionFailure, extract
 from crawler.items import PageFetched
 from crawler.urls import canonicalize, is_http_url, same_site
@@ -34,7 +35,7 @@ def build_page(item: PageFetched, kb: KnowledgeBase) -> FetchedPage | Extraction
         url=item.url,
         article_url=article_url,
         fetched_at=item.fetched_at,
-        html=item.body,
+        body=item.body,
         content=page_content(result, item.hints),
         etag=item.etag,
         last_modified=item.last_modified,

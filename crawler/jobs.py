@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.config import Config
-from crawler.toml_checks import parse_interval
+from crawler.config.toml_checks import parse_interval
 from storage.db import Database, open_database
-from storage.digest_runs import WrittenDigest, write_next_digest
+from storage.digest.runs import WrittenDigest, write_next_digest
 from storage.health_notices import record_changes, send_notice
 from storage.runs import close_stale_run, run_line, start_run
 
@@ -60,7 +60,7 @@ def digest_job(context: JobContext, now: datetime | None = None) -> WrittenDiges
         now or datetime.now(UTC),
         digest.formats,
         digest.output,
-        context.config.change_rules(),
+        context.config.noise_rules().by_source(),
         digest.webhooks,
         digest.emails,
     )

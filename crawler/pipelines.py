@@ -17,12 +17,12 @@ from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.article import MAX_UNRECOGNISED
+from crawler.claims import crawler_sink
 from crawler.config import Config
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
 from crawler.page_surface import page_lines
 from crawler.rereading import StoredPageReader
-from crawler.spiders.base import SourceSpider
 from crawler.workers import Extractor
 from storage.db import Database, write_retrying
 from storage.errors import Unwritable
@@ -161,7 +161,7 @@ class PageSink:
             self.counts.add(item.source, "skipped")
             logger.info("skipped %s: names no known entity (relevance = entities)", item.url)
             return
-        rules = self.config.rules_for(item.source)
+        rules = self.config.noise_rules().rules_for(item.source)
         results: list[Recorded] = []
         if not self._write(
             item.source,
@@ -233,22 +233,19 @@ class PageSink:
 
 
 class StorePipeline:
-    """Scrapy's end of the pipe: hands every item to the spider's PageSink."""
+    """Scrapy's end of the pipe: hands every item to the sink attached to its crawler
+    (crawler.claims.attach_sink: the crawl's PageSink, or a preview's PreviewSink)."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+        self.sink = crawler_sink(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     def close_spider(self) -> None:
-        spider = self.crawler.spider
-        assert isinstance(spider, SourceSpider)
-        spider.sink.flush_checks()
+        self.sink.flush_checks()
 
     async def process_item(self, item: Any) -> Any:
-        spider = self.crawler.spider
-        assert isinstance(spider, SourceSpider)
-        await spider.sink.handle_async(item)
+        await self.sink.handle_async(item)
         return item

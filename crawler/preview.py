@@ -21,6 +21,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
 from crawler.browser import check_browser, rendering
+from crawler.claims import attach_sink, crawler_sink
 from crawler.config import Config, SourceConfig
 from crawler.errors import CrawlRunError
 from crawler.extract import ExtractionFailure
@@ -103,11 +104,11 @@ class PreviewLinks(BaseSpiderMiddleware):
     drops all but the first; discovery requests (a linked feed, a child sitemap) pass."""
 
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
-        spider = self.crawler.spider
-        assert isinstance(spider, SourceSpider) and isinstance(spider.sink, PreviewSink)
+        sink = crawler_sink(self.crawler)
+        assert isinstance(sink, PreviewSink)
         if "hints" not in request.meta:
             return request
-        return request if spider.sink.listed(request) else None
+        return request if sink.listed(request) else None
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def run_preview(
         process = CrawlerProcess(settings)
         logging.getLogger("scrapy").setLevel(log_level)
         crawler = process.create_crawler(spider)
+        attach_sink(crawler, sink)
         process.crawl(
             crawler,
             source=source,

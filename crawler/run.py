@@ -15,6 +15,7 @@ from scrapy.crawler import CrawlerProcess
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.browser import BrowserMissingError, check_browser, needs_browser, rendering
+from crawler.claims import attach_sink
 from crawler.config import Config, SourceConfig
 from crawler.errors import CrawlRunError
 from crawler.pipelines import PageSink
@@ -115,6 +116,7 @@ def run_crawl(
             if source.render == "browser":  # only this source's crawler starts a browser
                 spider = rendering(spider, config.crawl, config.browser)
             crawler = process.create_crawler(spider)
+            attach_sink(crawler, sink)
             extra = {"urls": recheck[source.name]} if recheck else {}
             process.crawl(
                 crawler,

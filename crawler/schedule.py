@@ -17,8 +17,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler.config.toml_checks import parse_interval
 from crawler.jobs import JobContext, crawl_job, digest_job, recheck_job
-from crawler.toml_checks import parse_interval
 from storage.db import open_database
 from storage.runs import last_started
 

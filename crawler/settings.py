@@ -75,6 +75,7 @@ def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, A
         "EXTENSIONS_BASE": _base("EXTENSIONS_BASE"),
         "EXTENSIONS": {"crawler.politeness.PoliteThrottle": 0},
         "SPIDER_MIDDLEWARES_BASE": _base("SPIDER_MIDDLEWARES_BASE"),
+        # Scrapy imports this class by name; it finds its sink with crawler.claims.crawler_sink.
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 100},
         "DOWNLOADER_MIDDLEWARES_BASE": _base("DOWNLOADER_MIDDLEWARES_BASE"),
         "DOWNLOADER_MIDDLEWARES": {

@@ -28,8 +28,7 @@ from dataclasses import replace
 from types import ModuleType
 
 from crawler.article import build_page
-from crawler.entities import KnowledgeBase
-from crawler.entity_kb import Entity
+from crawler.entities.kb import Entity, KnowledgeBase
 from crawler.extract import ExtractionFailure
 from crawler.items import PageFetched
 from storage.records import FetchedPage
@@ -85,7 +84,7 @@ def _start(entities: Sequence[Entity]) -> None:
 def _build(item: PageFetched) -> FetchedPage | ExtractionFailure:
     assert _knowledge is not None, "worker not started"
     page = build_page(item, _knowledge)
-    return replace(page, html=b"") if isinstance(page, FetchedPage) else page
+    return replace(page, body=b"") if isinstance(page, FetchedPage) else page
 
 
 class Extractor:
@@ -144,7 +143,7 @@ class Extractor:
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
             return ExtractionFailure("extraction worker died (out of memory or a crash)")
-        return replace(page, html=item.body) if isinstance(page, FetchedPage) else page
+        return replace(page, body=item.body) if isinstance(page, FetchedPage) else page
 
     def close(self) -> None:
         if self._thread is not None:

@@ -22,6 +22,7 @@ The verdict is made once, here, when a version is stored, and recorded with it
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -65,6 +66,25 @@ class ChangeRules:
 
     def fingerprint(self, title: str, text: str) -> str:
         return fingerprint(self.strip(title), self.strip(text))
+
+
+@dataclass(frozen=True)
+class NoiseRules:
+    """Every source's noise rules: the global [changes] ignore patterns, then each source's own.
+
+    The config only parses the patterns; which text they make noise is storage's judgement, so
+    the rules are assembled here."""
+
+    common: tuple[re.Pattern[str], ...] = ()
+    own: Mapping[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+
+    def rules_for(self, source: str) -> ChangeRules:
+        """One source's rules (only the global ones for a source no longer configured)."""
+        return ChangeRules(self.common + self.own.get(source, ()))
+
+    def by_source(self) -> dict[str, ChangeRules]:
+        """Each listed source's rules, so diffs show what the stored summaries counted."""
+        return {name: self.rules_for(name) for name in self.own}
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.digest.notify import Delivery, EmailTarget, WebhookTarget, deliver
 from storage.health import source_health
 from storage.models import HealthChange
-from storage.notify import Delivery, EmailTarget, WebhookTarget, deliver
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def changes_between(session: Session, since: datetime, until: datetime) -> list[
 def send_notice(
     notice: HealthNotice, webhooks: Sequence[WebhookTarget], emails: Sequence[EmailTarget]
 ) -> list[Delivery]:
-    """Send one change through every channel (a failure is logged by storage.notify)."""
+    """Send one change through every channel (a failure is logged by storage.digest.notify)."""
     line = notice.line()
     return deliver(
         notice.payload(),

@@ -43,7 +43,7 @@ class FetchedPage:
     url: str  # as requested: its fetch state (validators, HTML hash) is kept under it
     article_url: str
     fetched_at: datetime
-    html: bytes
+    body: bytes  # the page as fetched (PageFetched.body); PageFetched.html is its decoded text
     content: PageContent
     etag: str | None = None
     last_modified: str | None = None

@@ -96,7 +96,7 @@ def record_page(
     if source_id is None:
         raise ValueError(f"source {page.source!r} is not stored; call ensure_source first")
     article = session.scalar(_ARTICLE, {"url": page.article_url})
-    sha = html_sha256(page.html)
+    sha = html_sha256(page.body)
     if article is None:
         recorded, article_id = _record_new_article(session, page, source_id, sha, run_id)
     elif page.alias and _primary_answered(article):
@@ -166,7 +166,7 @@ def _record_known_article(
     verdict = (
         judge(
             history,
-            NewState(content.title, content.text, page.html, page.final_url or page.url),
+            NewState(content.title, content.text, page.body, page.final_url or page.url),
             rules,
             reader,
         )
@@ -230,7 +230,7 @@ def _add_version(
         "site_name": content.site_name,
         "fingerprint": fingerprint(content.title, content.text),
         "hints": page.hints,
-        "html_id": _store_html(session, page.html, sha),
+        "html_id": _store_html(session, page.body, sha),
         "run_id": run_id,
         **verdict_columns(change, page.fetched_at),
     }

@@ -16,9 +16,9 @@ from crawler.config import (
     StorageConfig,
     load_config,
     parse_config,
-    parse_interval,
     resolve_db_url,
 )
+from crawler.config.toml_checks import parse_interval
 from crawler.errors import ConfigError
 
 # Line numbers matter: the expected messages below point into this text.

@@ -17,7 +17,7 @@ import lxml.html
 import pytest
 from markdown_it import MarkdownIt
 
-from storage.digest import (
+from storage.digest.build import (
     Digest,
     EditedArticle,
     EditedSentence,
@@ -28,7 +28,7 @@ from storage.digest import (
     TitleChange,
     entity_rank,
 )
-from storage.digest_formats import FORMATS, diff_json, digest_json, render_diff, render_digest
+from storage.digest.formats import FORMATS, diff_json, digest_json, render_diff, render_digest
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SINCE = datetime(2025, 1, 27, 9, 0, tzinfo=UTC)

@@ -23,9 +23,10 @@ from typing import Any
 import pytest
 from conftest import Labscope, source
 
-from crawler import entity_zh
 from crawler.charsets import decode_html
-from crawler.entities import Entity, KnowledgeBase, Mention, find_entities
+from crawler.entities import zh as entity_zh
+from crawler.entities.find import Mention, find_entities
+from crawler.entities.kb import Entity, KnowledgeBase
 from crawler.extract import Extraction, extract
 from crawler.site_server import SiteServer
 
@@ -225,7 +226,7 @@ def test_chinese_ordinary_words_are_not_models(kb: KnowledgeBase) -> None:
 
 def test_importing_jieba_raises_no_warning(tmp_path: Path) -> None:
     """jieba's sources warn when compiled (pip precompiles them, so force it here)."""
-    code = "from crawler.entity_zh import load; load()"
+    code = "from crawler.entities.zh import load; load()"
     env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, env=env
@@ -475,7 +476,8 @@ def test_the_demo_deepseek_page_gives_the_fixture_entities(kb: KnowledgeBase) ->
 def _loads_jieba(text: str) -> bool:
     """Whether finding Chinese names in `text` loads jieba (about 150 MB), in a fresh process."""
     code = (
-        "import sys; from crawler import entity_zh; from crawler.entities import KnowledgeBase; "
+        "import sys; from crawler.entities import zh as entity_zh; "
+        "from crawler.entities.kb import KnowledgeBase; "
         f"entity_zh.find_chinese({text!r}, KnowledgeBase.default()); "
         "print('jieba' in sys.modules)"
     )

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from test_fuzz import messy_text
 
 from crawler.config import Config, load_config, parse_config
-from crawler.entity_kb import KnowledgeBase
+from crawler.entities.kb import KnowledgeBase
 from crawler.errors import ConfigError
 
 FILE = Path("config.toml")

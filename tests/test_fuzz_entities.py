@@ -8,10 +8,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_fuzz import messy_text
 
-from crawler.entities import Entity, KnowledgeBase, find_entities
-from crawler.entity_kb import ENTITY_TYPES, key, lower
-from crawler.entity_names import find_names
-from crawler.entity_zh import find_chinese
+from crawler.entities.find import find_entities
+from crawler.entities.kb import ENTITY_TYPES, Entity, KnowledgeBase, key, lower
+from crawler.entities.names import find_names
+from crawler.entities.zh import find_chinese
 
 KB = KnowledgeBase.default()
 ALIASES = sorted(

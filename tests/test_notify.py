@@ -29,9 +29,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from crawler.config import load_config
 from crawler.errors import ConfigError
-from storage.digest import Digest, NewArticle
-from storage.digest_formats import digest_json, render_digest
-from storage.notify import Delivery, EmailTarget, WebhookTarget, deliver
+from storage.digest.build import Digest, NewArticle
+from storage.digest.formats import digest_json, render_digest
+from storage.digest.notify import Delivery, EmailTarget, WebhookTarget, deliver
 
 TITLE = "阿里巴巴发布通义千问 Qwen2.5-Max"
 SUBJECT = "labscope digest 2025-01-27 09:00 – 2025-01-28 09:00 UTC: 1 new, 0 edited · 千问"
@@ -157,7 +157,7 @@ def test_webhook_4xx_is_permanent(hook: Hook, caplog: pytest.LogCaptureFixture) 
     assert (result.ok, result.attempts) == (False, 1)
     assert result.error == "HTTP 400 Bad Request: go away please"
     assert delays == []
-    [record] = [r for r in caplog.records if r.name == "storage.notify"]
+    [record] = [r for r in caplog.records if r.name == "storage.digest.notify"]
     assert record.levelno == logging.WARNING
     assert record.getMessage() == f"webhook {hook.url()} failed after 1 attempt(s): {result.error}"
 

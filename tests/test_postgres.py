@@ -80,7 +80,7 @@ def page(
         url=url or article_url,
         article_url=article_url,
         fetched_at=at,
-        html=f"<p>{title}: {text}</p>".encode(),
+        body=f"<p>{title}: {text}</p>".encode(),
         content=PageContent(title=title, text=text, published=published, **extra),
         etag='"v1"',
         last_modified="Tue, 28 Jan 2025 09:00:00 GMT",
@@ -221,7 +221,7 @@ def test_a_failed_transaction_leaves_nothing_behind(db: Database) -> None:
 def test_json_binary_and_validators_round_trip(db: Database) -> None:
     html = "<html><p>深度求索发布了新模型。</p>".encode() * 500
     hints = {"via": "sitemap", "title": "月之暗面", "nested": {"n": 1, "list": [None, True]}}
-    p = dataclasses.replace(page("One."), html=html, hints=hints)
+    p = dataclasses.replace(page("One."), body=html, hints=hints)
     record(db, p)
     with db.reading() as session:
         version = session.scalars(select(Version)).one()

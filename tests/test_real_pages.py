@@ -15,6 +15,7 @@ import gzip
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -93,15 +94,18 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Any:
     run = labscope("crawl", "--json", timeout=300)
     assert run.code == 0 and "Traceback" not in run.stderr, run.stderr
     with sqlite3.connect(labscope.db) as db:
-        rows = db.execute("SELECT fetched_url, title, text, hints, language FROM versions")
+        rows = db.execute(
+            "SELECT fetched_url, title, text, hints, language, published FROM versions"
+        )
         versions = {
             url.removeprefix(site.url("")): {
                 "title": title,
                 "text": text,
                 "hints": json.loads(hints),
                 "language": language,
+                "published": published,
             }
-            for url, title, text, hints, language in rows
+            for url, title, text, hints, language, published in rows
         }
     yield Crawl(site, run.json(), versions)
     site.stop()
@@ -132,6 +136,9 @@ def test_articles_are_stored_without_their_chrome(crawl: Crawl, name: str) -> No
         assert version["title"] == expected["title"]
     if "language" in expected:
         assert version["language"] == expected["language"]
+    if "published" in expected:  # stored in UTC, without its offset
+        stored = datetime.fromisoformat(version["published"]).replace(tzinfo=UTC)
+        assert stored == datetime.fromisoformat(expected["published"])
     paragraphs = [squash(p) for p in expected["paragraphs"]]
     missing = [p for p in paragraphs if p not in text]
     assert len(missing) <= (1 - PARAGRAPHS_STORED) * len(paragraphs), missing
@@ -143,6 +150,22 @@ def test_articles_are_stored_without_their_chrome(crawl: Crawl, name: str) -> No
         assert len(chrome) <= expected["max_chrome_lines"], chrome
     for key, value in expected.get("hints", {}).items():
         assert version["hints"][key] == value
+
+
+@pytest.mark.parametrize("name", [n for n, e in EXPECTED.items() if "hidden_body" in e])
+def test_a_body_hidden_until_scripts_run_is_stored(crawl: Crawl, name: str) -> None:
+    """WeChat's server sends `#js_content` hidden by an inline style that its scripts lift, and
+    trafilatura prunes hidden elements (unless that would cut the page to a seventh), so the
+    capture tested must be the server's own bytes: the GNE capture was saved after the scripts
+    ran. Its paragraphs are held by test_articles_are_stored_without_their_chrome; here, that
+    the page is such a capture and that its body is what was stored."""
+    expected = EXPECTED[name]
+    page = recorded(name)
+    assert b"var biz = " in page and b"var msg_link = " in page  # WeChat's own page scripts
+    body = document_fromstring(page).get_element_by_id("js_content")
+    assert body.get("style") == expected["hidden_body"]
+    stored = crawl.versions[expected["served_at"]]["text"]
+    assert squash(expected["paragraphs"][-1]) in squash(stored)
 
 
 def test_a_delayed_refresh_is_recorded_not_followed(crawl: Crawl) -> None:

@@ -59,7 +59,7 @@ def page(
         url=url,
         article_url="https://s.example/a",
         fetched_at=at,
-        html=html if html is not None else f"<p>{text}</p>".encode(),
+        body=html if html is not None else f"<p>{text}</p>".encode(),
         content=PageContent(title=title, text=text, published=T0),
         etag='"v1"',
         last_modified="Tue, 28 Jan 2025 09:00:00 GMT",

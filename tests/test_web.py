@@ -30,7 +30,7 @@ from schemathesis.checks import positive_data_acceptance
 from crawler.demo import DEMO_SITE
 from crawler.site_server import SiteServer
 from storage.db import open_database
-from storage.digest_summary import summarize_digest
+from storage.digest.summary import summarize_digest
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 HOSTILE = "/news/2025/hostile.html"

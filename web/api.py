@@ -1,6 +1,6 @@
 """The JSON API under /api/: the CLI's `--json` shapes, from the same library calls.
 
-Each route answers with `ArchiveJSON`, the serialiser of the CLI (storage.digest_json.dumps),
+Each route answers with `ArchiveJSON`, the serialiser of the CLI (storage.digest.json.dumps),
 so times and Chinese text look the same in both; `response_model` only describes the shape in
 the OpenAPI document.
 """
@@ -15,9 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from crawler.entity_kb import ENTITY_TYPES
-from storage.digest import NO_RULES, build_digest, compare_versions
-from storage.digest_json import diff_json, digest_json, dumps
+from crawler.entities.kb import ENTITY_TYPES
+from storage.digest.build import NO_RULES, build_digest, compare_versions
+from storage.digest.json import diff_json, digest_json, dumps
 from storage.entities import EntityDetail, EntitySummary, entity_detail, list_entities
 from storage.health import SourceHealth, source_health
 from storage.queries import (
@@ -34,7 +34,7 @@ from storage.queries import (
 from storage.rechecks import next_check
 from storage.search import SearchHit, search
 from storage.stats import Stats, archive_stats
-from web.app import ArchiveDep, SessionDep
+from web.deps import ArchiveDep, SessionDep
 from web.params import (
     EditedParam,
     EntityParam,

@@ -7,26 +7,18 @@ with one line, as JSON under /api/ and as a page elsewhere; never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from crawler.entity_kb import KnowledgeBase
-from storage.changes import ChangeRules
-from storage.db import Database
 from storage.errors import DatabaseError, NotFoundError, StorageError
-from storage.models import Source
+from web import api, pages
+from web.deps import Archive
 from web.params import InputError
 
 # Scraped text is escaped, and this forbids what escaping could miss: no scripts at all, styles
@@ -42,49 +34,7 @@ SECURITY_HEADERS = {
 }
 
 
-@dataclass(frozen=True)
-class Archive:
-    """What every route reads: the database, and what the config says about reading it."""
-
-    db: Database
-    knowledge: KnowledgeBase
-    rules: Mapping[str, ChangeRules]  # each source's noise rules, so diffs match the summaries
-    recheck_steps: Sequence[tuple[timedelta, timedelta]]
-    source_names: Sequence[str] | None = None  # configured sources; None: every stored one
-
-    def entity_name(self, name: str) -> str:
-        """The canonical name for any alias ("月之暗面" -> "Moonshot AI")."""
-        entity = self.knowledge.lookup(name)
-        return entity.name if entity else name
-
-    def aliases(self, name: str) -> list[str]:
-        entity = self.knowledge.lookup(name)
-        return list(entity.aliases) if entity else []
-
-    def sources(self, session: Session) -> list[str]:
-        if self.source_names is not None:
-            return list(self.source_names)
-        return list(session.scalars(select(Source.name).order_by(Source.name)))
-
-
-def archive(request: Request) -> Archive:
-    found: Archive = request.app.state.archive
-    return found
-
-
-def reading(request: Request) -> Iterator[Session]:
-    """A read-only session per request, closed when the response is sent."""
-    with archive(request).db.reading() as session:
-        yield session
-
-
-ArchiveDep = Annotated[Archive, Depends(archive)]
-SessionDep = Annotated[Session, Depends(reading)]
-
-
 def create_app(archive: Archive) -> FastAPI:
-    from web import api, pages
-
     app = FastAPI(
         title="labscope",
         summary="The news about Chinese AI labs, every version of it, and what changed.",
@@ -140,9 +90,7 @@ def _answer(request: Request, status: int, message: str) -> Response:
     """One line: JSON for the API, an error page for people."""
     if request.url.path.startswith("/api/"):
         return JSONResponse({"detail": message}, status_code=status)
-    from web.pages import error_page
-
-    return error_page(request, status, message)
+    return pages.error_page(request, status, message)
 
 
 async def _storage_error(request: Request, exc: Exception) -> Response:

@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from crawler.entity_kb import ENTITY_TYPES
-from storage.digest import NO_RULES, compare_versions, full_diff
-from storage.digest_summary import summarize_digest
+from crawler.entities.kb import ENTITY_TYPES
+from storage.digest.build import NO_RULES, compare_versions, full_diff
+from storage.digest.summary import summarize_digest
 from storage.entities import entity_detail, list_entities
 from storage.health import source_health
 from storage.queries import (
@@ -29,7 +29,7 @@ from storage.queries import (
 )
 from storage.rechecks import next_check
 from storage.search import search
-from web.app import ArchiveDep, SessionDep
+from web.deps import ArchiveDep, SessionDep
 from web.diff_view import diff_rows
 from web.params import InputError, filters, moment, period
 from web.render import page

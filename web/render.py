@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from storage.digest_summary import DigestSummary
-from storage.digest_view import (
+from storage.digest.summary import DigestSummary
+from storage.digest.view import (
     finalize,
     flat,
     http_url,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -21,6 +21,9 @@ _KANA = re.compile("[\u3040-\u30ff]")
 _HANGUL = re.compile("[\uac00-\ud7af]")
 _ARTICLE_TYPE = re.compile("article|posting|^news$", re.IGNORECASE)  # og:type "news": NetEase
 _TITLE_SEPARATORS = "|:·•»-\u2013\u2014"  # also en and em dashes
+SCRIPT_TIMES = (re.compile(r"""\bvar\s+ct\s*=\s*["'](\d{10})["']"""),)
+"""Publication times a page gives only to its scripts, in Unix seconds: WeChat's ``var ct``
+(its ``#publish_time`` is written by those scripts, and htmldate reads no script)."""
 
 
 def title(tree: HtmlElement, page_title: str | None, site_name: str | None) -> str:
@@ -107,13 +110,23 @@ def iso(value: str | None) -> str | None:
 
 
 def published(tree: HtmlElement, entities: list[dict[str, Any]], date: str | None) -> str | None:
-    """trafilatura's (htmldate's) day, with the page's own timestamp when it names that day."""
+    """trafilatura's (htmldate's) day, with the page's own timestamp when it names that day;
+    without a day, the time the page's scripts are given (SCRIPT_TIMES)."""
     if not date:
-        return None
+        return script_time(tree)
     stated = iso(
         meta(tree, "article:published_time", "datepublished") or ld_value(entities, "datePublished")
     )
     return stated if stated and stated.startswith(date) else date
+
+
+def script_time(tree: HtmlElement) -> str | None:
+    """The first SCRIPT_TIMES timestamp in the page's inline scripts, as ISO 8601 in UTC."""
+    for script in tree.iter("script"):
+        for pattern in SCRIPT_TIMES:
+            if script.text and (found := pattern.search(script.text)):
+                return datetime.fromtimestamp(int(found[1]), UTC).isoformat()
+    return None
 
 
 def language(tree: HtmlElement, text: str) -> str | None:

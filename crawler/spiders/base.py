@@ -7,7 +7,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 import scrapy
 from lxml import etree
@@ -20,13 +20,13 @@ from twisted.python.failure import Failure
 
 from crawler.browser import render_meta
 from crawler.charsets import decode_html
-from crawler.config import Config, SourceConfig
+from crawler.claims import Claims, ValidatorLookup
+from crawler.config import SourceConfig
 from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged
 from crawler.refresh import REFRESH_HINT
 from crawler.spiders.reasons import failure_reason, status_reason
 from crawler.urls import canonicalize, is_http_url
 from storage.fetch_states import Validators
-from storage.runs import RunCounts
 
 # Statuses the spider wants to see itself instead of having them filtered out; 3xx are followed.
 HANDLED_STATUSES = [304, *range(400, 600)]
@@ -35,26 +35,10 @@ MAX_URL_LENGTH = 2048
 # The fetch_states.etag and .last_modified columns' size (storage/models.py).
 MAX_VALIDATOR_LENGTH = 512
 
-# URLs -> what the archive knows of each (absent: never fetched); called for a batch of URLs.
-ValidatorLookup = Callable[[list[str]], dict[str, Validators]]
 LOOKUP_BATCH = 200
 Item = PageFetched | PageUnchanged | PageFailed | PageSkipped
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 ENTITIES_REFUSED = "XML entity declarations refused (entity expansion and external entities)"
-
-
-class Sink(Protocol):
-    """Where a spider's items go: the crawl's PageSink (the database), or `labscope try`'s
-    PreviewSink (nothing stored); the spiders and the item pipeline are the same for both."""
-
-    config: Config
-    counts: RunCounts
-
-    def claim(self, url: str, source: str) -> bool: ...
-
-    async def handle_async(self, item: Any) -> None: ...
-
-    def flush_checks(self) -> None: ...
 
 
 class SourceSpider(scrapy.Spider):
@@ -71,7 +55,7 @@ class SourceSpider(scrapy.Spider):
     def __init__(
         self,
         source: SourceConfig,
-        sink: Sink,
+        sink: Claims,
         validators: ValidatorLookup,
         max_bytes: int,
         **kwargs: Any,
