@@ -27,7 +27,9 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
     if as_json:
         print_json([dataclasses.asdict(row) for row in rows])
         return
-    table = Table("Run", "Started", "Status", "Trigger", "Fetched", "New", "Versions", "Failed")
+    table = Table(
+        "Run", "Started", "Status", "Trigger", "Fetched", "New", "Versions", "Failed", "Worker"
+    )
     for r in rows:
         table.add_row(
             str(r.id),
@@ -38,6 +40,7 @@ def runs(obj: Context, limit: int, as_json: bool) -> None:
             str(r.new_articles),
             str(r.new_versions),
             str(r.failed),
+            r.worker or "-",
         )
     out.print(fitted(table))
 
@@ -54,7 +57,9 @@ def sources(obj: Context, as_json: bool) -> None:
     if as_json:
         print_json([dataclasses.asdict(row) for row in rows])
         return
-    table = Table("Source", "Health", "Articles", "Last run", "Last success", "Note / last error")
+    table = Table(
+        "Source", "Health", "Articles", "Last run", "Worker", "Last success", "Note / last error"
+    )
     for row in rows:
         style = {"ok": "green", "failing": "red", "empty": "yellow"}.get(row.health, "dim")
         table.add_row(
@@ -62,6 +67,7 @@ def sources(obj: Context, as_json: bool) -> None:
             f"[{style}]{row.health}[/{style}]",
             str(row.articles),
             when(row.last_run),
+            row.last_worker or "-",
             when(row.last_success),
             escape(row.note or row.last_error or ""),
         )

@@ -25,7 +25,7 @@ from crawler.items import PageFailed, PageFetched, PageSkipped, PageUnchanged, S
 from crawler.page_surface import page_lines
 from crawler.rereading import StoredPageReader
 from crawler.workers import Extractor
-from storage.db import Database
+from storage.db import Database, write_retrying
 from storage.errors import Unwritable
 from storage.fetch_states import Check, record_checks, record_failure
 from storage.records import FetchedPage
@@ -190,7 +190,7 @@ class PageSink:
             lambda s: results.append(record_page(s, page, self.run_id, rules, self.reader)),
         ):
             return
-        recorded = results[0]
+        recorded = results[-1]  # a retried write appended twice: the retry's is the truth
         pages.info("page of %s: %s %s", item.source, item.url, _OUTCOMES[recorded.outcome])
         match recorded.outcome:
             case Outcome.NEW_ARTICLE:
@@ -216,7 +216,7 @@ class PageSink:
         def work(session: Any) -> None:
             done.append(record_removal(session, item.url, item.fetched_at, notice, self.run_id))
 
-        if not self._write(item.source, item.url, work) or not done[0]:
+        if not self._write(item.source, item.url, work) or not done[-1]:
             return False
         self.counts.add(item.source, "removed")
         pages.info("page of %s: %s removed", item.source, item.url)
@@ -238,8 +238,7 @@ class PageSink:
         unless no write can succeed any more (disk full): then the crawl stops."""
         if self.halted is None:
             try:
-                with self.db.transaction() as session:
-                    work(session)
+                write_retrying(self.db, work)
                 return True
             except Unwritable as exc:
                 self.halted = exc

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseError, Unwritable
@@ -35,6 +35,7 @@ _DRIVER_PACKAGES = {
     "cx_Oracle": "cx-Oracle",
 }
 WRITE_OPTION = "labscope_write"
+T = TypeVar("T")
 
 
 class Database:
@@ -96,6 +97,22 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def write_retrying(db: Database, work: Callable[[Session], T]) -> T:
+    """`work` in a transaction, run once more if another writer stored the same row first.
+
+    On PostgreSQL two crawls (two hosts sharing the archive, or a manual crawl beside the
+    scheduler) can both find an article missing and both insert it: the unique constraints let
+    one commit and fail the other with an IntegrityError. The retry, in a new transaction, finds
+    the row there and records the page against it (usually: unchanged), so the page is neither
+    lost nor stored twice. SQLite's up-front write lock never lets the race happen."""
+    try:
+        with db.transaction() as session:
+            return work(session)
+    except IntegrityError:
+        with db.transaction() as session:
+            return work(session)
 
 
 ANALYSIS_LIMIT = 400

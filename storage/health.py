@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from storage.article_sources import article_counts
 from storage.models import CrawlRun
+from storage.runs import worker_name
 
 FAILING_RUNS = 3
 Health = Literal["ok", "failing", "empty", "never crawled"]
@@ -32,6 +33,7 @@ class SourceHealth:
     last_error: str | None
     failed_in_a_row: int
     found_last: int | None  # article URLs its last run found
+    last_worker: str | None = None  # "host:pid" of the process that ran its last run
 
 
 def source_health(session: Session, names: Sequence[str], recent: int = 500) -> list[SourceHealth]:
@@ -74,7 +76,7 @@ def _judge(name: str, runs: list[CrawlRun], articles: int) -> SourceHealth:
         )
     return SourceHealth(
         name, health, note, articles, runs[0].started, last_success, last_error,
-        failed_in_a_row, found_last,
+        failed_in_a_row, found_last, worker_name(runs[0].host, runs[0].pid),
     )  # fmt: skip
 
 

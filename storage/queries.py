@@ -13,6 +13,7 @@ from storage.errors import NotFoundError
 from storage.filters import EDIT_KINDS, NO_FILTERS, Filters
 from storage.models import Article, CrawlRun, FetchState, Source, Version
 from storage.removals import Removal, removals
+from storage.runs import worker_name
 
 # Ids are INTEGER columns: PostgreSQL refuses a larger number ("integer out of range") where
 # SQLite would find nothing, so a larger number is no id; it is still looked up as a URL.
@@ -87,6 +88,7 @@ class RunSummary:
     failed: int
     errors: list[dict[str, str]]
     notes: list[dict[str, str]]
+    worker: str | None = None  # "host:pid" of the process that ran it: several hosts share one
 
 
 def _latest_versions() -> Select[int, int, int]:
@@ -252,6 +254,7 @@ def list_runs(session: Session, *, limit: int | None = 20) -> list[RunSummary]:
             failed=run.failed,
             errors=list(run.errors),
             notes=list(run.notes),
+            worker=worker_name(run.host, run.pid),
         )
         for run in session.scalars(query)
     ]

@@ -195,3 +195,12 @@ def last_started(session: Session, recent: int = 2000) -> dict[str, datetime]:
         for name in sources:
             latest.setdefault(name, started)
     return latest
+
+
+def worker_name(host: str | None, pid: int | None) -> str | None:
+    """How `runs` and `sources` name the process that ran a crawl ("host:pid"): with a shared
+    PostgreSQL archive, crawls and schedulers on several hosts write to one history. None for
+    runs from before migration 0007 recorded it."""
+    if host is None and pid is None:
+        return None
+    return f"{host or '?'}:{pid if pid is not None else '?'}"

@@ -2,7 +2,8 @@
 
 On SQLite an FTS5 index (`search_index`, rowid = version id, contentless: the text is already
 in `versions`) is written in the same transaction that stores a version, and ranked by BM25
-with the title weighted above the body. Other databases get the same query language as SQL LIKE
+with the title weighted above the body. PostgreSQL has its own tsvector index with the same
+words (storage/search_pg.py). Other databases get the same query language as SQL LIKE
 conditions: correct, unranked (newest first), and slower on a large archive.
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
+from storage import search_pg
 from storage.filters import NO_FILTERS, Filters
 from storage.models import Article, Version
 from storage.new_version import NewVersion
@@ -58,13 +60,18 @@ class SearchHit:
 
 
 def index_version(session: Session, version: NewVersion, previous: Version | None) -> None:
-    """Add a new version to the search indexes (SQLite only), in the caller's transaction.
+    """Add a new version to the search indexes (SQLite and PostgreSQL), in the caller's
+    transaction.
 
     `search_index` keeps every version; `search_latest` (rowid = article id) only the newest,
     so a search of the latest versions ranks a third as many rows. Both are contentless, so
     the entry of the version it replaces is removed by giving FTS5 that version's text again.
+    PostgreSQL keeps every version and joins to the articles' latest version instead.
     """
-    if session.get_bind().dialect.name != "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        search_pg.index_version(session, version.id, version.title, version.text)
+    if dialect != "sqlite":
         return
     row = {"id": version.id, "title": spaced(version.title), "text": spaced(version.text)}
     connection = session.connection()
@@ -81,7 +88,10 @@ def index_version(session: Session, version: NewVersion, previous: Version | Non
 
 def rebuild_index(session: Session, batch: int = 2000) -> int:
     """Index every stored version again (after a bulk load or a damaged index)."""
-    if session.get_bind().dialect.name != "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return search_pg.rebuild_index(session, batch)
+    if dialect != "sqlite":
         return 0
     for table in ("search_index", "search_latest"):  # a contentless table empties this way
         session.execute(text(f"INSERT INTO {table} ({table}) VALUES ('delete-all')"))
@@ -147,6 +157,8 @@ def _ranked(session: Session, node: Any, window: int, all_versions: bool) -> lis
             ).all()
         )
         return [v for v in (latest.get(article_id) for article_id in ids) if v is not None]
+    if session.get_bind().dialect.name == "postgresql":
+        return search_pg.ranked(session, node, window, all_versions)
     newest = func.coalesce(Version.published, Version.fetched_at).desc()
     query = select(Version.id).where(to_like(node, Version.title, Version.text))
     return list(session.scalars(query.order_by(newest, Version.id.desc()).limit(window)))
@@ -201,6 +213,8 @@ def _matching_numbers(session: Session, node: Any, articles: list[int]) -> dict[
             {"m": to_fts(node)},
         )
         matching = {vid for (vid,) in rows}
+    elif session.get_bind().dialect.name == "postgresql":
+        matching = search_pg.matching(session, node, candidates)
     else:
         like = select(Version.id).where(
             Version.id.in_(candidates), to_like(node, Version.title, Version.text)

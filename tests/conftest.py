@@ -1,4 +1,11 @@
-"""Shared test parts: the fixture site on 127.0.0.1, config files, and the CLI in a subprocess."""
+"""Shared test parts: the fixture site on 127.0.0.1, config files, and the CLI in a subprocess.
+
+Archive parity: in the modules named in PARITY_MODULES every test that uses the `labscope`
+fixture (or asks for `archive_kind`) runs twice, on SQLite and on a database of the session's
+throwaway PostgreSQL server (tests/pg.py); a test parametrized otherwise too has one PostgreSQL
+twin, its first case. A test that reads the SQLite file itself is marked `sqlite_only` and runs
+once.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+from pg import Cluster, postgres_cluster
 
 from crawler.demo import DEMO_SITE
 from crawler.site_server import SiteServer
@@ -27,6 +35,74 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
 ARTICLES = 40  # how many many_articles() makes by default
 TEMPLATE = "/news/2025/deepseek-emerges.html"
+# The storage, change, search, digest and web tests: they run on both archives.
+PARITY_MODULES = frozenset(
+    {"test_storage", "test_changes", "test_search", "test_digest_formats", "test_web"}
+)
+ARCHIVES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: reads the SQLite file; no PostgreSQL twin")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run a parity module's archive tests on SQLite and on PostgreSQL (module scope: a module
+    fixture such as test_web's served archive is built once per archive)."""
+    if (
+        metafunc.module.__name__ in PARITY_MODULES
+        and "archive_kind" in metafunc.fixturenames
+        and metafunc.definition.get_closest_marker("sqlite_only") is None
+    ):
+        metafunc.parametrize("archive_kind", ARCHIVES, indirect=True, scope="module")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test parametrized otherwise too gets one PostgreSQL twin (the case whose id sorts
+    first, whatever the run's order), not one per case: the cases vary what the test feeds in,
+    the twin checks the archive underneath."""
+    first: dict[tuple[str, str], str] = {}
+    for item in items:
+        if (key := _extra_twin_key(item)) is not None:
+            first[key] = min(first.get(key, item.name), item.name)
+    dropped = [
+        item
+        for item in items
+        if (key := _extra_twin_key(item)) is not None and first[key] != item.name
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(dropped)
+        items[:] = [item for item in items if item not in gone]
+
+
+def _extra_twin_key(item: pytest.Item) -> tuple[str, str] | None:
+    """(file, test) for a PostgreSQL twin of a test with other parameters; else None."""
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    if params.get("archive_kind") != "postgresql" or len(params) < 2:
+        return None
+    return item.nodeid.split("::")[0], getattr(item, "originalname", item.name)
+
+
+@pytest.fixture(scope="session")
+def archive_kind(request: pytest.FixtureRequest) -> str:
+    """ "sqlite" unless the test is one of a parity module's PostgreSQL twins."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the session (skips when the machine has none)."""
+    yield from postgres_cluster()
+
+
+def archive_url(request: pytest.FixtureRequest, kind: str, hint: str) -> str | None:
+    """A fresh PostgreSQL database's URL for a PostgreSQL twin; None means the config's SQLite."""
+    if kind != "postgresql":
+        return None
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database(hint)
 
 
 @pytest.fixture
@@ -53,6 +129,12 @@ class Labscope:
 
     config: Path
     db: Path
+    archive: str | None = None  # a PostgreSQL URL; None: the SQLite file `db`
+
+    @property
+    def url(self) -> str:
+        """The archive's SQLAlchemy URL, for opening it from the test itself."""
+        return self.archive or f"sqlite:///{self.db}"
 
     def __call__(self, *args: str, timeout: float = 120, columns: int | None = None) -> Result:
         env = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -73,15 +155,17 @@ class Labscope:
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def write_config(self, sources: str, crawl: str = "delay = 0\ntimeout = 5") -> None:
+        url = self.archive or f"sqlite:///{self.db.name}"  # relative: the config's folder
         self.config.write_text(
-            f'[storage]\nurl = "sqlite:///{self.db.name}"\n\n[crawl]\n{crawl}\n\n{sources}',
+            f'[storage]\nurl = "{url}"\n\n[crawl]\n{crawl}\n\n{sources}',
             encoding="utf-8",
         )
 
 
 @pytest.fixture
-def labscope(tmp_path: Path) -> Labscope:
-    return Labscope(tmp_path / "config.toml", tmp_path / "labscope.db")
+def labscope(tmp_path: Path, archive_kind: str, request: pytest.FixtureRequest) -> Labscope:
+    archive = archive_url(request, archive_kind, request.node.name)
+    return Labscope(tmp_path / "config.toml", tmp_path / "labscope.db", archive)
 
 
 def source(name: str, kind: str, url: str, follow: str | None = None) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import sqlite3
 
 import pytest
 from conftest import FIXTURES, Labscope, source
 from lxml import etree
 from lxml import html as lxml_html
+from sqlalchemy import text
 from test_web import Served, serving
 
 from crawler.site_server import SiteServer
@@ -33,8 +33,13 @@ def edited() -> bytes:
 
 
 def events(labscope: Labscope) -> list[tuple[str, str | None]]:
-    with sqlite3.connect(labscope.db) as conn:
-        return conn.execute("select kind, edit_kind from events order by id").fetchall()
+    database = open_database(labscope.url)
+    try:
+        with database.reading() as session:
+            rows = session.execute(text("select kind, edit_kind from events order by id"))
+            return [(kind, edit_kind) for kind, edit_kind in rows]
+    finally:
+        database.close()
 
 
 def crawl(labscope: Labscope) -> dict[str, object]:
@@ -265,8 +270,12 @@ def test_a_first_crawl_is_a_baseline_counted_in_one_line(
 ) -> None:
     """The first crawl's entities are one "Baseline" line in every format, not new-entity
     items; the entities a later crawl brings are listed as ever."""
-    with sqlite3.connect(deepseek.db) as conn:
-        (known,) = conn.execute("select count(*) from entities").fetchone()
+    database = open_database(deepseek.url)
+    try:
+        with database.reading() as session:
+            known = session.execute(text("select count(*) from entities")).scalar_one()
+    finally:
+        database.close()
     assert known > 10
     line = f"Baseline: {known} entities first seen in the first crawl of deepseek"
     first = deepseek("digest", "--json").json()
@@ -282,8 +291,8 @@ def test_a_first_crawl_is_a_baseline_counted_in_one_line(
     assert later["baseline"] == first["baseline"]  # the same period: still counted once
     assert set(EXPECTED["new_entities"]) <= {e["name"] for e in later["new_entities"]}
     assert len(later["new_entities"]) < known
-    text = deepseek("digest").stdout
-    assert "New entities" in text and text.index(line) < text.index("New entities")
+    shown = deepseek("digest").stdout
+    assert "New entities" in shown and shown.index(line) < shown.index("New entities")
 
 
 def test_removed_then_restored(site: SiteServer, deepseek: Labscope) -> None:
@@ -536,7 +545,7 @@ def test_min_change_still_loads_and_says_it_is_ignored(
     labscope.write_config(
         "[changes]\nmin_change = 40\n\n" + source("deepseek", "page", site.url(DEEPSEEK))
     )
-    open_database(f"sqlite:///{labscope.db}").close()  # an empty archive to read
+    open_database(labscope.url).close()  # an empty archive to read
     result = labscope("articles", "--json")
     assert result.code == 0 and result.json() == []
     assert result.stderr.count("min_change is no longer used and is ignored") == 1

@@ -124,6 +124,25 @@ def test_demo_crawls_the_bundled_site(labscope: Labscope, tmp_path: Path) -> Non
     assert runs[0]["trigger"] == "demo" and runs[0]["status"] == "finished"
 
 
+def test_runs_and_sources_name_the_worker_that_ran_each_crawl(
+    site: SiteServer, labscope: Labscope
+) -> None:
+    """Crawls from several hosts share a PostgreSQL archive: each run says whose it was."""
+    labscope.write_config(source("deepseek", "page", site.url("/news/2025/deepseek-emerges.html")))
+    pids = set()
+    for _ in range(2):
+        assert labscope("crawl").code == 0
+        (newest, *_) = labscope("runs", "--json").json()
+        host, _, pid = newest["worker"].rpartition(":")
+        assert host == socket.gethostname() and pid.isdigit() and int(pid) != os.getpid()
+        pids.add(pid)
+    assert len(pids) == 2  # one process per crawl, each named
+    (health,) = labscope("sources", "--json").json()
+    assert health["last_worker"] == newest["worker"]
+    assert "Worker" in labscope("runs", columns=200).stdout
+    assert newest["worker"] in labscope("sources", columns=200).stdout
+
+
 def test_demo_on_a_busy_port(labscope: Labscope, tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

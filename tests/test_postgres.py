@@ -7,6 +7,7 @@ database built by the migrations. Without PostgreSQL on the machine these tests 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -17,13 +18,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import Labscope, source
-from pg import Cluster, postgres_cluster
+from conftest import FIXTURES, Labscope, source
+from pg import Cluster
 from sqlalchemy import func, inspect, select, text
 from test_crawl import ARTICLE_PATHS, DEEPSEEK, EXPECTED
 
 from crawler.site_server import SiteServer
-from storage.db import MIGRATIONS, Database, open_database
+from storage.db import MIGRATIONS, Database, open_database, write_retrying
 from storage.errors import DatabaseError, NotFoundError
 from storage.fetch_states import Check, record_checks, validators_for
 from storage.filters import Filters
@@ -32,15 +33,13 @@ from storage.models import Article, Base, FetchState, HtmlBlob, Version
 from storage.queries import article_detail, find_article, list_articles, list_runs
 from storage.records import FetchedPage, PageContent
 from storage.runs import RunCounts, finish_run, start_run
+from storage.search import rebuild_index, search
+from storage.search_query import QueryError
 from storage.versions import Outcome, ensure_source, record_page
 
 T0 = datetime(2025, 1, 28, 9, tzinfo=UTC)
+REMOVED = "This background is crucial for understanding the evolving dynamics"
 BEIJING = timezone(timedelta(hours=8))
-
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
-    yield from postgres_cluster()
 
 
 @pytest.fixture
@@ -108,10 +107,14 @@ def fill(db: Database) -> None:
 
 def test_migrations_build_the_schema_and_match_the_models(db: Database) -> None:
     tables = set(inspect(db.engine).get_table_names())
-    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    assert tables == set(Base.metadata.tables) | {"alembic_version", "search_documents"}
     with db.engine.connect() as connection:
         assert connection.dialect.name == "postgresql"
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(
+            connection,  # the search index is the migrations' own, as FTS5's tables on SQLite
+            opts={"include_name": lambda name, kind, _: not str(name).startswith("search_")},
+        )
+        diff = compare_metadata(context, Base.metadata)
         types = dict(
             connection.execute(
                 text(
@@ -387,3 +390,130 @@ def test_crawl_into_postgresql_through_the_cli(
     assert found("Feldgoise", "--entity", "月之暗面") == ["deepseek-emerges.html"]
     digest = labscope("--db", pg_url, "digest", "--format", "json")
     assert digest.code == 0 and len(digest.json()["new_articles"]) == 6
+
+
+# --- search: PostgreSQL's own index, the same answers as FTS5 ---------------------------------
+
+PARITY_QUERIES = (
+    "Janus",
+    "janus",
+    '"venture capital"',
+    '"capital venture"',
+    "Qwe*",
+    "AI",
+    "lab",  # a word, not the letters inside "labs" or "collaboration"
+    "art",
+    "model",
+    "Qwen",
+    "2025",
+    "月之暗面",
+    "深度求索",
+    "百度",  # two characters: what a trigram index would miss
+    "模型",
+    "DeepSeek NOT Feldgoise",
+    "Feldgoise OR Tsinghua",
+    "(DeepSeek OR Qwen) AND model*",
+    f'"{REMOVED}"',
+)
+
+
+def _searched(url: str) -> list[tuple[str, bool, set[tuple[str, tuple[int, ...]]]]]:
+    """Every parity query's hits (URL and matching version numbers), latest and all versions."""
+    database = open_database(url)
+    try:
+        with database.reading() as session:
+            return [
+                (
+                    query,
+                    every,
+                    {
+                        (hit.url.rsplit("/", 1)[-1], tuple(hit.versions))
+                        for hit in search(session, query, all_versions=every, limit=100)
+                    },
+                )
+                for query in PARITY_QUERIES
+                for every in (False, True)
+            ]
+    finally:
+        database.close()
+
+
+def test_search_answers_as_on_sqlite(site: SiteServer, tmp_path: Path, pg_url: str) -> None:
+    """The fixture site crawled twice (DeepSeek edited between) into each archive."""
+    lite = Labscope(tmp_path / "lite" / "config.toml", tmp_path / "lite" / "labscope.db")
+    pg = Labscope(tmp_path / "pg" / "config.toml", tmp_path / "pg" / "labscope.db", pg_url)
+    sources = source("listing", "listing", site.url("/news/index.html"), ARTICLE_PATHS)
+    for archive in (lite, pg):
+        archive.config.parent.mkdir()
+        archive.write_config(sources)
+        assert archive("crawl").code == 0
+    site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes())
+    for archive in (lite, pg):
+        assert archive("crawl", "--json").json()["new_versions"] == 1
+    on_sqlite, on_postgresql = _searched(lite.url), _searched(pg.url)
+    assert on_postgresql == on_sqlite
+    answers = {(query, every): hits for query, every, hits in on_postgresql}
+    assert answers[("月之暗面", False)] == {("baidu-ernie.gbk.html", (1,))}
+    assert answers[("百度", False)] == {("baidu-ernie.gbk.html", (1,))}
+    assert answers[(f'"{REMOVED}"', False)] == set()
+    assert answers[(f'"{REMOVED}"', True)] == {("deepseek-emerges.html", (1,))}
+    assert ("deepseek-emerges.html", (2,)) in answers[('"venture capital"', False)]
+
+
+def test_search_reads_the_gin_index_and_the_index_can_be_rebuilt(db: Database) -> None:
+    fill(db)
+    with db.reading() as session:
+        session.execute(text("SET enable_seqscan = off"))  # a tiny table: make the plan tell
+        plan = "\n".join(
+            row[0]
+            for row in session.execute(
+                text(
+                    "EXPLAIN SELECT version_id FROM search_documents "
+                    "WHERE doc @@ to_tsquery('simple', 'two')"
+                )
+            )
+        )
+        assert "search_documents_doc" in plan
+        assert {hit.url for hit in search(session, "Two")} == {"https://s.example/a"}
+        assert search(session, "one", all_versions=True)[0].versions == [1, 2]
+    with db.transaction() as session:
+        assert rebuild_index(session) == 4
+    with db.reading() as session:
+        assert [hit.versions for hit in search(session, "undated")] == [[1]]
+        with pytest.raises(QueryError, match="nothing to search for in '!!!'"):
+            search(session, "!!!")
+
+
+# --- two writers, one new article -------------------------------------------------------------
+
+
+def test_a_page_two_writers_store_at_once_is_stored_once(db: Database) -> None:
+    """Both find the article missing; the second's insert waits on the first's and then fails
+    its unique constraint: the retry finds the article there, and the page is not lost."""
+    other = open_database(db.url)
+    outcomes: list[Outcome] = []
+    failures: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            outcomes.append(write_retrying(other, lambda s: record_page(s, page("One.")).outcome))
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    thread = threading.Thread(target=second_writer)
+    try:
+        with db.transaction() as session:
+            assert record_page(session, page("One.")).outcome is Outcome.NEW_ARTICLE
+            thread.start()
+            waiting = "select count(*) from pg_locks where not granted"
+            with db.engine.connect() as watcher:  # until the second insert waits on ours
+                while not watcher.execute(text(waiting)).scalar() and thread.is_alive():
+                    watcher.commit()
+        thread.join()
+    finally:
+        other.close()
+    assert failures == []
+    assert outcomes == [Outcome.UNCHANGED]
+    with db.reading() as session:
+        assert session.scalar(select(func.count(Version.id))) == 1
+        assert session.scalar(select(func.count(Article.id))) == 1

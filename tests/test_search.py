@@ -28,9 +28,12 @@ REMOVED = "This background is crucial for understanding the evolving dynamics"
 def archive(site: SiteServer, labscope: Labscope) -> Labscope:
     """The six fixture articles, the DeepSeek one edited once (so it has two versions)."""
     labscope.write_config(source("site", "listing", site.url("/news/index.html"), ARTICLES))
-    assert labscope("crawl").code == 0
+    first = labscope("crawl")
+    assert first.code == 0, first.stderr
     site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes())
-    assert labscope("crawl", "--json").json()["new_versions"] == 1
+    second = labscope("crawl", "--json")
+    assert second.code == 0, second.stderr
+    assert second.json()["new_versions"] == 1
     return labscope
 
 
@@ -200,15 +203,18 @@ def test_the_search_migration_indexes_an_existing_archive(tmp_path: Path) -> Non
 def test_rebuilding_the_index_of_a_filled_archive(archive: Labscope) -> None:
     from storage.search import rebuild_index, search
 
-    db = open_database(f"sqlite:///{archive.db}")
-    with db.transaction() as session:
-        assert rebuild_index(session) == 7
-    with db.reading() as session:
-        assert [hit.url.rsplit("/", 1)[-1] for hit in search(session, "月之暗面")] == [
-            "baidu-ernie.gbk.html"
-        ]
-        assert search(session, f'"{REMOVED}"') == []
-        assert search(session, f'"{REMOVED}"', all_versions=True)[0].versions == [1]
+    db = open_database(archive.url)
+    try:
+        with db.transaction() as session:
+            assert rebuild_index(session) == 7
+        with db.reading() as session:
+            assert [hit.url.rsplit("/", 1)[-1] for hit in search(session, "月之暗面")] == [
+                "baidu-ernie.gbk.html"
+            ]
+            assert search(session, f'"{REMOVED}"') == []
+            assert search(session, f'"{REMOVED}"', all_versions=True)[0].versions == [1]
+    finally:
+        db.close()  # PostgreSQL's connections warn when left to the garbage collector
 
 
 @pytest.mark.parametrize(
@@ -223,7 +229,7 @@ def test_rebuilding_the_index_of_a_filled_archive(archive: Labscope) -> None:
 def test_oversized_queries_are_one_line(labscope: Labscope, query: str, message: str) -> None:
     """A RecursionError (internal error) and multi-second queries before the caps."""
     labscope.write_config("")
-    open_database(f"sqlite:///{labscope.db}").close()  # an empty archive: the query is refused
+    open_database(labscope.url).close()  # an empty archive: the query is refused
     result = labscope("search", query)
     assert result.code == 2 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import pytest
 import schemathesis
-from conftest import FIXTURES, ROOT, Labscope, source
+from conftest import FIXTURES, ROOT, Labscope, archive_url, source
 from hypothesis import HealthCheck, given, settings
 from lxml import etree
 from lxml import html as lxml_html
@@ -90,10 +90,13 @@ def _hostile_page() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(
+    tmp_path_factory: pytest.TempPathFactory, archive_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("web")
     site = SiteServer(DEMO_SITE).start()
-    labscope = Labscope(folder / "config.toml", folder / "labscope.db")
+    archive = archive_url(request, archive_kind, f"web_{archive_kind}")
+    labscope = Labscope(folder / "config.toml", folder / "labscope.db", archive)
     site.set_page(HOSTILE, _hostile_page())
     labscope.write_config(
         source("site", "listing", site.url("/news/index.html"), ARTICLES)
@@ -213,7 +216,7 @@ def test_the_digest_page_leads_to_the_edit_and_its_redline(served: Served) -> No
 
 
 def test_the_digest_page_shows_the_newest_items_and_counts_them_all(served: Served) -> None:
-    db = open_database(f"sqlite:///{served.labscope.db}")
+    db = open_database(served.labscope.url)
     with db.reading() as session:
         week = summarize_digest(
             session, datetime.now(UTC) - timedelta(days=7), datetime.now(UTC), 2
