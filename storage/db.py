@@ -136,8 +136,8 @@ def open_database(url: str, create: bool = True) -> Database:
             "with `labscope crawl` (or `labscope demo`)"
         )
     try:
+        _refuse_foreign(db.engine)  # first: our own connections would switch its file to WAL
         if not _at_head(db.engine):
-            _refuse_foreign(db.engine)
             _upgrade(db.engine)
     except SQLAlchemyError as exc:
         db.close()
