@@ -4,7 +4,8 @@ Archive parity: in the modules named in PARITY_MODULES every test that uses the 
 fixture (or asks for `archive_kind`) runs twice, on SQLite and on a database of the session's
 throwaway PostgreSQL server (tests/pg.py); a test parametrized otherwise too has one PostgreSQL
 twin, its first case. A test that reads the SQLite file itself is marked `sqlite_only` and runs
-once.
+once; so does one marked `one_archive`, whose subject is decided before anything is stored (the
+suite has a 10-minute budget on 2 cores, and such a twin only repeated its SQLite run).
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ ARCHIVES = ("sqlite", "postgresql")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: reads the SQLite file; no PostgreSQL twin")
+    config.addinivalue_line(
+        "markers",
+        "one_archive: what the test varies (a page's extraction, a rendering, an input error) is "
+        "decided before storage; its PostgreSQL twin would repeat the SQLite run",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -53,6 +59,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.module.__name__ in PARITY_MODULES
         and "archive_kind" in metafunc.fixturenames
         and metafunc.definition.get_closest_marker("sqlite_only") is None
+        and metafunc.definition.get_closest_marker("one_archive") is None
     ):
         metafunc.parametrize("archive_kind", ARCHIVES, indirect=True, scope="module")
 

@@ -140,6 +140,7 @@ def test_digest_file_output(site: SiteServer, deepseek: Labscope) -> None:
     assert missing.code == 2 and "cannot write" in missing.stderr
 
 
+@pytest.mark.one_archive
 def test_noise_is_never_an_edit(site: SiteServer, deepseek: Labscope) -> None:
     site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-cosmetic.html").read_bytes())
     summary = crawl(deepseek)
@@ -218,6 +219,7 @@ def test_a_rule_added_after_the_crawl_changes_later_crawls_not_the_verdict(
     assert len(shown["versions"]) == 2  # rejudging never deletes a version
 
 
+@pytest.mark.one_archive
 def test_error_pages_and_stubs_are_failed_fetches(site: SiteServer, deepseek: Labscope) -> None:
     site.set_page(
         DEEPSEEK,
@@ -328,6 +330,7 @@ def test_chinese_edit_is_a_sentence_diff(site: SiteServer, labscope: Labscope) -
     assert "StepFun" in diff["entities_added"]
 
 
+@pytest.mark.one_archive
 def test_hostile_article_text_is_escaped_in_the_html_digest(
     site: SiteServer, labscope: Labscope
 ) -> None:
@@ -387,6 +390,7 @@ def test_entities_command(site: SiteServer, deepseek: Labscope) -> None:
     assert all(not e["known"] for e in unknown)
 
 
+@pytest.mark.one_archive
 def test_diff_errors(site: SiteServer, deepseek: Labscope) -> None:
     only_one = deepseek("diff", site.url(DEEPSEEK))
     assert only_one.code == 2
@@ -490,6 +494,7 @@ def test_a_404_removal_says_so_on_the_article(site: SiteServer, deepseek: Labsco
     assert deepseek("articles", "--removed", "--json").json() == []
 
 
+@pytest.mark.one_archive
 def test_a_takedown_that_extracts_as_a_stub_is_a_removal_not_a_version(
     site: SiteServer, deepseek: Labscope
 ) -> None:
@@ -519,6 +524,7 @@ def test_an_article_that_says_no_longer_available_is_no_removal_notice() -> None
     assert removal_notice(["This content is no longer available."]) is not None
 
 
+@pytest.mark.one_archive
 def test_minor_means_cosmetic_and_one_word_is_an_edit(site: SiteServer, deepseek: Labscope) -> None:
     """Case and punctuation alone are minor; a word replaced is an edit, however short."""
     lede = b"<p>Chinese start-up DeepSeek has unveiled two language models"
@@ -539,6 +545,7 @@ def test_minor_means_cosmetic_and_one_word_is_an_edit(site: SiteServer, deepseek
     assert "1 minor edit" in deepseek("digest").stdout
 
 
+@pytest.mark.one_archive
 def test_min_change_still_loads_and_says_it_is_ignored(
     site: SiteServer, labscope: Labscope
 ) -> None:
@@ -552,6 +559,7 @@ def test_min_change_still_loads_and_says_it_is_ignored(
     assert "config.toml:9: [changes]: min_change" in result.stderr  # its line, after [crawl]
 
 
+@pytest.mark.one_archive
 def test_wechats_link_expired_page_is_a_failed_fetch_not_a_removal(
     site: SiteServer, labscope: Labscope
 ) -> None:

@@ -6,12 +6,14 @@ import csv
 import io
 import json
 import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
-from conftest import FIXTURES, Labscope, source
+from conftest import DEMO_SITE, FIXTURES, Labscope, archive_url, source
 
 from crawler.site_server import SiteServer
 from storage.db import _alembic_config, open_database
@@ -24,9 +26,23 @@ ARTICLES = r"/news/20\d\d/[\w-]+(\.gbk)?\.html"
 REMOVED = "This background is crucial for understanding the evolving dynamics"
 
 
-@pytest.fixture
-def archive(site: SiteServer, labscope: Labscope) -> Labscope:
-    """The six fixture articles, the DeepSeek one edited once (so it has two versions)."""
+@dataclass(frozen=True)
+class Crawled:
+    labscope: Labscope
+    site: SiteServer
+
+
+@pytest.fixture(scope="module")
+def crawled(
+    tmp_path_factory: pytest.TempPathFactory, archive_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Crawled]:
+    """The six fixture articles, the DeepSeek one edited once (so it has two versions): crawled
+    once per archive kind for the module's tests, which only read it (two crawls a test were
+    most of the suite's search time)."""
+    folder = tmp_path_factory.mktemp("search")
+    site = SiteServer(DEMO_SITE).start()
+    archive = archive_url(request, archive_kind, f"search_{archive_kind}")
+    labscope = Labscope(folder / "config.toml", folder / "labscope.db", archive)
     labscope.write_config(source("site", "listing", site.url("/news/index.html"), ARTICLES))
     first = labscope("crawl")
     assert first.code == 0, first.stderr
@@ -34,7 +50,19 @@ def archive(site: SiteServer, labscope: Labscope) -> Labscope:
     second = labscope("crawl", "--json")
     assert second.code == 0, second.stderr
     assert second.json()["new_versions"] == 1
-    return labscope
+    yield Crawled(labscope, site)
+    site.stop()
+
+
+@pytest.fixture
+def archive(crawled: Crawled) -> Labscope:
+    return crawled.labscope
+
+
+@pytest.fixture
+def site(crawled: Crawled) -> SiteServer:
+    """The site the shared archive was crawled from (its URLs name its port)."""
+    return crawled.site
 
 
 def urls(result: list[dict[str, object]]) -> list[str]:
