@@ -8,9 +8,10 @@ counts of the whole edit stay on every page.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from storage.digest.build import EditedArticle
+if TYPE_CHECKING:  # the diff engine: `labscope diff`'s help reads PAGE_SENTENCES without it
+    from storage.digest.build import EditedArticle
 
 PAGE_SENTENCES = 500  # changed sentences (CLI) or rows (web) on one page
 _Item = TypeVar("_Item")
