@@ -1,8 +1,8 @@
-"""Baselines (c) and (c') of bench/crawl_bench.py: a Scrapy spider that only fetches a
+"""Baselines (c) and (c') of bench.crawl: a Scrapy spider that only fetches a
 sitemap's URLs, either plainly (c) or asking each article "If-None-Match: *" (c'), which the
 benchmark's server answers with a 304 as it does labscope's conditional recrawl.
 
-    python bench/bare_fetch.py SITEMAP_URL [--concurrency 16] [--not-modified]
+    python -m bench.bare_fetch SITEMAP_URL [--concurrency 16] [--not-modified]
 
 Prints JSON: pages fetched, their statuses, and the seconds from the spider's opening to its
 closing (Scrapy's start-up left out). It parses nothing and stores nothing, so its pages/s is
@@ -142,7 +142,9 @@ class BareSpider(scrapy.Spider):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.bare_fetch", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("sitemap")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--not-modified", action="store_true", help="ask for 304s (c')")

@@ -67,7 +67,7 @@ def edit_word(html: str, paragraph: str, rnd: random.Random) -> str | None:
     places: dict[str, list[int]] = {}  # every word of the HTML: where it is written
     for found in _TOKEN.finditer(html):
         places.setdefault(found[0], []).append(found.start())
-    words = sorted(set(_WORD.findall(paragraph)))
+    words: list[str] = sorted(set(_WORD.findall(paragraph)))
     rnd.shuffle(words)
     for word in words:
         where = places.get(word, [])

@@ -1,4 +1,4 @@
-"""A fast news site on 127.0.0.1 made of the benchmark corpus, for bench/crawl_bench.py.
+"""A fast news site on 127.0.0.1 made of the benchmark corpus, for bench.crawl.
 
 URL /a/{i}.html serves corpus page i % len(pages) with ``<!-- labscope-bench {i} -->`` after
 <head>, so that no two URLs are byte-identical (the archive deduplicates HTML by hash, and a
@@ -9,7 +9,7 @@ The benchmark process switches modes between crawls, by setting attributes:
 
 * ``validators``: ETag and Last-Modified, answering 304 to a matching If-None-Match (or, without
   one, If-Modified-Since); off, every request gets 200 and the same body, like many real sites.
-* ``served``: a body per URL served instead of the above (bench/recrawl_churn.py's churned and
+* ``served``: a body per URL served instead of the above (bench.recrawl_churn's churned and
   edited pages, made before the crawl so that the server's own work stays small).
 * ``edited``: URLs whose article gained a paragraph of two new sentences after its first
   paragraph of article text (found through the ground truth, so the edit is in the text an
@@ -128,7 +128,7 @@ class CorpusSite:
         self.count = count
         self.validators = True
         self.edited: frozenset[int] = frozenset()
-        self.served: dict[int, bytes] = {}  # URL i -> the body to serve instead (bench/churn.py)
+        self.served: dict[int, bytes] = {}  # URL i -> the body to serve instead (bench.churn)
         self._served = itertools.count()  # next() is atomic in CPython: a thread-safe counter
         self.article_requests = 0
         self._httpd: ThreadingHTTPServer | None = None

@@ -1,6 +1,6 @@
 """Time sentence splitting and diffing on long articles.
 
-    python bench/diff_speed.py
+    python -m bench.diff_speed
 
 Builds, deterministically, a ~10,000-word English article (the DeepSeek fixture's sentences with
 words varied per copy) and a ~20,000-character Chinese one, then an edited copy of each: 5% of
@@ -13,18 +13,15 @@ position window and quick-ratio prefilters.
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from storage.diffs import TextDiff, diff_sentences  # noqa: E402 (needs the path above)
-from storage.sentences import split_sentences  # noqa: E402
+from bench.paths import ROOT
+from storage.diffs import TextDiff, diff_sentences
+from storage.sentences import split_sentences
 
 FIXTURE = ROOT / "tests" / "fixtures" / "deepseek-china-ai-landscape.txt"
 VOCABULARY = ["model", "lab", "chips", "training", "open", "weights", "benchmark", "funding"]
@@ -140,6 +137,10 @@ def measure(name: str, old: str, new: str, expected: dict[str, int] | None) -> N
 
 
 def main() -> None:
+    # No options: the parser gives `--help` and refuses stray arguments, like the others.
+    argparse.ArgumentParser(
+        prog="python -m bench.diff_speed", description=(__doc__ or "").splitlines()[0]
+    ).parse_args()
     print(f"split + diff of an article and its edited copy; ms over {REPEATS} runs")
     print(
         f"{'article':<9} {'size':>12} {'sents':>5} {'split':>8} {'diff':>8} "

@@ -1,6 +1,6 @@
 """Time crawler.entities.find.find_entities on a long English and a long Chinese article.
 
-    python bench/entity_speed.py [--runs 5]
+    python -m bench.entity_speed [--runs 5]
 
 Entity finding runs on every new version of every article, so it must stay cheap next to
 fetching and extraction (~25 ms a page). The inputs are built deterministically from the
@@ -19,23 +19,21 @@ and maximum of ``--runs`` timed calls per article, after one untimed warm-up cal
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
-
-from crawler import entity_zh
+from bench.paths import ROOT
+from crawler.entities import zh
 from crawler.entities.find import find_entities
 from crawler.entities.kb import KnowledgeBase
 from crawler.extract import Extraction, extract
 
-ROOT = Path(__file__).resolve().parent.parent
 NEWS = ROOT / "crawler" / "demo_site" / "news" / "2025"
 FIXTURE = ROOT / "tests" / "fixtures" / "deepseek-china-ai-landscape.txt"
-KB_FILE = ROOT / "crawler" / "data" / "entities.toml"
+KB_FILE = ROOT / "crawler" / "entities" / "data" / "entities.toml"
 CHINESE = [
     "总部位于杭州的深度求索发布了新模型。月之暗面创始人杨植麟表示，通义千问是阿里巴巴的重要产品。",
     "北京星河智能科技有限公司的创始人王建国说，他们也在开发大模型。清华大学的张伟教授认为竞争很激烈。",
@@ -87,13 +85,15 @@ def _timed(call: Callable[[], object], runs: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.entity_speed", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
 
     text = KB_FILE.read_text(encoding="utf-8")
     kb_load = _timed(lambda: KnowledgeBase.from_toml(text).automaton, runs)
-    jieba_load = _timed(entity_zh.load, 1)  # cached after the first call: once per process
+    jieba_load = _timed(zh.load, 1)  # cached after the first call: once per process
     kb = KnowledgeBase.default()
     rows = [("knowledge base load", "", kb_load), ("jieba dictionary load", "", jieba_load)]
     for label, article in (("English article", english()), ("Chinese article", chinese())):
@@ -105,7 +105,7 @@ def main() -> None:
         find_entities(article, kb)  # warm-up: regex caches, jieba learning the aliases
         mentions = find_entities(article, kb)
         size += f", {len(mentions)} entities"
-        rows.append((label, size, _timed(lambda a=article: find_entities(a, kb), runs)))
+        rows.append((label, size, _timed(functools.partial(find_entities, article, kb), runs)))
 
     print(f"{'what':<24} {'input':<30} {'median':>9} {'min':>9} {'max':>9}")
     for label, size, times in rows:

@@ -1,6 +1,6 @@
 """Measure crawler.extract on the article-extraction-benchmark corpus (181 real news pages).
 
-    python bench/extraction_quality.py [--corpus PATH]
+    python -m bench.extraction_quality [--corpus PATH]
 
 The corpus folder comes from --corpus, else $LABSCOPE_CORPUS, else
 /work/shared/corpus/article-extraction-benchmark. When it is absent the script says so and exits
@@ -73,8 +73,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import trafilatura
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from crawler.extract import Extraction, extract
 
@@ -193,7 +191,9 @@ def report(name: str, pages: list[Page], outcomes: list[Outcome], seconds: float
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.extraction_quality", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--corpus", type=Path, help="the article-extraction-benchmark folder")
     args = parser.parse_args()
     corpus = find_corpus(args.corpus)

@@ -5,28 +5,28 @@ Chinese each, so the search index, sentences and entities all get written) throu
 `record_page`, one transaction a page as a crawl does. The figure is the total stored over the
 wall time from the first write to the last commit, process start-up left out.
 
-    python bench/pg_versions.py    # a throwaway PostgreSQL server (tests/pg.py), and SQLite
-    python bench/pg_versions.py --db postgresql+psycopg://u@host/db --writers 1 2 4
+    python -m bench.pg_versions    # a throwaway PostgreSQL server (tests/pg.py), and SQLite
+    python -m bench.pg_versions --db postgresql+psycopg://u@host/db --writers 1 2 4
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import multiprocessing
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from storage.db import open_database  # noqa: E402 (after the path)
-from storage.records import FetchedPage, PageContent  # noqa: E402
-from storage.versions import ensure_source, record_page  # noqa: E402
+from bench.paths import ROOT
+from storage.db import open_database
+from storage.records import FetchedPage, PageContent
+from storage.versions import ensure_source, record_page
 
 BODY = (
     "DeepSeek and Moonshot AI released new models this week, and researchers in Beijing "
@@ -74,15 +74,34 @@ def versions_per_second(url: str, writers: int, pages: int) -> float:
     return writers * pages / (time.time() - start)
 
 
+class _Cluster(Protocol):
+    """What this benchmark uses of tests/pg.py's `Cluster`."""
+
+    def create_database(self, hint: str = "db") -> str: ...
+
+
+def _test_clusters() -> Generator[_Cluster, None, None]:
+    """tests/pg.py's `postgres_cluster()`: the test suite's throwaway server, reused as it is.
+
+    tests/ is not a package (pytest imports its helpers as top-level modules), so the file is
+    loaded by its path rather than by putting tests/ on sys.path for every later import.
+    """
+    spec = importlib.util.spec_from_file_location("pg", ROOT / "tests" / "pg.py")
+    assert spec is not None and spec.loader is not None, "tests/pg.py is part of the checkout"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    clusters: Generator[_Cluster, None, None] = module.postgres_cluster()
+    return clusters
+
+
 @contextmanager
 def _postgresql(url: str | None) -> Iterator[Callable[[str], str]]:
     """A maker of empty PostgreSQL databases: the given URL as is, else a throwaway server's."""
     if url is not None:
         yield lambda _name: url
         return
-    from pg import postgres_cluster
-
-    clusters = postgres_cluster()
+    clusters = _test_clusters()
     try:
         yield next(clusters).create_database
     finally:
@@ -90,7 +109,9 @@ def _postgresql(url: str | None) -> Iterator[Callable[[str], str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.pg_versions", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--db", help="a PostgreSQL URL (default: a throwaway server)")
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--pages", type=int, default=200)

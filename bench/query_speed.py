@@ -1,8 +1,8 @@
 """Time search and the article list on a large archive, against the targets of the issue.
 
-    python bench/query_speed.py [--db URL] [--articles N] [--seed 7] [--keep]
+    python -m bench.query_speed [--db URL] [--articles N] [--seed 7] [--keep]
 
-Without --db it first builds a fresh archive (bench/archive.py, default 100,000 articles and
+Without --db it first builds a fresh archive (bench.archive, default 100,000 articles and
 300,000 versions) in a temporary folder, removed afterwards unless --keep; with --db it reuses
 one. Then, per kind of query, it runs a few untimed warm-up queries and times at least 50 real
 ones, each call in a fresh session as the CLI makes it, wall time in this process:
@@ -27,7 +27,6 @@ import random
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -36,12 +35,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
-
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from bench.archive import build_archive, describe
+from bench import paths
+from bench.archive.build import build_archive, describe
 from storage.db import Database, open_database
 from storage.filters import Filters
 from storage.models import Article, Entity, Mention, Version
@@ -49,7 +47,7 @@ from storage.queries import list_articles
 from storage.search import search
 from storage.search_query import parse, to_fts
 
-RESULTS = Path(__file__).resolve().parent / "results" / "query_speed.json"
+RESULTS = paths.RESULTS / "query_speed.json"
 WARM_UP = 5
 QUERIES = 60
 
@@ -250,7 +248,9 @@ def archive_size(db: Database) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.query_speed", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--db", help="an archive to reuse (default: build a fresh one)")
     parser.add_argument("--articles", type=int, default=100_000, help="size of a fresh archive")
     parser.add_argument("--seed", type=int, default=7)

@@ -1,15 +1,15 @@
 """Benchmark the recrawl of churned markup, start-up of a small query, and news-please (issue 22).
 
-    python bench/recrawl_churn.py [--urls 400] [--reps 3] [--corpus PATH] [--json PATH]
+    python -m bench.recrawl_churn [--urls 400] [--reps 3] [--corpus PATH] [--json PATH]
 
 The 181 pages of the article-extraction-benchmark corpus (absent: the script says so and exits
-0) are served by bench/corpus_site.py under --urls URLs without validators (every recrawl is a
+0) are served by bench.corpus_site under --urls URLs without validators (every recrawl is a
 200 with the whole page, as on most news sites). In each repetition, into a fresh SQLite file,
 every crawl the real CLI in a subprocess (`python -m cli crawl --json`, timed by its crawl_runs
 record) and every speed a ratio to a figure of the same repetition:
 
     first crawl      every page fetched, extracted and stored
-    churned          every page's markup changed (bench/churn.py: script code, nonce script,
+    churned          every page's markup changed (bench.churn: script code, nonce script,
                      CSRF meta, attributes, comments, ad slots), no text edited;
                      target >= 4 x the first crawl, and no version stored
     10% edited       churned again, and one URL in ten with a word of its longest ground-truth
@@ -37,17 +37,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
-
 from bench.churn import churn, edit_word
 from bench.corpus_site import CorpusSite, template
-from bench.crawl_baselines import cores, extract_all
-from bench.crawl_bench import CONCURRENCY, commit, crawl
-from bench.crawl_cli import write_config
+from bench.crawl.baselines import cores, extract_all
+from bench.crawl.cli import write_config
+from bench.crawl.crawls import CONCURRENCY, commit, crawl
 from bench.extraction_quality import Page, find_corpus, load
+from bench.paths import RESULTS, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_JSON = ROOT / "bench" / "results" / "recrawl_churn.json"
+DEFAULT_JSON = RESULTS / "recrawl_churn.json"
 EDITED_SHARE = 0.1
 QUERY_RUNS = 5
 NEWSPLEASE = Path(os.environ.get("NEWSPLEASE_VENV", "/tmp/np")) / "bin" / "python"
@@ -84,7 +82,9 @@ print(json.dumps({"seconds": seconds, "pages": len(lengths), "failed": failed}))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.recrawl_churn", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--urls", type=int, default=400, help="URLs per crawl (>= 181)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions (median, min, max)")
     parser.add_argument("--corpus", type=Path, help="the article-extraction-benchmark folder")

@@ -5,7 +5,7 @@ The demo site (crawler/demo_site, on 127.0.0.1; its pages load nothing from othe
 listing through the real CLI into a fresh database, once with 1 article and once with all of
 them, `--runs` times; the medians give the fixed cost of a crawl (the 1-article run: process,
 Scrapy, and for the browser chromium's start) and the cost per further page ((all - 1) / (n -
-1)). Run it on a quiet machine: `python bench/render_cost.py --pages 20 --runs 5`.
+1)). Run it on a quiet machine: `python -m bench.render_cost --pages 20 --runs 5`.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.paths import ROOT
 from crawler.demo import DEMO_SITE
 from crawler.site_server import SiteServer
 
-ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = "/news/2025/deepseek-emerges.html"
 TITLE = "How China’s DeepSeek Emerged as a Major Player in the AI Landscape"
 
@@ -68,7 +68,9 @@ def crawl(site: SiteServer, count: int, render: str, folder: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.render_cost", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--pages", type=int, default=20)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()

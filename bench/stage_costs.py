@@ -1,13 +1,13 @@
 """What each stage of a first crawl costs a page on one core, and the best crawl they allow.
 
-    python bench/stage_costs.py [--corpus PATH] [--pages 1000] [--passes 5] [--json PATH]
+    python -m bench.stage_costs [--corpus PATH] [--pages 1000] [--passes 5] [--json PATH]
 
-crawl_bench.py measures whole crawls against plain trafilatura on every core, (b). This takes
+bench.crawl measures whole crawls against plain trafilatura on every core, (b). This takes
 a first crawl apart: each stage that every page goes through is timed alone, on the pages of
-crawl_bench.py's corpus site, in one process with nothing else running (warm; the median of
+bench.crawl's corpus site, in one process with nothing else running (warm; the median of
 --passes passes, each running every stage):
 
-- fetch: bench/bare_fetch.py, a Scrapy spider that only fetches, in a subprocess; its CPU
+- fetch: bench.bare_fetch, a Scrapy spider that only fetches, in a subprocess; its CPU
   (getrusage) for --pages URLs minus its CPU for a tenth of them, so start-up cancels out;
 - extract: crawler.extract.extract, trafilatura's text with our options, the metadata
   (title, bylines, date, site name) and our checks; the metadata is also timed on its own;
@@ -37,29 +37,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
-
 import trafilatura
 
+from bench import paths
 from bench.corpus_site import CorpusSite, template
-from bench.crawl_baselines import BARE_FETCH, plain_extract
+from bench.crawl.baselines import BARE_FETCH, plain_extract
 from bench.extraction_quality import find_corpus, load
+from bench.paths import ROOT
 from crawler.article import build_page
 from crawler.entities.find import find_entities
 from crawler.entities.kb import KnowledgeBase
-from crawler.extract import _DATE_PARAMS, Extraction, extract
+from crawler.extract import DATE_PARAMS, Extraction, extract
 from crawler.items import PageFetched
 from crawler.page_metadata import page_metadata
 from storage.db import open_database
 from storage.records import FetchedPage
 from storage.versions import ensure_source, record_page
 
-RESULTS = Path(__file__).with_name("results") / "stage_costs.json"
+RESULTS = paths.RESULTS / "stage_costs.json"
 URL = "http://127.0.0.1/a/{}.html"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.stage_costs", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--corpus", type=Path, help="default: $LABSCOPE_CORPUS or ../shared")
     parser.add_argument("--pages", type=int, default=1000, help="pages fetched and stored")
     parser.add_argument("--passes", type=int, default=5, help="timed passes over the corpus")
@@ -95,8 +97,8 @@ def fetch_ms(site: CorpusSite, pages: int) -> float:
     def cpu_of(count: int) -> float:
         site.count = count
         before = _children_cpu()
-        command = [sys.executable, str(BARE_FETCH), site.base + "/sitemap.xml"]
-        subprocess.run(command, capture_output=True, check=True, timeout=3600)
+        command = [*BARE_FETCH, site.base + "/sitemap.xml"]
+        subprocess.run(command, capture_output=True, check=True, timeout=3600, cwd=ROOT)
         return _children_cpu() - before
 
     cpu_of(few)  # the first run warms the file cache for Scrapy's imports
@@ -120,7 +122,7 @@ def extraction_ms(html: Sequence[str], passes: int) -> dict[str, float]:
         {
             "plain": (html, plain_extract),
             "extract": (list(enumerate(html)), lambda p: extract(p[1], URL.format(p[0]))),
-            "metadata": (trees, lambda tree: page_metadata(tree, URL, _DATE_PARAMS)),
+            "metadata": (trees, lambda tree: page_metadata(tree, URL, DATE_PARAMS)),
             "entities": (found, lambda f: find_entities(f[0], kb, title=f[1])),
         },
         passes,

@@ -1,6 +1,6 @@
 """Time story grouping and the story list on a 100,000-article archive.
 
-    python bench/stories.py [--articles 100000] [--new 300]
+    python -m bench.stories [--articles 100000] [--new 300]
 
 Builds, deterministically (seed 7), a synthetic SQLite archive through the migrations: sources,
 articles over one year with one version each, their entities, and the story tables as grouping
@@ -20,19 +20,15 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import insert
 
-from sqlalchemy import insert  # noqa: E402 (needs the path above)
-
-from storage.db import open_database  # noqa: E402
-from storage.models import (  # noqa: E402
+from storage.db import open_database
+from storage.models import (
     Article,
     Entity,
     HtmlBlob,
@@ -44,8 +40,8 @@ from storage.models import (  # noqa: E402
     Version,
     table_of,
 )
-from storage.stories import Report, grouping_keys, join_story, text_sketch  # noqa: E402
-from storage.story_queries import list_stories  # noqa: E402
+from storage.stories import Report, grouping_keys, join_story, text_sketch
+from storage.story_queries import list_stories
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=365)
@@ -166,7 +162,9 @@ def build(url: str, reports: list[tuple[int, Report]], stored: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.stories", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=300)
     args = parser.parse_args()

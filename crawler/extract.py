@@ -2,7 +2,7 @@
 
 trafilatura's public API takes two dozen keyword arguments and answers ``None`` without saying
 why. The rest of labscope calls :func:`extract` instead, so the options are fixed in one place
-(and measured by ``bench/extraction_quality.py``) and every refusal carries a one-line reason for
+(and measured by ``bench.extraction_quality``) and every refusal carries a one-line reason for
 the logs and the run summary. It never raises: a bad page is counted, never fatal (STYLE.md 4, 9).
 
 The HTML is parsed once, by trafilatura's own loader; trafilatura works on a copy of that tree,
@@ -32,7 +32,7 @@ from crawler.extraction.text import CJK, visible_text, weight
 from crawler.page_metadata import page_metadata
 
 # Chosen by measuring word-shingle F1 on the article-extraction-benchmark corpus (181 news pages;
-# bench/extraction_quality.py, whose docstring has the other options' figures): defaults 0.953,
+# bench.extraction_quality, whose docstring has the other options' figures): defaults 0.953,
 # these 0.971 with 0 of 181 pages refused. Tables off lower F1 and lose whole pages.
 _TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_comments": False,  # reader comments are not the article and change on every visit
@@ -48,7 +48,8 @@ _RETRY = {**_FALLBACKS, "favor_precision": False}  # for too short a text only
 _DEFAULT_MODE = {**_TRAFILATURA_OPTIONS, "favor_precision": False}
 # No free-text date search: on a page without a date it turns "© 2025" into 2025-01-01, which
 # would beat the feed's real date. On the corpus it found 2 dates more of 181.
-_DATE_PARAMS = {"original_date": True, "extensive_search": False}
+# Public: bench.stage_costs times the metadata stage with the same options.
+DATE_PARAMS = {"original_date": True, "extensive_search": False}
 
 FALLBACK_BELOW_WEIGHT = 500
 """trafilatura's fallback extractors (readability, jusText) run only when its main extractor
@@ -138,7 +139,7 @@ def _extract(html: str, url: str, declared: bool) -> Extraction | ExtractionFail
     json_ld = fields.json_ld(tree)
     refresh = find_refresh(tree, url)
     drop_empty_inline(tree)
-    meta = page_metadata(tree, url, _DATE_PARAMS)
+    meta = page_metadata(tree, url, DATE_PARAMS)
     authors = tuple(a.strip() for a in (meta.author or "").split(";") if a.strip())
     found = _trafilatura_text(tree, url, json_ld)
     if isinstance(found, ExtractionFailure):

@@ -90,7 +90,7 @@ def scrapy_settings(crawl: CrawlConfig, log_level: str = "ERROR") -> dict[str, A
         "WARN_ON_GENERATOR_RETURN_VALUE": False,
         # Responses held while their pages wait for extraction (Scrapy's default is 5 MB, about
         # 30 news pages, each also held decoded and on its way to a worker). 2 MB keeps the two
-        # workers just as busy, and the crawl process 17 MB smaller (bench/crawl_bench.py).
+        # workers just as busy, and the crawl process 17 MB smaller (bench.crawl).
         "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 2_000_000,
         # Scrapy starts CONCURRENT_ITEMS asyncio tasks for every response's output, used or not
         # (scrapy/scrapy#5182): 101 tasks for an article page that yields one item.

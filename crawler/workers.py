@@ -5,7 +5,7 @@ reactor and use one core. A pool of worker processes (one per usable core by def
 while the reactor keeps fetching and the crawl process stores what comes back, in order of
 arrival. Workers are spawned, not forked: the crawl process runs threads (the reactor's DNS
 pool) that fork does not copy safely. A fork server that preloads the extraction stack starts
-workers faster, but measured by bench/crawl_bench.py it adds a process of about 60 MB and
+workers faster, but measured by bench.crawl it adds a process of about 60 MB and
 saves nothing on a long crawl (10,000 pages: 536 MB summed RSS against 473 MB spawned). Each
 worker imports the stack and builds the knowledge base once.
 

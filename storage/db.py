@@ -117,7 +117,7 @@ def write_retrying(db: Database, work: Callable[[Session], T]) -> T:
 
 ANALYSIS_LIMIT = 400
 """Rows ANALYZE samples per index, as SQLite's documentation advises (100 to 1,000): half a
-second on a 4 GB archive of 100,000 articles, and the plans of bench/query_speed.py unchanged."""
+second on a 4 GB archive of 100,000 articles, and the plans of bench.query_speed unchanged."""
 _HAS_STATISTICS = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"  # once ANALYZE ran
 _ANALYZED_VERSIONS = "SELECT stat FROM sqlite_stat1 WHERE tbl = 'versions' LIMIT 1"  # "rows ..."
 

@@ -20,7 +20,7 @@ Algorithm (``diff_sentences``):
 5. Quadratic guard: an added sentence is compared only with removed sentences within
    ``PAIR_WINDOW`` positions of where it falls in the old text (projected from the last aligned
    sentence before it), and the cheap upper bounds real_quick_ratio/quick_ratio reject a pair
-   before the full ratio is computed. Measured (bench/diff_speed.py) on a full rewrite of a
+   before the full ratio is computed. Measured (bench.diff_speed) on a full rewrite of a
    400-sentence article: 165 ms, against 800 ms comparing all pairs, and all-pairs grows with the
    square of the length. The price: a sentence both moved far and reworded shows as removed +
    added. A sentence split in two (or two merged) shows as one edit plus one added (removed).

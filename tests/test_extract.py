@@ -15,7 +15,7 @@ import pytest
 from trafilatura import load_html
 from trafilatura.metadata import extract_metadata
 
-from crawler.extract import _DATE_PARAMS, Extraction, ExtractionFailure, extract
+from crawler.extract import DATE_PARAMS, Extraction, ExtractionFailure, extract
 from crawler.page_metadata import page_metadata
 
 ROOT = Path(__file__).parent.parent
@@ -395,7 +395,7 @@ def test_page_metadata_is_trafilaturas_but_for_what_we_do_not_store(name: str) -
     changes them shows here, not as quietly different titles, bylines or dates."""
     tree = load_html(METADATA_PAGES[name])
     url = "https://news.example.com/2025/x.html"
-    ours = page_metadata(tree, url, _DATE_PARAMS)
-    theirs = extract_metadata(tree, url, dict(_DATE_PARAMS))
+    ours = page_metadata(tree, url, DATE_PARAMS)
+    theirs = extract_metadata(tree, url, dict(DATE_PARAMS))
     fields = ("title", "author", "url", "description", "sitename", "date", "pagetype", "image")
     assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]

@@ -1,6 +1,6 @@
 """How crawl and query cost grow with the archive: the same crawl into archives of 1k to 100k.
 
-    python bench/scaling.py [--sizes 1000,10000,100000] [--pages 400] [--archive-100k PATH]
+    python -m bench.scaling [--sizes 1000,10000,100000] [--pages 400] [--archive-100k PATH]
                             [--cache DIR] [--corpus PATH] [--json PATH]
 
 An archive is crawled into for years, so a step that reads the whole archive for each page
@@ -8,16 +8,16 @@ An archive is crawled into for years, so a step that reads the whole archive for
 every crawl slower as it grows, unnoticed in tests on small databases. This script measures
 the cost per page at several archive sizes; flat figures mean every per-page step is indexed.
 
-For each size in --sizes, a synthetic archive (bench/archive.py, seed 7: 3 versions per
+For each size in --sizes, a synthetic archive (bench.archive, seed 7: 3 versions per
 article, entities, events and the search index) is built into --cache once and reused by later
 runs; --archive-100k reuses an existing 100,000-article file instead (it is copied through
 SQLite's backup API, never written to). On a fresh copy of it:
 
-1. the three query kinds of bench/query_speed.py, 20 queries each (median and p95, each in a
+1. the three query kinds of bench.query_speed, 20 queries each (median and p95, each in a
    fresh session; the median number of versions a search matches is recorded beside it:
    a search's cost grows with its matches, which grow with the archive by design);
 2. a first crawl through the real CLI (`python -m cli --config CFG crawl --json`, as
-   bench/crawl_bench.py runs it) of --pages URLs of bench/corpus_site.py, the real pages of the
+   bench.crawl runs it) of --pages URLs of bench.corpus_site, the real pages of the
    article-extraction-benchmark (--corpus, else $LABSCOPE_CORPUS, else
    /work/shared/corpus/article-extraction-benchmark; absent, the script says so and exits 0).
    The archive holds other sources, so every page is a new article. Time per page is the
@@ -43,26 +43,26 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
-
 from bench.corpus_site import CorpusSite, template
-from bench.crawl_bench import CONCURRENCY, crawl
-from bench.crawl_cli import write_config
+from bench.crawl.cli import write_config
+from bench.crawl.crawls import CONCURRENCY, crawl
 from bench.extraction_quality import find_corpus, load
-from bench.scaling_archive import article_count, cached_archive, copy_archive
-from bench.scaling_queries import median_matches, time_queries
-from bench.scaling_report import ratio_label, ratios, table
+from bench.paths import RESULTS
+from bench.scaling.archive import article_count, cached_archive, copy_archive
+from bench.scaling.queries import median_matches, time_queries
+from bench.scaling.report import ratio_label, ratios, table
 from storage.db import open_database
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_JSON = ROOT / "bench" / "results" / "scaling.json"
+DEFAULT_JSON = RESULTS / "scaling.json"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "labscope-scaling"
 BIG = 100_000  # the size --archive-100k stands for
 QUERIES = 20  # per kind
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.scaling", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--sizes", type=_sizes, default=[1000, 10_000, BIG], help="articles")
     parser.add_argument("--pages", type=int, default=400, help="URLs crawled at each size")
     parser.add_argument(
@@ -171,7 +171,7 @@ def measure(site: CorpusSite, source: Path, folder: Path) -> dict[str, Any]:
 
 
 def per_page(result: dict[str, Any]) -> dict[str, Any]:
-    """crawl_bench's figures of a crawl plus its in-run milliseconds per page fetched."""
+    """bench.crawl's figures of a crawl plus its in-run milliseconds per page fetched."""
     return {**result, "ms_per_page": 1000 * result["run_seconds"] / max(result["fetched"], 1)}
 
 

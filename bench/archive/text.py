@@ -5,17 +5,17 @@ Chinese sentences, the knowledge base's names spread unevenly (DeepSeek everywhe
 now and then), versions that differ by a sentence or a number. So nothing here is random words:
 
 - Sentences come from the repository's own texts (the DeepSeek fixture, the demo site's English
-  articles and its GBK Chinese one) plus ``archive_sentences``. Every entity the real extractor
-  (``crawler.entities.find.find_entities``) finds in them becomes a typed slot, and every number and
-  date a slot of its own, so an article fills them with its own entities, in its own language's
-  spelling (深度求索 in Chinese, DeepSeek in English), and with new figures.
+  articles and its GBK Chinese one) plus ``bench.archive.sentences``. Every entity the real
+  extractor (``crawler.entities.find.find_entities``) finds in them becomes a typed slot, and
+  every number and date a slot of its own, so an article fills them with its own entities, in its
+  own language's spelling (深度求索 in Chinese, DeepSeek in English), and with new figures.
 - Each template is tagged with the topics it is about (pricing, chips, ...): a story draws from
   its topics, so a topic's words are in part of the archive, not in every long article.
 - Names: every knowledge-base entity with its English and Chinese spellings, plus names the
   knowledge base lacks, as a real archive is full of them (analysts, investors, new models of
   known families that appear one after another over the two years), recorded ``known=False``.
 
-``archive_article`` writes articles from this; the vocabulary depends only on the seed.
+``bench.archive.article`` writes articles from this; the vocabulary depends only on the seed.
 """
 
 from __future__ import annotations
@@ -25,15 +25,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
-from bench import archive_sentences as extra
+from bench.archive import sentences as extra
+from bench.paths import ROOT
 from crawler.entities.find import find_entities
 from crawler.entities.kb import Entity, KnowledgeBase, is_cjk
 from crawler.extract import Extraction, extract
 from storage.sentences import split_sentences
 
-ROOT = Path(__file__).resolve().parent.parent
 NEWS = ROOT / "crawler" / "demo_site" / "news" / "2025"
 FIXTURES = [
     ROOT / "tests" / "fixtures" / "deepseek-china-ai-landscape.txt",

@@ -1,4 +1,4 @@
-"""Turn crawl_bench.py's raw results into the figures of its table, each with its target.
+"""Turn bench.crawl's raw results into the figures of its table, each with its target.
 
 Ratios are taken within a repetition (crawl and baseline measured minutes apart on the same
 machine), then summarised; a ratio of medians would mix repetitions with different noise.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.crawl_report import Figure, Target
+from bench.crawl.report import Figure, Target
 
 MB = 1_000_000
 CRAWLS = ("first", "r304", "r200", "edit")  # the crawls of each repetition

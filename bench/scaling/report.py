@@ -1,4 +1,4 @@
-"""The table of bench/scaling.py: one row per archive size, then largest ÷ smallest.
+"""The table of bench.scaling: one row per archive size, then largest ÷ smallest.
 
 A flat cost shows as a ratio near 1.0x. The crawl figures are single runs on a shared machine,
 so a ratio within about 0.8x to 1.25x is noise, not growth; a step that read the whole archive
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from bench.scaling_queries import KINDS
+from bench.scaling.queries import KINDS
 
 
 class Column(NamedTuple):
@@ -35,7 +35,7 @@ WIDTH = 13
 
 
 def table(sizes: Sequence[dict[str, Any]]) -> str:
-    """Sizes (as scaling.py records them, smallest first) as a table with a ratio row."""
+    """Sizes (as bench.scaling records them, smallest first) as a table with a ratio row."""
     head = f"{'articles':>10} " + "".join(f"{c.title:>{WIDTH}}" for c in COLUMNS)
     lines = [
         f"{'':>10} {'ms/page':>{WIDTH * 2}}{'CPU ms/page, first crawl':>{WIDTH * 2}}"

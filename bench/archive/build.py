@@ -1,15 +1,12 @@
 """Build a large synthetic labscope archive, for benchmarking queries and search on it.
 
-    python bench/archive.py --db sqlite:///PATH [--articles 100000] [--versions-per-article 3]
-                            [--seed 7] [--workers N]
-
 Search and list queries must stay fast on years of crawling, which no test database has: this
 writes one in minutes. By default 100,000 articles with 300,000 versions (a third of the articles
 have one version, a fifth have five or more, edits come within 30 days), 70% English and 30%
 Chinese, 300-1,500 words (Chinese: 600-3,000 characters) each, from 14 sources named like the
 real ones, published over the two years up to 2026-11-28, each naming 3-15 entities of the real
 knowledge base, with edit kinds, mentions, entities and events, then the search index. The words
-are real (see ``archive_text``); the same seed gives the same rows, whatever --workers is.
+are real (see ``bench.archive.text``); the same seed gives the same rows, whatever --workers is.
 
 Speed: articles are written by worker processes (one per core), the main process inserts them
 with SQLAlchemy Core executemany in batches of 5,000 versions, one transaction each, with
@@ -20,14 +17,12 @@ crawler never reads old HTML back) and crawl runs (``run_id`` is NULL).
 
 from __future__ import annotations
 
-import argparse
 import functools
 import hashlib
 import math
 import multiprocessing
 import os
 import random
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,13 +30,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
-
 from sqlalchemy import Connection, bindparam, func, insert, inspect, select, update
 from sqlalchemy.engine import make_url
 
-from bench.archive_article import ArticlePlan, ArticleText, write_article
-from bench.archive_text import Vocabulary, vocabulary
+from bench.archive.article import ArticlePlan, ArticleText, write_article
+from bench.archive.text import Vocabulary, vocabulary
 from storage.db import Database, open_database
 from storage.html_blobs import pack
 from storage.models import Article, Entity, Event, FetchState, HtmlBlob, Mention, Source, Version
@@ -51,7 +44,7 @@ SPAN = timedelta(days=730)
 BATCH = 5_000  # versions per transaction
 EDIT_KINDS = (("substantive", 0.55), ("minor", 0.37), ("correction", 0.08))
 MAX_VERSIONS = 12
-SHARED_HTML = b"<html><body><p>bench/archive.py: the fetched HTML is not kept.</p></body></html>"
+SHARED_HTML = b"<html><body><p>bench.archive: the fetched HTML is not kept.</p></body></html>"
 
 
 @dataclass(frozen=True)
@@ -199,13 +192,15 @@ def build_archive(
 ) -> Built:
     """Write the archive into the empty database at `url` (SQLite), then its search index."""
     if make_url(url).get_backend_name() != "sqlite":
-        raise SystemExit("archive.py: the benchmark archive is SQLite only (FTS5 search)")
+        raise SystemExit("bench.archive: the benchmark archive is SQLite only (FTS5 search)")
     db = open_database(url)
     try:
         with db.engine.connect() as conn:
             stored = conn.scalar(select(func.count()).select_from(Article))
         if stored:
-            raise SystemExit(f"archive.py: {url} already holds {stored:,} articles; use a new file")
+            raise SystemExit(
+                f"bench.archive: {url} already holds {stored:,} articles; use a new file"
+            )
         began = time.perf_counter()
         metas = plan_archive(articles, versions_per_article, seed)
         vocabulary(seed)  # built once here; forked workers inherit it
@@ -420,26 +415,6 @@ def _build_index(db: Database, say: Callable[[str], None]) -> int | None:
         return rebuild_index(session)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", required=True, help="sqlite:///PATH of a new database file")
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--versions-per-article", type=float, default=3)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workers", type=int, default=None, help="default: one per core")
-    args = parser.parse_args()
-    if args.articles < 1 or args.versions_per_article < 1:
-        parser.error("--articles and --versions-per-article must be at least 1")
-    built = build_archive(
-        args.db,
-        articles=args.articles,
-        versions_per_article=args.versions_per_article,
-        seed=args.seed,
-        workers=args.workers,
-    )
-    print(describe(built))
-
-
 def describe(built: Built) -> str:
     index = "not built" if built.indexed is None else f"{built.indexed:,} versions"
     return (
@@ -448,7 +423,3 @@ def describe(built: Built) -> str:
         f"in {built.seconds_rows:.0f} s; search index: {index} in {built.seconds_index:.0f} s; "
         f"{built.size_bytes / 1e6:,.0f} MB"
     )
-
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,7 @@
-"""The synthetic archives of bench/scaling.py: built once per size into a cache, then copied.
+"""The synthetic archives of bench.scaling: built once per size into a cache, then copied.
 
 Every crawl of the scaling benchmark writes into its archive, so it gets a fresh copy; the
-pristine archive is built by bench/archive.py (same seed, so the same rows every time) and kept
+pristine archive is built by bench.archive (same seed, so the same rows every time) and kept
 in the cache folder, since 100,000 articles take about six minutes to build and a copy takes
 seconds. An archive handed in (``--archive-100k``) is only ever read: the copy goes through
 SQLite's backup API on a read-only connection, which sees a consistent snapshot (the WAL
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
-from bench.archive import build_archive, describe
+from bench.archive.build import build_archive, describe
 
 BACKUP_PAGES = 65_536  # pages per backup step (256 MB at 4 kB): progress, and no long lock
 
@@ -35,7 +35,7 @@ def cached_archive(
     partial = path.with_name(path.name + ".partial")
     for leftover in sidecars(partial):
         leftover.unlink(missing_ok=True)
-    say(f"building a {size:,}-article archive in {cache} (bench/archive.py) ...")
+    say(f"building a {size:,}-article archive in {cache} (bench.archive) ...")
     built = build_archive(f"sqlite:///{partial}", articles=size, seed=seed, say=say)
     say("  " + describe(built))
     with closing(sqlite3.connect(partial)) as conn:  # fold the WAL in: one file to rename

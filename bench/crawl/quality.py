@@ -1,8 +1,8 @@
-"""Is the text labscope stores as good as plain trafilatura's? (crawl_bench.py --check)
+"""Is the text labscope stores as good as plain trafilatura's? (bench.crawl --check)
 
 The crawl's own output is judged, read back from the database, so every step between fetch and
 storage counts: extraction options, refusals, and anything that changes the text on its way in.
-The metric is the article-extraction-benchmark's, imported from bench/extraction_quality.py.
+The metric is the article-extraction-benchmark's, imported from bench.extraction_quality.
 The quick check crawls the 181 corpus pages once and exits 1 when the stored text's F1 is below
 plain ``trafilatura.extract(html, include_comments=False)`` on the same served HTML.
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bench.corpus_site import CorpusSite, template
-from bench.crawl_baselines import plain_extract
-from bench.crawl_cli import run_crawl, write_config
-from bench.crawl_db import first_texts
+from bench.crawl.baselines import plain_extract
+from bench.crawl.cli import run_crawl, write_config
+from bench.crawl.db import first_texts
 from bench.extraction_quality import Page, scores, tp_fp_fn
 
 _ARTICLE = re.compile(r"/a/(\d+)\.html$")

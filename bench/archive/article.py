@@ -14,8 +14,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from bench.archive_sentences import CHINESE_TWEAKS, ENGLISH_TWEAKS
-from bench.archive_text import MON, MONTHS, NUM, SLOT, TOPICS, Name, Template, Vocabulary
+from bench.archive.sentences import CHINESE_TWEAKS, ENGLISH_TWEAKS
+from bench.archive.text import MON, MONTHS, NUM, SLOT, TOPICS, Name, Template, Vocabulary
 
 TOPIC_NAMES = sorted(TOPICS)
 CITIES = ["Beijing", "Shanghai", "Hangzhou", "Shenzhen", "Hong Kong"]

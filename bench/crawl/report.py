@@ -1,4 +1,4 @@
-"""Figures of crawl_bench.py: median, min and max over the repetitions, targets, the table.
+"""Figures of bench.crawl: median, min and max over the repetitions, targets, the table.
 
 A target is judged on the median; min and max show how far the noise of a shared machine
 could move it.

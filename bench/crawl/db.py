@@ -1,4 +1,4 @@
-"""What crawl_bench.py reads back from a crawl's SQLite file, with plain sqlite3.
+"""What bench.crawl reads back from a crawl's SQLite file, with plain sqlite3.
 
 Only the schema is relied on (crawl_runs.started/finished, articles.url, versions.article_id and
 text), not labscope's code, so the figures stay comparable while the crawler changes.

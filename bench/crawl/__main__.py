@@ -1,12 +1,12 @@
 """Benchmark whole `labscope crawl` runs of real news pages against baselines from the same run.
 
-    python bench/crawl_bench.py [--urls 2000] [--big-urls 10000] [--skip-big] [--reps 3]
+    python -m bench.crawl [--urls 2000] [--big-urls 10000] [--skip-big] [--reps 3]
                                 [--corpus PATH] [--json PATH]
-    python bench/crawl_bench.py --check     # stored-text quality only; exit 1 below the floor
+    python -m bench.crawl --check     # stored-text quality only; exit 1 below the floor
 
 The pages are the 181 real pages of ScrapingHub's article-extraction-benchmark (folder from
 --corpus, else $LABSCOPE_CORPUS, else /work/shared/corpus/article-extraction-benchmark; when it
-is absent the script says so and exits 0), served by bench/corpus_site.py on 127.0.0.1 under
+is absent the script says so and exits 0), served by bench.corpus_site on 127.0.0.1 under
 --urls distinct URLs (each byte-unique) listed in a sitemap. Every crawl is the real CLI in a
 subprocess, `python -m cli --config CFG crawl --json`, into a fresh SQLite file per repetition.
 
@@ -16,7 +16,7 @@ the same repetition, and the table shows median, min and max over --reps.
     (a) trafilatura.extract(html, include_comments=False) in a loop, one process (pages/s)
     (b) the same on a process per core: the machine's extraction limit
     (c) a bare Scrapy spider fetching the same URLs with the same connection settings: the
-        fetch limit (bench/bare_fetch.py)
+        fetch limit (bench.bare_fetch)
     (c') the same spider asking for every article "If-None-Match: *", which the server answers
         with a 304: the limit of a recrawl answered by 304s
 
@@ -27,7 +27,7 @@ out; the subprocess's wall time is shown beside it):
                           targets: >= 0.8 x (b), > (a)
     recrawl, 304s         the server has validators: every page answers 304; target >= 10 x first
     recrawl, 200s         no validators: the same HTML again, recognised by its hash; >= 5 x first
-    edit recrawl          10% of URLs gained a paragraph (bench/corpus_site.py puts it where the
+    edit recrawl          10% of URLs gained a paragraph (bench.corpus_site puts it where the
                           extracted text has it, and only pages where plain trafilatura keeps it
                           are chosen): new versions must equal the pages changed
 
@@ -36,7 +36,7 @@ descendants, sampled every 0.15 s; target < 500 MB), with its peak over the firs
 beside it to show whether memory grows with the number of pages; the archive's size (SQLite file
 and WAL after a checkpoint) against the raw HTML it stores (target < 30%); and the quality of the
 stored text of the first 181 URLs against the ground truth, by the benchmark's own metric
-(bench/extraction_quality.py), next to plain trafilatura on the same served HTML (target: no
+(bench.extraction_quality), next to plain trafilatura on the same served HTML (target: no
 worse). Results go to bench/results/crawl_bench.json (or --json PATH).
 """
 
@@ -46,39 +46,38 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
-
 from bench.corpus_site import CorpusSite, edit_marker, template
-from bench.crawl_baselines import (
+from bench.crawl.baselines import (
     bare_fetch,
     cores,
     extract_all,
     extraction_loop,
     extraction_pool,
 )
-from bench.crawl_cli import run_crawl, write_config
-from bench.crawl_db import run_seconds, storage
-from bench.crawl_figures import CRAWLS, MEMORY_MARK, figures
-from bench.crawl_quality import check, quality, stored_texts
-from bench.crawl_report import table
+from bench.crawl.cli import write_config
+from bench.crawl.crawls import CONCURRENCY, big_crawl, commit, crawl, raw_html, set_mode
+from bench.crawl.db import storage
+from bench.crawl.figures import CRAWLS, figures
+from bench.crawl.quality import check, quality, stored_texts
+from bench.crawl.report import table
 from bench.extraction_quality import Page, find_corpus, load
+from bench.paths import RESULTS
 
-ROOT = Path(__file__).resolve().parent.parent
 BASELINE_PAGES = 362  # the corpus twice
-CONCURRENCY = 16
 EDITED_SHARE = 0.1
-DEFAULT_JSON = ROOT / "bench" / "results" / "crawl_bench.json"
+DEFAULT_JSON = RESULTS / "crawl_bench.json"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.crawl", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--urls", type=int, default=2000, help="URLs per crawl (>= 181)")
     parser.add_argument("--big-urls", type=int, default=10_000, help="URLs of the memory crawl")
     parser.add_argument("--skip-big", action="store_true", help="skip the memory crawl")
@@ -204,73 +203,6 @@ def repetition(
     rep["edit"] = crawl(site, config)
     set_mode(site, validators=True)
     return rep
-
-
-def set_mode(site: CorpusSite, validators: bool, edited: frozenset[int] = frozenset()) -> None:
-    site.validators, site.edited = validators, edited
-
-
-def crawl(site: CorpusSite, config: Path) -> dict[str, Any]:
-    """One CLI crawl: its summary, wall and in-run seconds, pages/s, and memory peaks."""
-    served_before = site.article_requests
-    outcome = run_crawl(config, lambda: site.article_requests - served_before)
-    summary = outcome.summary
-    seconds = run_seconds(config.parent / "bench.db", summary["run_id"]) or outcome.wall_seconds
-    return {
-        **{k: v for k, v in summary.items() if k not in ("errors", "by_source")},
-        "errors": summary.get("errors", [])[:5],
-        "wall_seconds": outcome.wall_seconds,
-        "run_seconds": seconds,
-        "pages_per_s": summary["fetched"] / seconds,
-        "wall_pages_per_s": summary["fetched"] / outcome.wall_seconds,
-        "cpu_ms_per_page_main": 1000 * outcome.cpu_main / max(summary["fetched"], 1),
-        "cpu_ms_per_page_children": 1000 * outcome.cpu_children / max(summary["fetched"], 1),
-        "peak_rss": outcome.peak("rss"),
-        "peak_pss": outcome.peak("pss"),
-        f"peak_rss_first_{MEMORY_MARK}": outcome.peak("rss", MEMORY_MARK),
-        "rss_by_1000_pages": _rss_by_thousand(outcome.samples),
-    }
-
-
-def _rss_by_thousand(samples: list[Any]) -> list[int]:
-    """The highest RSS seen while each successive thousand pages was being served."""
-    peaks: dict[int, int] = {}
-    for sample in samples:
-        block = sample.pages // 1000
-        peaks[block] = max(peaks.get(block, 0), sample.rss)
-    return [peaks[block] for block in sorted(peaks)]
-
-
-def raw_html(site: CorpusSite, db: Path) -> int:
-    """Bytes of the HTML served for the URLs that have a stored version."""
-    texts = stored_texts(db, site.count)
-    return sum(len(site.body(i)) for i, text in enumerate(texts) if text)
-
-
-def big_crawl(site: CorpusSite, folder: Path, count: int) -> dict[str, Any]:
-    """The memory crawl: --big-urls URLs into a fresh database, with its storage."""
-    urls, site.count = site.count, count
-    try:
-        set_mode(site, validators=True)
-        result = crawl(site, write_config(folder, f"{site.base}/sitemap.xml", CONCURRENCY))
-        result["storage"] = asdict(storage(folder / "bench.db"))
-        result["storage"]["raw_html_bytes"] = raw_html(site, folder / "bench.db")
-    finally:
-        site.count = urls
-    result["urls"] = count
-    return result
-
-
-def commit() -> str:
-    """The code measured: HEAD, marked when the work tree differs from it."""
-    git = ["git", "-C", str(ROOT)]
-    try:
-        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True)
-        status = [*git, "status", "--porcelain", "--untracked-files=no"]
-        dirty = subprocess.run(status, capture_output=True)
-    except OSError:
-        return "unknown"
-    return head.stdout.decode().strip() + ("+uncommitted" if dirty.stdout.strip() else "")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""The three query kinds of bench/query_speed.py, fewer of each, for bench/scaling.py.
+"""The three query kinds of bench.query_speed, fewer of each, for bench.scaling.
 
-query_speed.py times 60 queries a kind to judge one archive against targets; comparing sizes
+bench.query_speed times 60 queries a kind to judge one archive against targets; comparing sizes
 needs only a stable median, and 20 a kind keep three sizes within a minute on a shared
 machine. The queries, the warm-up, the timing and the figures are query_speed's own functions,
 so the two benchmarks measure the same thing. The search queries are the same at every size

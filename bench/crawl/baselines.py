@@ -1,10 +1,10 @@
-"""The baselines crawl_bench.py divides by, measured in the same run as the crawls.
+"""The baselines bench.crawl divides by, measured in the same run as the crawls.
 
 (a) plain ``trafilatura.extract(html, include_comments=False)`` in a loop, one process: what a
 crawler that only extracts would manage; (b) the same on one process per core: the machine's
 extraction limit, which a crawler extracting in worker processes can approach; (c) a bare Scrapy
 spider fetching the same URLs with labscope's connection settings and doing nothing with them
-(bench/bare_fetch.py, in a subprocess since Scrapy's reactor cannot restart): the fetch limit
+(bench.bare_fetch, in a subprocess since Scrapy's reactor cannot restart): the fetch limit
 that recrawls, which extract little, are compared with; and (c') that spider asking for 304s,
 the limit of a recrawl with validators.
 """
@@ -18,12 +18,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import trafilatura
 
-BARE_FETCH = Path(__file__).with_name("bare_fetch.py")
+from bench.paths import ROOT
+
+# Run from the project root, where `-m` finds bench/ (it is not installed).
+BARE_FETCH = [sys.executable, "-m", "bench.bare_fetch"]
 
 
 def plain_extract(html: str) -> str:
@@ -70,15 +72,17 @@ def extract_all(pages: Sequence[str], processes: int) -> list[str]:
 
 
 def bare_fetch(sitemap: str, concurrency: int, not_modified: bool = False) -> dict[str, Any]:
-    """Baseline (c), or (c') asking for 304s: run bench/bare_fetch.py; its JSON plus the wall
+    """Baseline (c), or (c') asking for 304s: run bench.bare_fetch; its JSON plus the wall
     time of the subprocess."""
-    command = [sys.executable, str(BARE_FETCH), sitemap, "--concurrency", str(concurrency)]
+    command = [*BARE_FETCH, sitemap, "--concurrency", str(concurrency)]
     command += ["--not-modified"] if not_modified else []
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=3600, check=False, cwd=ROOT
+    )
     wall = time.perf_counter() - start
     if done.returncode != 0:
-        raise RuntimeError(f"bare_fetch.py failed ({done.returncode}): {done.stderr[-2000:]}")
+        raise RuntimeError(f"bench.bare_fetch failed ({done.returncode}): {done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout)
     result["wall_seconds"] = wall
     return result
