@@ -249,6 +249,11 @@ def test_a_lease_that_runs_out_comes_back_and_a_host_is_spaced_across_clients(
     wait = worker_b.reserve("news.example", 60_000)  # B must wait A's delay out
     assert 0 < wait <= 60_000
 
+    for member in (b"story-on-host-b", b"story-on-host-a"):  # a listing's order, not bytes'
+        worker_a.push(keys, 0, member)
+    popped = [worker_a.pop(keys, lease_ms=60_000) for _ in range(2)]
+    assert popped == [b"story-on-host-b", b"story-on-host-a"]
+
     pending = PendingFilter(frontier, keys.dupefilter)
     import scrapy
 

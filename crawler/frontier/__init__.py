@@ -29,6 +29,7 @@ through `start_requests` (scrapy_redis/spiders.py, line 30), which Scrapy no lon
   host sees the delay across all workers.
 
 Keys, for a source S (all under `labscope:`): `S:requests` (sorted set, scrapy-redis's priority
-queue layout), `S:leases` (sorted set: request -> lease deadline in ms), `S:dupefilter` (set of
-pending fingerprints), and `host:H` per host H (the politeness reservation).
+queue layout, ties broken by arrival through the counter `S:arrivals`), `S:leases` (sorted set:
+request -> lease deadline in ms), `S:dupefilter` (set of pending fingerprints), and `host:H` per
+host H (the politeness reservation).
 """

@@ -31,7 +31,8 @@ def _source(spider: Any) -> str:
 
 
 class LeasedQueue(Base):  # type: ignore[misc]  # scrapy-redis ships no type information
-    """scrapy-redis's priority queue (same key, same scores), where a pop is a lease.
+    """scrapy-redis's priority queue (same key, scores -priority, ties in order of arrival),
+    where a pop is a lease.
 
     A popped request stays in `S:leases` until `done` (its page is stored); the worker renews
     the leases it holds, and any worker's pop puts expired ones back first in the queue."""
@@ -48,7 +49,7 @@ class LeasedQueue(Base):  # type: ignore[misc]  # scrapy-redis ships no type inf
         return int(self.server.zcard(self.keys.requests))
 
     def push(self, request: scrapy.Request) -> None:
-        self.server.zadd(self.keys.requests, {self._encode_request(request): -request.priority})
+        self.steps.push(self.keys, request.priority, self._encode_request(request))
 
     def pop(self, timeout: int = 0) -> scrapy.Request | None:
         data = self.steps.pop(self.keys, self.lease_ms)

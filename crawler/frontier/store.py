@@ -36,6 +36,14 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]) end
 return #ARGV - 1
 """
+# KEYS: queue, the source's arrival counter. ARGV: -priority, request. Requests of one priority
+# pop in the order they came (a listing's order, newest first), not in the order of their bytes
+# (a sorted set breaks ties so: every story of one host, then the next host's).
+_PUSH = """
+local n = redis.call('INCR', KEYS[2]) % 1000000
+redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + n / 10000000, ARGV[2])
+return n
+"""
 # KEYS: the host's key. ARGV: delay in ms. 0 when this caller may ask the host now (and the
 # next caller must wait the delay), else the ms to wait.
 _RESERVE = """
@@ -53,11 +61,12 @@ class SourceKeys:
     requests: str
     leases: str
     dupefilter: str
+    arrivals: str
 
 
 def source_keys(source: str) -> SourceKeys:
     base = f"{PREFIX}{source}:"
-    return SourceKeys(base + "requests", base + "leases", base + "dupefilter")
+    return SourceKeys(base + "requests", base + "leases", base + "dupefilter", base + "arrivals")
 
 
 def host_key(host: str) -> str:
@@ -81,9 +90,13 @@ class Steps:
 
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
+        self._push = client.register_script(_PUSH)
         self._pop = client.register_script(_POP)
         self._renew = client.register_script(_RENEW)
         self._reserve = client.register_script(_RESERVE)
+
+    def push(self, keys: SourceKeys, priority: int, member: bytes) -> None:
+        self._push(keys=[keys.requests, keys.arrivals], args=[-priority, member])
 
     def pop(self, keys: SourceKeys, lease_ms: int) -> bytes | None:
         member: Any = self._pop(keys=[keys.requests, keys.leases], args=[lease_ms, REQUEUED_SCORE])
