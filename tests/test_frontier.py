@@ -181,6 +181,8 @@ def test_two_workers_store_every_article_once_though_one_is_killed(
     runs = labscope("runs", "--json").json()
     workers = [run for run in runs if run["trigger"] == "worker"]
     assert len(workers) == 2 and all(run["worker"] for run in workers)
+    health = {row["name"]: row["health"] for row in labscope("sources", "--json").json()}
+    assert health == {"many": "ok"}  # a worker's run discovers nothing, and is no empty crawl
 
 
 def test_workers_store_phases_searchable_on_postgresql(
