@@ -4,7 +4,7 @@
 modules here registers their commands on the `cli` group.
 """
 
-from cli import archive, crawl, preview, schedule, serve, setup, status, stories
+from cli import archive, crawl, preview, schedule, serve, setup, status, stories, worker
 from cli.group import cli, main
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "setup",
     "status",
     "stories",
+    "worker",
 ]

@@ -85,6 +85,11 @@ def print_run(run_id: int, status: str, counts: RunCounts, as_json: bool) -> Non
     for key, label in labels.items():
         table.add_row(label, str(summary[key]))
     out.print(fitted(table))
+    enqueued = sum(tallies.get("enqueued", 0) for tallies in counts.by_source.values())
+    if enqueued:  # [crawl] frontier: the workers fetch these
+        out.print(
+            f"Enqueued {enqueued} article requests for the workers ([crawl] frontier)", markup=False
+        )
     for note in counts.notes[:10]:
         out.print(f"  [yellow]note[/yellow] {escape(note['url'])}: {escape(note['note'])}")
     if len(counts.notes) > 10:

@@ -3,6 +3,7 @@
     CrawlerError            anything the crawler refuses to do
     ├── ConfigError         config.toml is missing, unreadable or invalid (exit 2)
     ├── CrawlRunError       a crawl could not run at all (exit 1)
+    │   └── FrontierUnavailable  [crawl] frontier's Redis does not answer
     └── InvalidURLError     a URL is not http(s) with a valid host and port (also ValueError)
 
 Per-page problems are never raised: they are counted in the run summary.
@@ -36,6 +37,10 @@ class ConfigError(CrawlerError):
 
 class CrawlRunError(CrawlerError):
     """A crawl could not start or finish (e.g. no sources selected)."""
+
+
+class FrontierUnavailable(CrawlRunError):
+    """The Redis server of [crawl] frontier cannot be reached: nothing was enqueued or fetched."""
 
 
 class InvalidURLError(CrawlerError, ValueError):

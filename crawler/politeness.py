@@ -111,6 +111,21 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
         agent = self._robotstxt_useragent or self._default_useragent
         return not parser.allowed(url, agent)
 
+    async def robot_parser(self, request: Request) -> Any:
+        """Scrapy's, for every request waiting on a host's robots.txt, not only the first.
+
+        Scrapy (2.19) has the requests that arrive while a host's robots.txt is downloading
+        await one shared Deferred; Twisted's `asFuture` callback returns None, so the second
+        waiter on got None ("no robots.txt") and was fetched unchecked. A crawl's first request
+        to a host is usually its feed, alone; a frontier worker starts with many articles of
+        one host at once, and fetched Disallowed ones. The settled parser is read instead."""
+        parser = await super().robot_parser(request)
+        if parser is None:
+            settled = self._parsers.get(urlparse_cached(request).netloc)
+            if settled is not None and not isinstance(settled, Deferred):
+                return settled
+        return parser
+
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
             self.unavailable[netloc] = f"HTTP {response.status}"

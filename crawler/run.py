@@ -89,6 +89,13 @@ def run_crawl(
         [config.source(name) for name in recheck] if recheck else select_sources(config, names)
     )
     unrenderable = _unrenderable(config, sources)
+    settings = scrapy_settings(config.crawl, log_level)
+    if config.crawl.frontier:  # discover only: article requests go to the workers' frontier
+        from crawler.frontier.queue import enqueue_settings
+        from crawler.frontier.store import connect
+
+        connect(config.crawl.frontier)  # one line if Redis is down, before a run is opened
+        settings.update(enqueue_settings(config.crawl.frontier))
     with db.transaction() as session:
         for source in sources:
             ensure_source(session, source.name, source.kind, source.url)
@@ -103,7 +110,7 @@ def run_crawl(
     sink = PageSink(db, run_id, config, extractor, on_progress=on_progress)
     status = "failed"
     try:
-        process = CrawlerProcess(scrapy_settings(config.crawl, log_level))
+        process = CrawlerProcess(settings)
         # LOG_LEVEL filters only at Scrapy's handler: every request's and item's debug record
         # was still built and counted (7% of a 304 recrawl's CPU) before being dropped.
         logging.getLogger("scrapy").setLevel(log_level)

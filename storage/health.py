@@ -37,10 +37,11 @@ class SourceHealth:
 
 
 def source_health(session: Session, names: Sequence[str], recent: int = 500) -> list[SourceHealth]:
-    """The health of each named source, judged on its last `recent` discovery runs."""
+    """The health of each named source, judged on its last `recent` discovery runs (not its
+    rechecks, nor a frontier worker's runs: they fetch what a crawl found, and discover none)."""
     runs = session.scalars(
         select(CrawlRun)
-        .where(CrawlRun.trigger != "recheck", CrawlRun.status != "running")
+        .where(CrawlRun.trigger.not_in(("recheck", "worker")), CrawlRun.status != "running")
         .order_by(CrawlRun.id.desc())
         .limit(recent)
     ).all()

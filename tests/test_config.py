@@ -175,7 +175,7 @@ INTERVAL_FIX = (
 )
 CRAWL_KEYS = (
     "user_agent, obey_robots, delay, concurrency, timeout, max_page_bytes, schedule, time_limit, "
-    "workers, tracking_params, allow_private, max_articles"
+    "workers, tracking_params, allow_private, max_articles, frontier"
 )
 
 

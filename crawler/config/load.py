@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from os.path import abspath
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -155,6 +156,7 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         tracking_params=_tracking_params(table, where),
         allow_private=get(table, "allow_private", bool, where, d.allow_private),
         max_articles=_max_articles(table, where) or d.max_articles,
+        frontier=_frontier(table, where),
     )
     try:
         parse_interval(crawl.time_limit)
@@ -177,6 +179,38 @@ def _parse_crawl(table: Mapping[str, Any], where: Where) -> CrawlConfig:
         if not ok:
             raise where.error(f"{key} {rule} (got {q(table[key])})", key)
     return crawl
+
+
+FRONTIER_SCHEMES = ("redis", "rediss", "unix")
+FRONTIER_EXAMPLE = 'write frontier = "redis://127.0.0.1:6379/0"'
+
+
+def _frontier(table: Mapping[str, Any], where: Where) -> str | None:
+    """[crawl] frontier: a Redis URL, checked here (redis-py is imported only by the crawl that
+    uses it), so a typo is a config error at load, not a connection error mid-crawl."""
+    url = opt(table, "frontier", str, where)
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        port, db = parts.port, parts.path.strip("/")  # a port that is not a number raises
+    except ValueError as exc:
+        why = f"frontier is not a URL ({exc}); {FRONTIER_EXAMPLE}"
+        raise where.error(why, "frontier") from None
+    problem: str | None = None
+    if parts.scheme not in FRONTIER_SCHEMES:
+        problem = f"must start with {', '.join(s + '://' for s in FRONTIER_SCHEMES)}"
+    elif parts.scheme != "unix" and not parts.hostname:
+        problem = "names no host"
+    elif port == 0:
+        problem = "port must be 1 to 65535"
+    elif parts.scheme != "unix" and db and not db.isdigit():
+        problem = "must end with a database number (/0)"
+    elif parts.scheme == "unix" and not parts.path:
+        problem = "names no socket path"
+    if problem:
+        raise where.error(f"frontier {problem}; {FRONTIER_EXAMPLE} (got {q(url)})", "frontier")
+    return url
 
 
 def _parse_browser(table: Mapping[str, Any], where: Where) -> BrowserConfig:

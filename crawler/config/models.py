@@ -62,6 +62,7 @@ class CrawlConfig:
     tracking_params: tuple[str, ...] = ()  # dropped from URLs beside crawler.urls.TRACKING_PARAMS
     allow_private: bool = False  # any source may reach internal addresses (crawler.addresses)
     max_articles: int = 500  # article URLs fetched per source per run (the rest: next run)
+    frontier: str | None = None  # redis://HOST:PORT/DB: crawls enqueue, `labscope worker` fetches
 
     @cached_property
     def tracking(self) -> Tracking:
