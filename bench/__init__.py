@@ -12,6 +12,7 @@ One line each (the README's Figures and Benchmarks sections give their latest fi
     bench.query_speed         search and the article list on a 100,000-article archive
     bench.stories             story grouping and the story list on a 100,000-article archive
     bench.pg_versions         versions a second N writers store, PostgreSQL against SQLite
+    bench.scale_out           pages a second with 1, 2 and 4 frontier workers (Redis)
     bench.diff_speed          sentence splitting and diffing of 10,000-word articles
     bench.entity_speed        entity detection on a 10,000-word English and Chinese article
     bench.render_cost         what render = "browser" costs a page against a plain fetch

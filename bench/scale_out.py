@@ -195,7 +195,9 @@ def pages_per_second(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.scale_out", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--pages", type=int, default=64)
     parser.add_argument("--hosts", type=int, default=8, help="loopback hosts serving them")
