@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.browser import BrowserMissingError, check_browser, needs_browser, rendering
@@ -136,9 +136,7 @@ def run_crawl(
             )
             crawlers.append(crawler)
         process.start()
-        reasons = {crawler.stats.get_value("finish_reason") for crawler in crawlers}
-        status = "interrupted" if "shutdown" in reasons else "finished"
-        status = "failed" if sink.halted else status
+        status = run_status(crawlers, bool(sink.halted))
     finally:
         sink.flush_aliases()
         sink.flush_checks()  # normally done as each spider closes; this covers a crash
@@ -203,3 +201,12 @@ def run_recheck(
 def _validators(db: Database, urls: list[str]) -> dict[str, Validators]:
     with db.reading() as session:
         return validators_for(session, urls)
+
+
+def run_status(crawlers: list[Crawler], halted: bool) -> str:
+    """How a run of these crawlers ended: `failed` when storage halted it, `interrupted` when a
+    signal shut a spider down, else `finished` (a crawl's and a frontier worker's alike)."""
+    if halted:
+        return "failed"
+    reasons = {crawler.stats.get_value("finish_reason") for crawler in crawlers}
+    return "interrupted" if "shutdown" in reasons else "finished"

@@ -27,7 +27,7 @@ from crawler.frontier.queue import LeasedQueue, PendingFilter, worker_settings
 from crawler.frontier.store import connect
 from crawler.items import PageFetched
 from crawler.pipelines import PageSink
-from crawler.run import CrawlResult
+from crawler.run import CrawlResult, run_status
 from crawler.settings import scrapy_settings
 from crawler.spiders.frontier import FrontierSpider
 from crawler.workers import IN_PROCESS_PAGES, Extractor, extraction_workers
@@ -164,9 +164,7 @@ def run_worker(
             )
             crawlers.append(crawler)
         process.start()
-        reasons = {crawler.stats.get_value("finish_reason") for crawler in crawlers}
-        status = "interrupted" if "shutdown" in reasons else "finished"
-        status = "failed" if pages.halted else status
+        status = run_status(crawlers, bool(pages.halted))
     finally:
         sink.flush()
         extractor.close()
