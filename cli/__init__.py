@@ -1,22 +1,9 @@
 """labscope's command line: parse options, call one library function, format the answer.
 
-`main` is the entry point (the `labscope` script, `python -m cli`); importing the command
-modules here registers their commands on the `cli` group.
+`main` is the entry point (the `labscope` script, `python -m cli`). Each command lives in a
+module of this package, imported only when it runs (cli.group.COMMANDS says which).
 """
 
-from cli import archive, crawl, preview, schedule, serve, setup, status, stories, worker
 from cli.group import cli, main
 
-__all__ = [
-    "archive",
-    "cli",
-    "crawl",
-    "main",
-    "preview",
-    "schedule",
-    "serve",
-    "setup",
-    "status",
-    "stories",
-    "worker",
-]
+__all__ = ["cli", "main"]

@@ -1,5 +1,5 @@
-"""The archive commands: articles, search, show, diff, digest, entities, stats, export and
-rejudge.
+"""The archive commands: search, show, diff, digest, entities, stats, export and rejudge
+(`articles`, which should answer at once, is cli.articles).
 
 They read the database (rejudge --apply writes verdicts); they register themselves on the `cli`
 group when imported.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,17 +17,17 @@ from typing import Any
 import click
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from cli.context import Context
+from cli.filtering import filter_options, filters_from, moment
 from cli.group import cli
+from cli.names import check_names
 from cli.output import (
     WRAP,
     err,
     fitted,
     out,
     paragraphs,
-    print_articles,
     print_hits,
     print_json,
     print_stats,
@@ -38,7 +38,6 @@ from cli.output import (
     write_lines,
 )
 from cli.writing import output_errors
-from crawler.dates import parse_moment
 from crawler.entities.kb import ENTITY_TYPES
 from crawler.urls import canonicalize, is_http_url
 from storage.diff_pages import PAGE_SENTENCES
@@ -46,9 +45,7 @@ from storage.digest.view import clean
 from storage.entities import list_entities
 from storage.errors import NotFoundError
 from storage.export import as_csv, as_jsonl, export_records
-from storage.filters import Filters
-from storage.names import check_entity, check_sources
-from storage.queries import SORTS, article_detail, find_article, list_articles, version_at
+from storage.queries import article_detail, find_article, version_at
 from storage.rechecks import next_check
 from storage.rejudge import rejudge as rejudge_history
 from storage.search import search as search_articles
@@ -69,7 +66,7 @@ def stats(obj: Context, since: str, top: int, as_json: bool) -> None:
     """Counts of sources, articles, versions, edits by kind, entities; the busiest entities."""
     db = obj.database()
     with db.reading() as session:
-        result = archive_stats(session, _parse_since(since), top)
+        result = archive_stats(session, moment(since), top)
     if as_json:
         print_json(dataclasses.asdict(result))
         return
@@ -91,7 +88,7 @@ def export(
     obj: Context, fmt: str, all_versions: bool, since: str | None, output: Path | None, bom: bool
 ) -> None:
     """Export articles (or every version) with metadata, text and entities, streamed."""
-    start = _parse_since(since) if since else None
+    start = moment(since) if since else None
     db = obj.database()
     with db.reading() as session:
         written = 0
@@ -107,50 +104,6 @@ def export(
             write_lines(output, lines, bom=bom)
     if output is not None:
         err.print(f"Exported {written} records to {escape(str(output))}")
-
-
-def filter_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The filters `articles` and `search` share, gathered into one Filters by `_filters`."""
-    options = [
-        click.option("--source", "sources", multiple=True, help="Only this source (repeatable)."),
-        click.option("--entity", help="Only articles naming this entity (any alias)."),
-        click.option("--since", help="Published (else first seen) on or after: 2025-01-28, 7d."),
-        click.option("--until", help="... and before this date."),
-        click.option("--language", help="Only this language: en, zh, ..."),
-        click.option("--edited", is_flag=True, help="Only articles with a substantive edit."),
-        click.option("--limit", type=click.IntRange(1, 1_000_000), help="At most this many."),
-        click.option("--json", "as_json", is_flag=True, help="Print JSON."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-@cli.command()
-@filter_options
-@click.option(
-    "--sort",
-    type=click.Choice(SORTS),
-    default="published",
-    show_default=True,
-    help="Newest first by publication, first seen, last change; or most edited first.",
-)
-@click.option("--removed", is_flag=True, help="Only articles flagged removed (notice, 404/410).")
-@click.pass_obj
-def articles(
-    obj: Context, /, sort: str, limit: int | None, as_json: bool, removed: bool, **options: Any
-) -> None:
-    """List stored articles, newest first."""
-    filters = _filters(obj, **options)  # a bad option is named before a missing database
-    filters = dataclasses.replace(filters, removed=removed)
-    db = obj.database()
-    with db.reading() as session:
-        _check_names(obj, session, options["sources"], options["entity"])
-        rows = list_articles(session, filters=filters, sort=sort, limit=limit)  # type: ignore[arg-type]
-    if as_json:
-        print_json([dataclasses.asdict(row) for row in rows])
-    else:
-        print_articles(rows)
 
 
 @cli.command()
@@ -170,10 +123,10 @@ def search(
     **options: Any,
 ) -> None:
     """Full-text search: words, "phrases", prefix*, AND / OR / NOT, Chinese too."""
-    filters = _filters(obj, **options)  # a bad option is named before a missing database
+    filters = filters_from(obj, **options)  # a bad option is named before a missing database
     db = obj.database()
     with db.reading() as session:
-        _check_names(obj, session, options["sources"], options["entity"])
+        check_names(obj, session, options["sources"], options["entity"])
         hits = search_articles(
             session, query, all_versions=all_versions, filters=filters, limit=limit or 20
         )
@@ -200,7 +153,7 @@ def show(obj: Context, ref: str, version: int | None, at: str | None, as_json: b
     with db.reading() as session:
         article = find_article(session, ref, *variants)
         if at:
-            version = version_at(article, _parse_since(at, "--at"))
+            version = version_at(article, moment(at, "--at"))
         detail = article_detail(session, article, version)
         story = story_of(session, article.id)
     changed = max(v.fetched_at for v in detail.versions)
@@ -334,7 +287,7 @@ def digest(
     if since and hours:
         raise click.UsageError("give --since or --hours, not both")
     until = datetime.now(UTC)
-    start = _parse_since(since) if since else until - timedelta(hours=hours or 24)
+    start = moment(since) if since else until - timedelta(hours=hours or 24)
     db = obj.database()
     with db.reading() as session:
         result = build_digest(session, start, until, obj.change_rules())
@@ -363,7 +316,7 @@ def rejudge(obj: Context, apply: bool, sources: tuple[str, ...], as_json: bool) 
     rules = obj.change_rules()
     db = obj.database()
     with db.transaction() if apply else db.reading() as session:
-        _check_names(obj, session, sources, None)
+        check_names(obj, session, sources, None)
         found = rejudge_history(
             session,
             lambda name: rules.get(name, NO_RULES),
@@ -396,7 +349,7 @@ def entities(
     obj: Context, since: str | None, kind: str | None, unrecognised: bool, as_json: bool
 ) -> None:
     """List the labs, companies, models and people the archive names, newest first."""
-    when_since = _parse_since(since) if since else None
+    when_since = moment(since) if since else None
     db = obj.database()
     with db.reading() as session:
         rows = list_entities(session, since=when_since, type=kind, unrecognised=unrecognised)
@@ -425,48 +378,8 @@ def entities(
     out.print(fitted(table))
 
 
-def _check_names(
-    obj: Context, session: Session, sources: tuple[str, ...], entity: str | None
-) -> None:
-    """A --source or --entity that names nothing known is a typo: say so, with the closest
-    name, rather than print an empty list. An entity the knowledge base knows is never one,
-    stored yet or not."""
-    if sources:
-        check_sources(session, sources, obj.configured_sources())
-    knowledge = obj.knowledge()
-    if entity and knowledge.lookup(entity) is None:
-        aliases = [a for e in knowledge.entities for a in (e.name, *e.aliases)]
-        check_entity(session, entity, aliases)
-
-
-def _filters(
-    obj: Context,
-    sources: tuple[str, ...],
-    entity: str | None,
-    since: str | None,
-    until: str | None,
-    language: str | None,
-    edited: bool,
-) -> Filters:
-    return Filters(
-        sources=list(sources) or None,
-        entity=obj.entity_name(entity) if entity else None,
-        since=_parse_since(since) if since else None,
-        until=_parse_since(until, "--until") if until else None,
-        language=language,
-        edited=edited,
-    )
-
-
 def _json_format(fmt: str, as_json: bool) -> str:
     """--json is --format json, as on every other command that prints data."""
     if as_json and fmt not in ("text", "json"):
         raise click.UsageError(f"give --json or --format {fmt}, not both")
     return "json" if as_json else fmt
-
-
-def _parse_since(text: str, option: str = "--since") -> datetime:
-    try:
-        return parse_moment(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None

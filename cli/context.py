@@ -1,17 +1,30 @@
-"""The global options every command reads: where the config and the database are."""
+"""The global options every command reads: where the config and the database are.
+
+Every command builds a Context, so this module imports only what the cheapest command needs
+(`articles` reads a SQLite file and nothing of the config but where that file is). Reading the
+whole config imports what checking its sources takes (Scrapy's response types for JSON lists,
+APScheduler for cron lines), and opening the archive SQLAlchemy: each method imports those when
+it is called.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crawler.config import Config, load_config
-from crawler.config.schedule import default_recheck
-from crawler.entities.kb import KnowledgeBase
 from crawler.errors import ConfigError
-from storage.changes import ChangeRules
-from storage.db import Database, open_database
+from crawler.files import read_config_text
+
+if TYPE_CHECKING:
+    from crawler.config import Config
+    from crawler.entities.kb import KnowledgeBase
+    from storage.changes import ChangeRules
+    from storage.db import Database
+
+SQLITE_PREFIXES = ("sqlite:///", "sqlite+pysqlite:///")
 
 
 @dataclasses.dataclass
@@ -23,11 +36,41 @@ class Context:
     verbose: bool
 
     def config(self) -> Config:
+        from crawler.config import load_config
+
         return load_config(self.config_path)
 
     def database(self) -> Database:
         """The archive, for commands that read it: one that does not exist is an error."""
+        from storage.db import open_database
+
         return open_database(self.db_url or self.config().storage.url, create=False)
+
+    def sqlite_file(self) -> Path | None:
+        """The archive's file when --db or [storage] url names it plainly (sqlite:///PATH),
+        read without parsing the rest of the config; None for anything else (PostgreSQL, URL
+        options, a config that does not say or cannot be read), which `database()` handles and,
+        where it is a mistake, explains."""
+        url = self.db_url
+        base = Path.cwd()  # --db is the URL as given, as SQLAlchemy reads it
+        if url is None:
+            try:
+                storage = tomllib.loads(read_config_text(self.config_path)).get("storage")
+            except (ConfigError, tomllib.TOMLDecodeError, RecursionError):
+                return None
+            url = storage.get("url") if isinstance(storage, dict) else None
+            base = self.config_path.parent  # as crawler.config.load.resolve_db_url anchors it
+        if not isinstance(url, str) or not url.startswith(SQLITE_PREFIXES):
+            return None
+        path = url.partition(":///")[2]
+        if not path or path.startswith("file:") or path == ":memory:" or set("?#%\0") & set(path):
+            return None
+        if self.db_url is None:
+            try:
+                return base / Path(path).expanduser()  # as crawler.config.toml_checks.local_path
+            except RuntimeError:  # a "~user" that does not expand
+                return None
+        return base / path
 
     def configured_sources(self) -> list[str]:
         """The source names config.toml lists; none when --db is used without a config."""
@@ -38,6 +81,8 @@ class Context:
 
     def recheck_steps(self) -> list[tuple[timedelta, timedelta]]:
         """The [recheck] schedule, or the default one when --db is used without a config."""
+        from crawler.config.schedule import default_recheck
+
         try:
             steps = self.config().recheck.steps
         except ConfigError:
@@ -48,6 +93,8 @@ class Context:
 
     def knowledge(self) -> KnowledgeBase:
         """The bundled knowledge base with the config's own [[entities]], if it is readable."""
+        from crawler.entities.kb import KnowledgeBase
+
         try:
             extra = self.config().entities
         except ConfigError:

@@ -1,11 +1,14 @@
 """The `labscope` click group and its entry point: every error a user can cause is one line.
 
 The commands live in the other modules of this package and register themselves on `cli` when
-cli/__init__.py imports them.
+imported; the group imports a command's module only when that command runs. Importing them all
+(Scrapy for `crawl`, SQLAlchemy's ORM for the archive, FastAPI for `serve`) cost every command,
+`--help` included, half a second before it did anything (issue 22).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -19,8 +22,115 @@ from cli.output import err
 from crawler.errors import CrawlerError
 from storage.errors import StorageError
 
+COMMANDS = {
+    "articles": ("cli.articles", "List stored articles, newest first."),
+    "check": (
+        "cli.setup",
+        "Validate config.toml and list each source's kind, schedule and next run "
+        "(fetches nothing).",
+    ),
+    "crawl": ("cli.crawl", "Crawl every configured source once (or only --source NAME ...)."),
+    "demo": (
+        "cli.crawl",
+        "Serve the bundled demo news site on 127.0.0.1 and crawl it (works offline).",
+    ),
+    "diff": (
+        "cli.archive",
+        "Show what changed between two versions of an article, sentence by sentence.",
+    ),
+    "digest": (
+        "cli.archive",
+        "What changed in a period: new and edited articles, new entities, removed articles.",
+    ),
+    "entities": (
+        "cli.archive",
+        "List the labs, companies, models and people the archive names, newest first.",
+    ),
+    "export": (
+        "cli.archive",
+        "Export articles (or every version) with metadata, text and entities, streamed.",
+    ),
+    "init": (
+        "cli.setup",
+        "Write the default, commented config.toml (to PATH, else to --config); never overwrite.",
+    ),
+    "recheck": (
+        "cli.crawl",
+        "Fetch again the known articles that are due on the [recheck] schedule, once.",
+    ),
+    "recluster": (
+        "cli.stories",
+        "Group the whole archive into stories again (after the knowledge base or rules changed).",
+    ),
+    "rejudge": (
+        "cli.archive",
+        "Judge the stored edits again with today's rules; say what would change (--apply: do it).",
+    ),
+    "runs": ("cli.status", "List recent crawl runs and what each found."),
+    "schedule": (
+        "cli.schedule",
+        "Run the scheduler in the foreground: crawls, rechecks and digests (Ctrl-C stops it).",
+    ),
+    "search": (
+        "cli.archive",
+        'Full-text search: words, "phrases", prefix*, AND / OR / NOT, Chinese too.',
+    ),
+    "serve": (
+        "cli.serve",
+        "Serve the archive in the browser (digest, articles, diffs, search) and as a JSON API.",
+    ),
+    "show": ("cli.archive", "Show one article: metadata, text and the list of its versions."),
+    "sources": (
+        "cli.status",
+        "Each configured source's health: last success, last error, articles found.",
+    ),
+    "stats": (
+        "cli.archive",
+        "Counts of sources, articles, versions, edits by kind, entities; the busiest entities.",
+    ),
+    "stories": (
+        "cli.stories",
+        "List stories: reports of one event across outlets and languages, newest first.",
+    ),
+    "try": (
+        "cli.preview",
+        "Fetch URL once as a source would be crawled and show its links and first article, "
+        "then the [[sources]] lines to paste; nothing is stored.",
+    ),
+    "worker": (
+        "cli.worker",
+        "Fetch, extract and store the article requests crawls put in [crawl] frontier "
+        "(Redis), beside any number of workers on this host or others, until stopped or "
+        "--idle-exit.",
+    ),
+}
+"""Each command's module and the first line of its help, which `labscope --help` lists without
+importing the module (tests/test_docs.py holds each line to the command's own docstring)."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when they are named (click's documented pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(COMMANDS[cmd_name][0])  # its decorators register it here
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from COMMANDS: `--help` imports none of the commands."""
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [  # shortened as click shortens a command's own help
+            (name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit))
+            for name in sorted(COMMANDS)
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.cells import cell_len
@@ -21,7 +21,10 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.writing import write_output
-from storage.runs import RunCounts
+from storage.json_text import dumps
+
+if TYPE_CHECKING:
+    from storage.runs import RunCounts
 
 # Piped output is read by people too: wider than rich's 80-column default for non-terminals,
 # unless $COLUMNS says how wide (rich reads it when no width is given).
@@ -190,8 +193,6 @@ def print_wrapped(text: str) -> None:
 
 
 def print_json(value: Any) -> None:
-    from storage.digest.json import dumps  # with the digest it belongs to: loaded on use
-
     click.echo(dumps(value))
 
 

@@ -14,17 +14,11 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseError, Unwritable
+from storage.revision import BUSY_TIMEOUT_MS, CURRENT_REVISION, HEAD_REVISION, MIGRATIONS
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
-MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = max(p.name for p in (MIGRATIONS / "versions").glob("[0-9]*.py")).split("_")[0]
-"""The newest migration's revision, read from its file name (NNNN_what.py, revision "NNNN";
-tests/test_storage.py holds it to alembic's head): an archive already there is opened with one
-query, without importing alembic (a third of a second of every command's start-up)."""
-_CURRENT = "SELECT version_num FROM alembic_version"
-BUSY_TIMEOUT_MS = 30_000
 # The pip package that provides each DBAPI module SQLAlchemy may ask for, where the names differ
 # (a user who reads "No module named 'MySQLdb'" cannot guess "mysqlclient").
 _DRIVER_PACKAGES = {
@@ -248,7 +242,7 @@ def _at_head(engine: Engine) -> bool:
         return False  # a new file: migrated below, not created empty by this query
     try:
         with engine.connect() as connection:
-            return [tuple(row) for row in connection.exec_driver_sql(_CURRENT)] == [
+            return [tuple(row) for row in connection.exec_driver_sql(CURRENT_REVISION)] == [
                 (HEAD_REVISION,)
             ]
     except SQLAlchemyError:  # no alembic_version table: a new or foreign database

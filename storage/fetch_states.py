@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from storage.events import add_event
 from storage.models import Article, Base, FetchState, fitting, table_of
+from storage.summaries import GONE_CHECKS
 
-# An article is flagged removed after this many 404/410 answers in a row (one may be a blip).
-GONE_CHECKS = 2
 _STATES = table_of(FetchState)
 _STATE = select(FetchState.id, FetchState.article_id).where(FetchState.url == bindparam("url"))
 _ADD_STATE = insert(_STATES)

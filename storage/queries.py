@@ -4,36 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, get_args
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from storage.conditions import conditions
 from storage.errors import NotFoundError
-from storage.filters import EDIT_KINDS, NO_FILTERS, Filters
+from storage.filters import EDIT_KINDS, NO_FILTERS, Filters, Sort
 from storage.models import Article, CrawlRun, FetchState, Source, Version
-from storage.removals import Removal, removals
+from storage.removals import removals
 from storage.runs import worker_name
+from storage.summaries import ArticleSummary, Removal
 
 # Ids are INTEGER columns: PostgreSQL refuses a larger number ("integer out of range") where
 # SQLite would find nothing, so a larger number is no id; it is still looked up as a URL.
 MAX_ID = 2**31 - 1
-Sort = Literal["published", "first_seen", "last_changed", "edits"]
-SORTS: tuple[str, ...] = get_args(Sort)
-
-
-@dataclass(frozen=True)
-class ArticleSummary:
-    id: int
-    url: str
-    title: str
-    source: str
-    published: datetime | None
-    first_seen: datetime
-    last_checked: datetime
-    versions: int
-    language: str | None = None  # the latest version's; the same key as show's and search's
-    removed: Removal | None = None  # set while the article counts as removed; as in show
 
 
 @dataclass(frozen=True)
@@ -124,7 +109,7 @@ def list_articles(
         select(Article, Version, Source.name, count)
         .join(Version, Version.id == Article.latest_version_id)
         .join(Source, Source.id == Article.source_id)
-        .where(*filters.conditions(Version))
+        .where(*conditions(filters, Version))
         .order_by(order.desc(), Article.id.desc())
     )
     if limit is not None:

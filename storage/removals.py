@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.events import add_event
-from storage.fetch_states import GONE_CHECKS, update_state
+from storage.fetch_states import update_state
 from storage.models import Article, Event, FetchState
+from storage.summaries import Removal
 
 NOTICE_MAX_CHARS = 160
 # Data, not code: the notices platforms and newsrooms serve in place of a removed article.
@@ -81,16 +81,6 @@ def mark_removed(
         add_event(session, "removed", at, article_id=article.id, notice=notice, run_id=run_id)
 
 
-@dataclass(frozen=True)
-class Removal:
-    """Why an article counts as removed, shown on the article itself (`show`, its JSON, the
-    article page, `articles --removed`) and not only in the digest of the day it happened."""
-
-    at: datetime
-    notice: str | None  # the words of the page that said so; None for a 404/410
-    reason: str
-
-
 def removals(session: Session, articles: Sequence[Article]) -> dict[int, Removal]:
     """The removal of each of `articles` currently flagged removed, by article id."""
     flagged = {a.id: a for a in articles if a.removed_at is not None}
@@ -110,14 +100,8 @@ def removals(session: Session, articles: Sequence[Article]) -> dict[int, Removal
             )
         ).all()
     )
-    found = {}
-    for article_id, article in flagged.items():
-        assert article.removed_at is not None
-        notice = notices.get(article_id)
-        if notice:
-            reason = f"the page says: {notice}"
-        else:
-            status = statuses.get(article.url) or "404/410"
-            reason = f"the page answered HTTP {status} on {GONE_CHECKS} checks in a row"
-        found[article_id] = Removal(article.removed_at, notice, reason)
-    return found
+    return {
+        article_id: Removal.of(at, notices.get(article_id), statuses.get(article.url))
+        for article_id, article in flagged.items()
+        if (at := article.removed_at) is not None
+    }

@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from storage import search_pg
+from storage.conditions import conditions
 from storage.filters import NO_FILTERS, Filters
 from storage.models import Article, Version
 from storage.new_version import NewVersion
@@ -174,7 +175,7 @@ def _best_per_article(
     query = (
         select(version.id, version.article_id)
         .join(Article, Article.id == version.article_id)
-        .where(version.id.in_(ranked), *filters.conditions(version))
+        .where(version.id.in_(ranked), *conditions(filters, version))
     )
     if not all_versions:
         query = query.where(Article.latest_version_id == version.id)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import click
 from conftest import ROOT
 
 from cli import cli
+from cli.group import COMMANDS
 from crawler.config import load_config
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -30,12 +32,30 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_every_command_and_option_is_documented() -> None:
     assert isinstance(cli, click.Group)
-    for name, command in cli.commands.items():
+    for name, command in commands().items():
         assert f"`{name}" in README, f"command {name} is missing from the README"
         for param in command.params:
             for option in getattr(param, "opts", []):
                 if option.startswith("--") and option != "--help":
                     assert option in README, f"{name} {option} is missing from the README"
+
+
+def commands() -> dict[str, click.Command]:
+    """Every command, its module imported (the group imports one only when it runs)."""
+    context = click.Context(cli)
+    found = {name: cli.get_command(context, name) for name in cli.list_commands(context)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
+def test_help_lists_each_command_with_its_own_first_line() -> None:
+    """`labscope --help` lists the commands from cli.group.COMMANDS without importing them: the
+    line it shows must be the command's docstring's, and every command must be listed."""
+    found = commands()
+    assert sorted(found) == sorted(COMMANDS) == sorted(cli.commands)
+    for name, command in found.items():
+        assert command.help is not None
+        first = inspect.cleandoc(command.help).split("\n\n")[0].replace("\n", " ")
+        assert COMMANDS[name][1] == first, name
 
 
 def test_shipped_config_is_valid() -> None:

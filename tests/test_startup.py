@@ -1,5 +1,6 @@
 """Start-up of the read-only commands: no crawler (Scrapy, trafilatura) and no alembic, which
-made every command pay about a second before it read a row (issue 22)."""
+made every command pay about a second before it read a row, and for `articles` and `--help`
+not even SQLAlchemy (issue 22)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from conftest import FIXTURES, Labscope, source
 
 from cli.archive import DIGEST_FORMATS
 from crawler.site_server import SiteServer
-from storage.db import MIGRATIONS, open_database
+from storage.db import open_database
 from storage.digest.formats import FORMATS
+from storage.revision import MIGRATIONS
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 HEAVY = ("scrapy", "trafilatura", "alembic")
@@ -58,6 +60,8 @@ def test_read_only_commands_import_no_crawler_and_no_alembic(
     for command in commands:
         heavy = set(HEAVY) & imported(labscope, *command)
         assert not heavy, f"labscope {' '.join(command)} imported {sorted(heavy)}"
+    for command in [("articles", "--limit", "20"), ("articles", "--json", "--edited"), ("--help",)]:
+        assert "sqlalchemy" not in imported(labscope, *command), command
     # The measure can fail: a crawl imports the crawler, and an archive to migrate alembic.
     assert {"scrapy", "trafilatura"} <= imported(labscope, "crawl")
     with sqlite3.connect(labscope.db) as db:  # back to the schema before 0016

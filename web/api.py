@@ -18,14 +18,14 @@ from fastapi.responses import JSONResponse
 from crawler.entities.kb import ENTITY_TYPES
 from storage.diff_pages import PageError, paged
 from storage.digest.build import NO_RULES, build_digest, compare_versions
-from storage.digest.json import diff_json, digest_json, dumps
+from storage.digest.json import diff_json, digest_json
 from storage.entities import EntityDetail, EntitySummary, entity_detail, list_entities
+from storage.filters import Sort
 from storage.health import SourceHealth, source_health
+from storage.json_text import dumps
 from storage.queries import (
     MAX_ID,
-    ArticleSummary,
     RunSummary,
-    Sort,
     article_detail,
     find_article,
     list_articles,
@@ -36,6 +36,7 @@ from storage.rechecks import next_check
 from storage.search import SearchHit, search
 from storage.stats import Stats, archive_stats
 from storage.story_queries import story_of
+from storage.summaries import ArticleSummary
 from web.deps import ArchiveDep, SessionDep
 from web.params import (
     EditedParam,

@@ -20,11 +20,10 @@ from storage.digest.formats import render_digest
 from storage.digest.links import FEED_PATH, feed_url, with_links
 from storage.digest.summary import summarize_digest
 from storage.entities import entity_detail, list_entities
+from storage.filters import SORTS, Sort
 from storage.health import source_health
 from storage.queries import (
     MAX_ID,
-    SORTS,
-    Sort,
     article_detail,
     find_article,
     list_articles,

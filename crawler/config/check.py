@@ -21,13 +21,13 @@ from crawler.config.load import (
     _parse_entities,
     _parse_storage,
     load_config,
-    read_config_text,
 )
 from crawler.config.models import _SECTION_KEYS, Config
 from crawler.config.schedule import parse_digest, parse_recheck
 from crawler.config.sources import _parse_source
 from crawler.config.toml_checks import Locator, Where, check_keys, q, section_table
 from crawler.errors import ConfigError
+from crawler.files import read_config_text
 
 
 def check_config(path: Path) -> tuple[Config | None, list[ConfigError]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import stat
 import tomllib
 from collections.abc import Mapping
 from os.path import abspath
@@ -23,7 +22,6 @@ from sqlalchemy.exc import ArgumentError
 from crawler.config.models import (
     _SECTION_KEYS,
     DEFAULT_DB_URL,
-    MAX_CONFIG_BYTES,
     MAX_PAGE_BYTES_LIMIT,
     BrowserConfig,
     ChangesConfig,
@@ -51,6 +49,7 @@ from crawler.config.toml_checks import (
 from crawler.entities.kb import ENTITY_TYPES, Entity, EntityType
 from crawler.entities.kb import key as match_key
 from crawler.errors import ConfigError
+from crawler.files import read_config_text
 
 logger = logging.getLogger(__name__)
 
@@ -294,35 +293,3 @@ def _parse_entities(data: Mapping[str, Any], top: Where) -> tuple[Entity, ...]:
 def load_config(path: Path) -> Config:
     """Read and parse the file; I/O problems become ConfigError like any other config mistake."""
     return parse_config(read_config_text(path), path)
-
-
-def read_config_text(path: Path) -> str:
-    """The file's text, read safely (every reader of a config file goes through here)."""
-    try:
-        # A FIFO nobody writes to would block open() itself, and /dev/zero never ends: only a
-        # regular file is opened, and no more than MAX_CONFIG_BYTES of it is read.
-        if not stat.S_ISREG(path.stat().st_mode):
-            if path.is_dir():
-                raise IsADirectoryError
-            problem = "is not a regular file (a device, FIFO or socket)"
-            raise ConfigError(f"{path}: {problem}; pass the path of a .toml file")
-        with path.open("rb") as file:
-            data = file.read(MAX_CONFIG_BYTES + 1)
-    except FileNotFoundError:
-        fix = "write one with `labscope init`, try `labscope demo`, or pass --config PATH"
-        raise ConfigError(f"{path}: no such file; {fix}") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory; pass the path of a .toml file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        problem = f"larger than {MAX_CONFIG_BYTES} bytes, too big for a config file"
-        raise ConfigError(f"{path}: {problem}; pass the path of a .toml file")
-    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM, as some Windows editors write
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        problem = f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"
-        raise ConfigError(f"{path}:{line}: {problem}; save the file as UTF-8") from None
-    return text

@@ -34,7 +34,6 @@ DEFAULT_DB_URL = "sqlite:///labscope.db"
 MAX_URL_CHARS = 2048  # the limit most browsers and servers keep to (RFC 9110 asks for 8000 at most)
 MAX_PAGE_BYTES_LIMIT = 2**30  # 1 GiB, Scrapy's own default DOWNLOAD_MAXSIZE
 MAX_ARTICLES_LIMIT = 1_000_000
-MAX_CONFIG_BYTES = 1_048_576  # a config.toml is a few kB; /dev/zero is endless
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 

@@ -10,7 +10,6 @@ collapse them.
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import datetime
 from typing import Any
 
@@ -170,17 +169,3 @@ def _title_change(change: TitleChange | None) -> dict[str, str] | None:
 
 def _iso(moment: datetime) -> str:
     return utc(moment).isoformat()
-
-
-def dumps(value: Any, indent: int | None = 2) -> str:
-    """`value` as JSON the way every `--json` output and the API write it: dataclasses as
-    objects, times in ISO 8601, Chinese left readable."""
-    return json.dumps(value, ensure_ascii=False, indent=indent, default=_default)
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
