@@ -16,18 +16,12 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
-import jmespath
-from jmespath.exceptions import (
-    IncompleteExpressionError,
-    JMESPathError,
-    LexerError,
-    ParseError,
-)
-from jmespath.parser import ParsedResult
-from scrapy import Selector
+from jmespath.exceptions import JMESPathError
+from parsel import Selector
 
 from crawler.charsets import decode_html
 from crawler.feeds import feed_date, unmojibake
+from crawler.json_expressions import compile_links, one_line
 
 # Epoch numbers above this are milliseconds (it is 5138 AD in seconds, 1973 in milliseconds).
 _MILLISECONDS = 100_000_000_000
@@ -51,38 +45,6 @@ class JsonLinks:
 
 
 @lru_cache(maxsize=64)
-def compile_links(expression: str) -> ParsedResult:
-    """The compiled `links` expression; ValueError says why it is not JMESPath."""
-    if not expression.strip():
-        raise ValueError("is empty")
-    try:
-        return jmespath.compile(expression)
-    except JMESPathError as exc:
-        raise ValueError(f"is not a valid JMESPath expression ({_jmespath_problem(exc)})") from None
-
-
-def _jmespath_problem(exc: JMESPathError) -> str:
-    """jmespath's own message repeats the expression over lines with a caret; this is its gist."""
-    if isinstance(exc, IncompleteExpressionError):
-        return f"it ends too early, at character {exc.lex_position}"
-    if isinstance(exc, LexerError):
-        return f"{exc.message} at character {exc.lexer_position}"
-    if isinstance(exc, ParseError):
-        return f"{exc.msg} at character {exc.lex_position}"
-    return _one_line(exc)
-
-
-def check_script(selector: str) -> None:
-    """ValueError when `selector` is not a CSS selector parsel can use."""
-    if not selector.strip():
-        raise ValueError("is empty")
-    try:
-        Selector(text="<html></html>").css(selector)
-    # cssselect's SelectorSyntaxError is a SyntaxError, its ExpressionError a RuntimeError.
-    except (SyntaxError, RuntimeError, ValueError) as exc:
-        raise ValueError(f"is not a valid CSS selector ({_one_line(exc)})") from None
-
-
 def read_links(
     body: bytes, url: str, links: str, script: str | None = None, content_type: str = ""
 ) -> JsonLinks:
@@ -101,11 +63,11 @@ def read_links(
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         where = "the answer" if script is None else f"the text of {json.dumps(script)}"
-        return JsonLinks([], f"{where} is not JSON ({_one_line(exc)[:120]})")
+        return JsonLinks([], f"{where} is not JSON ({one_line(exc)[:120]})")
     try:
         found = compile_links(links).search(document)
     except (JMESPathError, RecursionError) as exc:  # e.g. a function given the wrong type
-        return JsonLinks([], f"links {json.dumps(links)} failed on this JSON ({_one_line(exc)})")
+        return JsonLinks([], f"links {json.dumps(links)} failed on this JSON ({one_line(exc)})")
     values = found if isinstance(found, list) else [] if found is None else [found]
     result = [link for value in values if (link := _link(value, url)) is not None]
     if not result:
@@ -151,7 +113,3 @@ def _moment(value: Any) -> datetime | None:
     if isinstance(value, str) and len(value) <= 100:
         return feed_date(value)
     return None
-
-
-def _one_line(value: object) -> str:
-    return " ".join(str(value).split())[:200]

@@ -19,6 +19,15 @@ from storage.revision import MIGRATIONS
 
 DEEPSEEK = "/news/2025/deepseek-emerges.html"
 HEAVY = ("scrapy", "trafilatura", "alembic")
+JSON_SOURCE = """
+[[sources]]
+name = "posts"
+kind = "json"
+url = "http://127.0.0.1:9/api/posts"
+links = "data.posts[].url"
+script = "script#__NEXT_DATA__::text"
+enabled = false
+"""  # the default config has JSON sources: checking their expressions must not load Scrapy
 
 
 def imported(labscope: Labscope, *args: str) -> set[str]:
@@ -40,7 +49,7 @@ def imported(labscope: Labscope, *args: str) -> set[str]:
 def test_read_only_commands_import_no_crawler_and_no_alembic(
     site: SiteServer, labscope: Labscope
 ) -> None:
-    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)))
+    labscope.write_config(source("deepseek", "page", site.url(DEEPSEEK)) + JSON_SOURCE)
     assert labscope("crawl").code == 0
     site.set_page(DEEPSEEK, (FIXTURES / "edited" / "deepseek-emerges-v2.html").read_bytes())
     assert labscope("crawl").code == 0

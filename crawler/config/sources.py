@@ -85,8 +85,8 @@ def _json_keys(table: Mapping[str, Any], kind: str, where: Where) -> tuple[str |
             raise where.error(f'{key} only applies to kind "json", not {q(kind)}; remove it', key)
     if links is None and script is None:
         return links, script
-    # Imported here: it loads Scrapy's selectors, which a config without json sources never needs.
-    from crawler.json_links import check_script, compile_links
+    # Imported here: parsel and jmespath, which a config without json sources never needs.
+    from crawler.json_expressions import check_script, compile_links
 
     try:
         if links is not None:
