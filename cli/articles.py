@@ -2,8 +2,8 @@
 
 On a SQLite archive the rows come from storage.lean, which needs neither SQLAlchemy nor the
 whole config (only where the archive is); anything it cannot answer (PostgreSQL, an archive to
-migrate, an unknown name, an --entity, which the knowledge base resolves) goes to the ORM
-reader, imported only then, which also words every error.
+migrate, an unknown name, an --entity when the config adds [[entities]] to the knowledge base)
+goes to the ORM reader, imported only then, which also words every error.
 """
 
 from __future__ import annotations
@@ -37,16 +37,35 @@ def articles(
     obj: Context, /, sort: Sort, limit: int | None, as_json: bool, removed: bool, **options: Any
 ) -> None:
     """List stored articles, newest first."""
-    filters = filters_from(obj, **options)  # a bad option is named before a missing database
+    # A bad option is named before a missing database; the entity is named by whichever
+    # reader answers (its canonical name may depend on the whole config).
+    filters = filters_from(obj, **{**options, "entity": None})
     filters = dataclasses.replace(filters, removed=removed)
-    file = None if options["entity"] else obj.sqlite_file()
-    rows = lean.list_articles(file, filters=filters, sort=sort, limit=limit) if file else None
+    rows = _lean(obj, filters, options["entity"], sort, limit)
     if rows is None:
-        rows = _through_the_orm(obj, options, filters, sort, limit)
+        named = dataclasses.replace(
+            filters, entity=obj.entity_name(options["entity"]) if options["entity"] else None
+        )
+        rows = _through_the_orm(obj, options, named, sort, limit)
     if as_json:
         print_json([dataclasses.asdict(row) for row in rows])
     else:
         print_articles(rows)
+
+
+def _lean(
+    obj: Context, filters: Filters, entity: str | None, sort: Sort, limit: int | None
+) -> list[ArticleSummary] | None:
+    """The rows from storage.lean, or None where it cannot answer."""
+    file = obj.sqlite_file()
+    if file is None:
+        return None
+    if entity:
+        name = obj.bundled_entity_name(entity)
+        if name is None:
+            return None
+        filters = dataclasses.replace(filters, entity=name)
+    return lean.list_articles(file, filters=filters, sort=sort, limit=limit)
 
 
 def _through_the_orm(

@@ -10,10 +10,11 @@ it is called.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crawler.errors import ConfigError
 from crawler.files import read_config_text
@@ -54,10 +55,7 @@ class Context:
         url = self.db_url
         base = Path.cwd()  # --db is the URL as given, as SQLAlchemy reads it
         if url is None:
-            try:
-                storage = tomllib.loads(read_config_text(self.config_path)).get("storage")
-            except (ConfigError, tomllib.TOMLDecodeError, RecursionError):
-                return None
+            storage = (self._toml or {}).get("storage")
             url = storage.get("url") if isinstance(storage, dict) else None
             base = self.config_path.parent  # as crawler.config.load.resolve_db_url anchors it
         if not isinstance(url, str) or not url.startswith(SQLITE_PREFIXES):
@@ -71,6 +69,25 @@ class Context:
             except RuntimeError:  # a "~user" that does not expand
                 return None
         return base / path
+
+    def bundled_entity_name(self, name: str) -> str | None:
+        """`entity_name(name)` when the config adds no [[entities]], read without the rest of
+        the config; None when it does (then only the whole config can say)."""
+        from crawler.entities.kb import KnowledgeBase
+
+        if "entities" in (self._toml or {}):
+            return None
+        entity = KnowledgeBase.default().lookup(name)
+        return entity.name if entity else name
+
+    @functools.cached_property
+    def _toml(self) -> dict[str, Any] | None:
+        """The config file's TOML, unchecked; None when it cannot be read or parsed (as
+        `entity_name` treats a config it cannot read: no [[entities]] of its own)."""
+        try:
+            return tomllib.loads(read_config_text(self.config_path))
+        except (ConfigError, tomllib.TOMLDecodeError, RecursionError):
+            return None
 
     def configured_sources(self) -> list[str]:
         """The source names config.toml lists; none when --db is used without a config."""

@@ -9,7 +9,7 @@ two readers to the same answers over every filter and order, on a real crawled a
 This reader answers only the plain case and otherwise says None, leaving the question to the
 ORM reader, which is also the one that migrates, refuses a foreign file and words each error:
 a file that is missing, not a SQLite database, not labscope's or at another schema revision,
-a source name no stored article was found by, or any SQLite error. It opens the file read-only
+a source or entity name not stored, or any SQLite error. It opens the file read-only
 and never writes to it.
 """
 
@@ -56,6 +56,8 @@ def list_articles(
                 return None
             if filters.sources and not _all_stored(db, filters.sources):
                 return None
+            if filters.entity and not _entity_stored(db, filters.entity):
+                return None
             where, params = _conditions(filters)
             order = _ORDER[sort]
             sql = f"{_ROWS}{where} ORDER BY {order} DESC, a.id DESC"
@@ -95,6 +97,12 @@ def _all_stored(db: sqlite3.Connection, names: Sequence[str]) -> bool:
     words with a suggestion, or a configured source that found nothing yet."""
     stored = {name for (name,) in db.execute("SELECT name FROM sources")}
     return set(names) <= stored
+
+
+def _entity_stored(db: sqlite3.Connection, name: str) -> bool:
+    """`name` is a stored entity's. One that is not may be a typo (the ORM reader suggests a
+    name) or an entity the knowledge base knows that no article named yet (no rows)."""
+    return db.execute("SELECT 1 FROM entities WHERE name = ?", (name,)).fetchone() is not None
 
 
 def _conditions(filters: Filters) -> tuple[str, Params]:

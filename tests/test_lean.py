@@ -114,6 +114,7 @@ def test_what_the_lean_reader_cannot_tell_it_leaves_to_the_orm(
     assert answer(archive.file) is not None
     assert answer(tmp_path / "missing.db") is None
     assert answer(archive.file, Filters(sources=["sitte"])) is None  # the ORM says "did you mean"
+    assert answer(archive.file, Filters(entity="Moonshot")) is None  # the same for an entity
     (tmp_path / "notes.db").write_text("not a database", encoding="utf-8")
     assert answer(tmp_path / "notes.db") is None
     foreign = tmp_path / "foreign.db"
@@ -142,3 +143,16 @@ def test_the_command_reads_the_file_the_config_names(archive: Archive, tmp_path:
     assert [row["id"] for row in listed.json()] == expected
     by_url = labscope("--db", f"sqlite:///{tmp_path / 'copy.db'}", "articles", "--json")
     assert [row["id"] for row in by_url.json()] == expected
+    moonshot = [row.id for row in orm(archive, Filters(entity="Moonshot AI"), "published", None)]  # type: ignore[attr-defined]
+    assert moonshot and moonshot != expected
+    by_alias = labscope("articles", "--entity", "月之暗面", "--json")  # the bundled alias
+    assert [row["id"] for row in by_alias.json()] == moonshot
+    # [[entities]] of the config's own can make an alias of any name: the whole config decides.
+    labscope.config.write_text(
+        labscope.config.read_text(encoding="utf-8")
+        + '\n[[entities]]\nname = "Moonshot AI"\ntype = "lab"\naliases = ["Dark Side"]\n',
+        encoding="utf-8",
+    )
+    by_own_alias = labscope("articles", "--entity", "Dark Side", "--json")
+    assert by_own_alias.code == 0, by_own_alias.stderr
+    assert [row["id"] for row in by_own_alias.json()] == moonshot
