@@ -1,13 +1,16 @@
-"""Baselines (c) and (c') of bench.crawl: a Scrapy spider that only fetches a
-sitemap's URLs, either plainly (c) or asking each article "If-None-Match: *" (c'), which the
-benchmark's server answers with a 304 as it does labscope's conditional recrawl.
+"""Baselines (c), (c') and (d) of bench.crawl: a Scrapy spider that fetches a sitemap's URLs,
+either plainly (c) or asking each article "If-None-Match: *" (c'), which the benchmark's server
+answers with a 304 as it does labscope's conditional recrawl; or (d) passing each page to plain
+trafilatura in its callback, the crawler one writes without labscope.
 
-    python -m bench.bare_fetch SITEMAP_URL [--concurrency 16] [--not-modified]
+    python -m bench.bare_fetch SITEMAP_URL [--concurrency 16] [--not-modified | --extract]
 
-Prints JSON: pages fetched, their statuses, and the seconds from the spider's opening to its
-closing (Scrapy's start-up left out). It parses nothing and stores nothing, so its pages/s is
-what the network stack of a Scrapy crawl can do on this machine: (c) the ceiling for a crawl
-that gets pages, (c') for a recrawl answered by 304s.
+Prints JSON: pages fetched, their statuses, the pages trafilatura found text in (--extract), and
+the seconds from the spider's opening to its closing (Scrapy's start-up left out). Without
+--extract it parses nothing and stores nothing, so its pages/s is what the network stack of a
+Scrapy crawl can do on this machine: (c) the ceiling for a crawl that gets pages, (c') for a
+recrawl answered by 304s. With it, (d) is the first crawl a plain Scrapy+trafilatura spider
+makes, in one process, storing nothing.
 
 Its settings are those crawler/settings.py derives from the benchmark's [crawl] table (delay 0,
 concurrency 16, timeout 30), written out here because the benchmark may rely only on labscope's
@@ -31,8 +34,10 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.extensions.throttle import AutoThrottle
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.settings import default_settings
+
+from bench.crawl.baselines import plain_extract
 
 _LOC = re.compile(rb"<loc>\s*([^<\s]+)\s*</loc>")
 
@@ -107,10 +112,14 @@ class BareSpider(scrapy.Spider):
 
     handle_httpstatus_list: ClassVar[list[int]] = [304]
 
-    def __init__(self, sitemap: str, not_modified: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, sitemap: str, not_modified: bool = False, extract: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.sitemap = sitemap
         self.headers = {"If-None-Match": "*"} if not_modified else {}
+        self.extract = extract
+        self.extracted = 0
         self.statuses: Counter[int] = Counter()
         self.opened = self.closed = 0.0
 
@@ -139,6 +148,8 @@ class BareSpider(scrapy.Spider):
 
     def fetched(self, response: Response) -> None:
         self.statuses[response.status] += 1
+        if self.extract and isinstance(response, TextResponse):
+            self.extracted += bool(plain_extract(response.text))
 
 
 def main() -> int:
@@ -147,17 +158,23 @@ def main() -> int:
     )
     parser.add_argument("sitemap")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--not-modified", action="store_true", help="ask for 304s (c')")
+    ask = parser.add_mutually_exclusive_group()
+    ask.add_argument("--not-modified", action="store_true", help="ask for 304s (c')")
+    ask.add_argument("--extract", action="store_true", help="plain trafilatura on each page (d)")
     args = parser.parse_args()
     process = CrawlerProcess(settings(args.concurrency))
     crawler = process.create_crawler(BareSpider)
-    process.crawl(crawler, sitemap=args.sitemap, not_modified=args.not_modified)
+    process.crawl(
+        crawler, sitemap=args.sitemap, not_modified=args.not_modified, extract=args.extract
+    )
     process.start()
     spider = crawler.spider
     assert isinstance(spider, BareSpider)
     pages = sum(spider.statuses.values())
     seconds = spider.closed - spider.opened
-    json.dump({"pages": pages, "statuses": dict(spider.statuses), "seconds": seconds}, sys.stdout)
+    statuses = dict(spider.statuses)
+    found = {"pages": pages, "statuses": statuses, "extracted": spider.extracted}
+    json.dump({**found, "seconds": seconds}, sys.stdout)
     return 0
 
 

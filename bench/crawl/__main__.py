@@ -19,12 +19,14 @@ the same repetition, and the table shows median, min and max over --reps.
         fetch limit (bench.bare_fetch)
     (c') the same spider asking for every article "If-None-Match: *", which the server answers
         with a 304: the limit of a recrawl answered by 304s
+    (d) the same spider passing each page to plain trafilatura in its callback (as (a) does):
+        the crawler one writes without labscope
 
 and the crawls, timed by the crawl_runs record (started to finished, process start-up left
 out; the subprocess's wall time is shown beside it):
 
     first crawl           fresh database; every page fetched, extracted and stored
-                          targets: >= 0.8 x (b), > (a)
+                          targets: >= 0.8 x (b), > (a), >= 1.2 x (d)
     recrawl, 304s         the server has validators: every page answers 304; target >= 10 x first
     recrawl, 200s         no validators: the same HTML again, recognised by its hash; >= 5 x first
     edit recrawl          10% of URLs gained a paragraph (bench.corpus_site puts it where the
@@ -176,20 +178,23 @@ def choose_edits(site: CorpusSite, count: int) -> frozenset[int]:
 def repetition(
     site: CorpusSite, folder: Path, baseline_pages: list[str], edited: frozenset[int]
 ) -> dict[str, Any]:
-    """Baselines (a), (b), (c), (c'), then the four crawls into a fresh database."""
+    """Baselines (a), (b), (c), (c'), (d), then the four crawls into a fresh database."""
     sitemap = f"{site.base}/sitemap.xml"
     set_mode(site, validators=True)
     rate_a, plain_texts = extraction_loop(baseline_pages)
     rate_b = extraction_pool(baseline_pages, cores())
     bare = bare_fetch(sitemap, CONCURRENCY)
     bare_304 = bare_fetch(sitemap, CONCURRENCY, not_modified=True)
+    spider = bare_fetch(sitemap, CONCURRENCY, extract=True)
     rep: dict[str, Any] = {
         "a": rate_a,
         "b": rate_b,
         "c": bare["pages"] / bare["seconds"],
         "c304": bare_304["pages"] / bare_304["seconds"],
+        "d": spider["pages"] / spider["seconds"],
         "bare_fetch": bare,
         "bare_fetch_304": bare_304,
+        "plain_spider": spider,
         "plain_texts": plain_texts,
     }
     config = write_config(folder, sitemap, CONCURRENCY)

@@ -71,11 +71,14 @@ def extract_all(pages: Sequence[str], processes: int) -> list[str]:
         return pool.map(plain_extract, pages, chunksize=2)
 
 
-def bare_fetch(sitemap: str, concurrency: int, not_modified: bool = False) -> dict[str, Any]:
-    """Baseline (c), or (c') asking for 304s: run bench.bare_fetch; its JSON plus the wall
-    time of the subprocess."""
+def bare_fetch(
+    sitemap: str, concurrency: int, not_modified: bool = False, extract: bool = False
+) -> dict[str, Any]:
+    """Baseline (c), (c') asking for 304s or (d) extracting each page: run bench.bare_fetch;
+    its JSON plus the wall time of the subprocess."""
     command = [*BARE_FETCH, sitemap, "--concurrency", str(concurrency)]
     command += ["--not-modified"] if not_modified else []
+    command += ["--extract"] if extract else []
     start = time.perf_counter()
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=3600, check=False, cwd=ROOT
