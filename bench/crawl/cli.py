@@ -34,6 +34,7 @@ url = "sqlite:///{db}"
 delay = 0
 timeout = 30
 concurrency = {concurrency}
+max_articles = 1000000
 
 [[sources]]
 name = "corpus"
@@ -67,7 +68,9 @@ class CrawlOutcome:
 
 
 def write_config(folder: Path, sitemap: str, concurrency: int) -> Path:
-    """A config.toml crawling `sitemap` into folder/bench.db."""
+    """A config.toml crawling `sitemap` into folder/bench.db, every URL in one run: a crawl
+    fetches at most 500 article URLs of a source by default ([crawl] max_articles), and a
+    benchmark of whole crawls under that cap measures four first crawls of 500 pages each."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.toml"
     db = folder / "bench.db"

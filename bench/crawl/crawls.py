@@ -31,6 +31,9 @@ def crawl(site: CorpusSite, config: Path) -> dict[str, Any]:
     served_before = site.article_requests
     outcome = run_crawl(config, lambda: site.article_requests - served_before)
     summary = outcome.summary
+    if summary["fetched"] < site.count:  # a figure of some other crawl is worse than none
+        problem = f"the crawl fetched {summary['fetched']} of the {site.count} URLs"
+        raise RuntimeError(f"{problem}: {summary.get('errors', [])[:3]}")
     seconds = run_seconds(config.parent / "bench.db", summary["run_id"]) or outcome.wall_seconds
     return {
         **{k: v for k, v in summary.items() if k not in ("errors", "by_source")},
